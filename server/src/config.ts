@@ -1,0 +1,97 @@
+/**
+ * The environment, read and checked once at start. A bad value fails fast, naming the variable.
+ * Every name read here is listed in `CONFIG_ENV_NAMES`, which the README's table and the
+ * Terraform Lambda environment are checked against.
+ */
+
+export interface Config {
+  /** DynamoDB table holding the items. */
+  readonly tableName: string;
+  /** AWS region of the table. */
+  readonly region: string;
+  /** Another DynamoDB endpoint (DynamoDB Local, dynalite); unset on AWS. */
+  readonly dynamodbEndpoint: string | undefined;
+  /** Per-attempt time limit of a DynamoDB call, in milliseconds. */
+  readonly dynamodbTimeoutMs: number;
+  /** Attempts per DynamoDB call, the first included (the SDK backs off between them). */
+  readonly dynamodbMaxAttempts: number;
+  /** Largest request body accepted, in bytes; larger ones get 413. */
+  readonly maxBodyBytes: number;
+}
+
+export interface LocalConfig extends Config {
+  readonly host: string;
+  readonly port: number;
+  /** Where the embedded engine keeps its data, or `:memory:` for a throwaway run. */
+  readonly dataDir: string;
+}
+
+export const CONFIG_ENV_NAMES = [
+  'TABLE_NAME',
+  'AWS_REGION',
+  'DYNAMODB_ENDPOINT',
+  'DYNAMODB_TIMEOUT_MS',
+  'DYNAMODB_MAX_ATTEMPTS',
+  'MAX_BODY_BYTES',
+] as const;
+
+export const LOCAL_CONFIG_ENV_NAMES = [...CONFIG_ENV_NAMES, 'HOST', 'PORT', 'DATA_DIR'] as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function readConfig(env: Env = process.env, defaults: Partial<Config> = {}): Config {
+  const tableName = env.TABLE_NAME ?? defaults.tableName;
+  if (tableName === undefined || !/^[a-zA-Z0-9_.-]{3,255}$/.test(tableName)) {
+    throw new ConfigError(
+      `TABLE_NAME must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -), got ${show(tableName)}`,
+    );
+  }
+  const region = env.AWS_REGION ?? defaults.region;
+  if (region === undefined || region === '') {
+    throw new ConfigError('AWS_REGION must be set (Lambda sets it; locally it defaults)');
+  }
+  return {
+    tableName,
+    region,
+    dynamodbEndpoint: url(env, 'DYNAMODB_ENDPOINT') ?? defaults.dynamodbEndpoint,
+    dynamodbTimeoutMs: int(env, 'DYNAMODB_TIMEOUT_MS', 100, 60_000, 3_000),
+    dynamodbMaxAttempts: int(env, 'DYNAMODB_MAX_ATTEMPTS', 1, 10, 3),
+    maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1, 10 * 1024 * 1024, 400 * 1024),
+  };
+}
+
+export function readLocalConfig(env: Env = process.env): LocalConfig {
+  const base = readConfig(env, { tableName: 'dynamo', region: 'us-east-1' });
+  const host = env.HOST ?? '127.0.0.1';
+  if (host === '') throw new ConfigError('HOST must not be empty');
+  const dataDir = env.DATA_DIR ?? '.data';
+  if (dataDir === '') throw new ConfigError('DATA_DIR must not be empty (use :memory: for none)');
+  return { ...base, host, port: int(env, 'PORT', 0, 65_535, 3000), dataDir };
+}
+
+function int(env: Env, name: string, min: number, max: number, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${show(raw)}`);
+  }
+  return n;
+}
+
+function url(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol)) {
+    throw new ConfigError(`${name} must be an http(s) URL, got ${show(raw)}`);
+  }
+  return raw;
+}
+
+function show(value: string | undefined): string {
+  return value === undefined ? 'nothing' : JSON.stringify(value);
+}

@@ -1,0 +1,227 @@
+/**
+ * The core: a plain request in, a plain response out. It knows the contract (openapi.yaml), not
+ * Lambda and not `node:http`; the adapters in `../adapters` and `../local` are thin screens over it.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Document, OpenAPIBackend, type Operation } from 'openapi-backend';
+import {
+  ApiError,
+  InternalError,
+  MalformedJsonError,
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  quote,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from './errors.js';
+import { etag, isJsonMediaType, parseIfMatch, toFieldErrors } from './http.js';
+import { checkAttributeName, checkStorable } from './item.js';
+import { type JsonValue, parseJson, stringifyJson } from './json.js';
+import type { ApiRequest, ApiResponse, Item, ItemStore, VersionedItem } from './types.js';
+
+export interface AppOptions {
+  /** The parsed openapi.yaml. */
+  readonly contract: Document;
+  readonly store: ItemStore;
+  readonly logger: Logger;
+  /** Bodies larger than this many bytes get 413. */
+  readonly maxBodyBytes: number;
+}
+
+export interface App {
+  handle(request: ApiRequest): Promise<ApiResponse>;
+}
+
+type Operations = Record<
+  'getItem' | 'createItem' | 'updateItem' | 'deleteItem',
+  (body: JsonValue | undefined, request: ApiRequest) => Promise<ApiResponse>
+>;
+
+const JSON_TYPE = 'application/json';
+const PROBLEM_TYPE = 'application/problem+json';
+
+export async function createApp(options: AppOptions): Promise<App> {
+  const { store, logger, maxBodyBytes } = options;
+  // `quick` skips re-validating the whole document (redocly lint does that in `npm test`) and
+  // compiles each operation's validator on its first request instead of all of them at start:
+  // Lambda init is billed, and most cold starts serve one operation.
+  const api = new OpenAPIBackend({
+    definition: options.contract,
+    quick: true,
+    strict: true,
+    ajvOpts: { allErrors: true },
+  });
+  await api.init();
+  const allowedMethods = methodsByPath(options.contract);
+
+  const operations: Operations = {
+    async getItem(_body, request) {
+      const userId = queryString(request, 'user_id');
+      const found = await store.get(userId);
+      if (found === undefined) throw new NotFoundError(`No item has user_id ${quote(userId)}.`);
+      return itemResponse(200, found);
+    },
+
+    async createItem(body) {
+      const item = body as Item;
+      assertValid(checkStorable(item, '', 0));
+      const created = await store.create(item);
+      return itemResponse(201, created, {
+        location: `/dynamo?user_id=${encodeURIComponent(item.user_id)}`,
+      });
+    },
+
+    async updateItem(body, request) {
+      const {
+        user_id: userId,
+        updatedKey,
+        updatedValue,
+      } = body as {
+        user_id: string;
+        updatedKey: string;
+        updatedValue: JsonValue;
+      };
+      if (updatedKey === 'user_id') {
+        throw new ValidationError([
+          { pointer: '/updatedKey', detail: 'cannot be user_id: the key of an item never changes' },
+        ]);
+      }
+      const nameProblem = checkAttributeName(updatedKey);
+      assertValid([
+        ...(nameProblem === undefined ? [] : [{ pointer: '/updatedKey', detail: nameProblem }]),
+        ...checkStorable(updatedValue, '/updatedValue', 1),
+      ]);
+      const expected = parseIfMatch(request.headers['if-match']);
+      return itemResponse(200, await store.update(userId, updatedKey, updatedValue, expected));
+    },
+
+    async deleteItem(_body, request) {
+      const userId = queryString(request, 'user_id');
+      const expected = parseIfMatch(request.headers['if-match']);
+      const deleted = await store.delete(userId, expected);
+      return jsonResponse(200, deleted.item);
+    },
+  };
+
+  async function handle(request: ApiRequest): Promise<ApiResponse> {
+    try {
+      if (request.body !== undefined && Buffer.byteLength(request.body) > maxBodyBytes) {
+        throw new PayloadTooLargeError(`The body is larger than ${maxBodyBytes} bytes.`);
+      }
+      const operation = route(request);
+      const body = operation.requestBody === undefined ? undefined : readJsonBody(request);
+      const validation = api.validator.validateRequest(
+        {
+          method: request.method,
+          path: request.path,
+          query: request.query as Record<string, string | string[]>,
+          headers: request.headers as Record<string, string>,
+          body,
+        },
+        operation,
+      );
+      if (validation.errors) throw new ValidationError(toFieldErrors(validation.errors));
+      const run = operations[operation.operationId as keyof Operations];
+      return await run(body, request);
+    } catch (error) {
+      return problemResponse(error, request);
+    }
+  }
+
+  function route(request: ApiRequest): Operation {
+    try {
+      return api.router.matchOperation(
+        { method: request.method, path: request.path, headers: {} },
+        true,
+      );
+    } catch (error) {
+      const allowed = allowedMethods.get(request.path.replace(/\/+$/, '') || '/');
+      if (allowed !== undefined) throw new MethodNotAllowedError(request.method, allowed);
+      throw new NotFoundError(`Nothing is served at ${request.path}.`, { cause: error });
+    }
+  }
+
+  function problemResponse(error: unknown, request: ApiRequest): ApiResponse {
+    const apiError = error instanceof ApiError ? error : new InternalError({ cause: error });
+    if (apiError.status >= 500) {
+      logger.error('request failed', {
+        requestId: request.requestId,
+        method: request.method,
+        path: request.path,
+        status: apiError.status,
+        error: apiError.cause ?? apiError,
+      });
+    }
+    return {
+      statusCode: apiError.status,
+      headers: { 'content-type': PROBLEM_TYPE, ...apiError.headers },
+      body: JSON.stringify(apiError.toProblem(request.requestId)),
+    };
+  }
+
+  return { handle };
+}
+
+function readJsonBody(request: ApiRequest): JsonValue | undefined {
+  if (request.body === undefined || request.body === '') return undefined;
+  const contentType = request.headers['content-type'];
+  if (!isJsonMediaType(contentType)) {
+    throw new UnsupportedMediaTypeError(
+      contentType === undefined
+        ? 'The body has no Content-Type; send application/json.'
+        : `The body is ${contentType}; send application/json.`,
+    );
+  }
+  try {
+    return parseJson(request.body);
+  } catch (error) {
+    throw new MalformedJsonError(
+      `The body is not valid JSON: ${error instanceof Error ? error.message : 'parse error'}`,
+    );
+  }
+}
+
+function assertValid(errors: ReturnType<typeof checkStorable>): void {
+  if (errors.length > 0) throw new ValidationError(errors);
+}
+
+/** Validation has guaranteed a single string by the time operations read a parameter. */
+function queryString(request: ApiRequest, name: string): string {
+  const value = request.query[name];
+  return typeof value === 'string' ? value : '';
+}
+
+function itemResponse(
+  statusCode: number,
+  { item, version }: VersionedItem,
+  headers: Record<string, string> = {},
+): ApiResponse {
+  return jsonResponse(statusCode, item, { etag: etag(version), ...headers });
+}
+
+function jsonResponse(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): ApiResponse {
+  return {
+    statusCode,
+    headers: { 'content-type': JSON_TYPE, ...headers },
+    body: stringifyJson(body),
+  };
+}
+
+/** The methods each path of the contract serves, for `405` and its `Allow` header. */
+function methodsByPath(contract: Document): Map<string, string[]> {
+  const methods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+  const byPath = new Map<string, string[]>();
+  for (const [path, item] of Object.entries(contract.paths ?? {})) {
+    const served = methods.filter((m) => item !== undefined && m in item);
+    byPath.set(
+      path,
+      served.map((m) => m.toUpperCase()),
+    );
+  }
+  return byPath;
+}

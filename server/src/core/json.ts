@@ -1,0 +1,148 @@
+/**
+ * JSON that keeps every number exactly.
+ *
+ * `JSON.parse` turns `12345678901234567890` into `12345678901234567000`; DynamoDB holds 38
+ * significant digits, so the API promises that numbers round-trip unchanged. Numbers a JS
+ * `number` holds exactly stay plain numbers (the fast, common path: one scan, then native
+ * `JSON.parse`); the others become `NumberValue`s carrying their decimal text, which the
+ * DynamoDB document client stores as-is and `stringifyJson` writes back verbatim.
+ */
+import { randomUUID } from 'node:crypto';
+import { NumberValue } from '@aws-sdk/lib-dynamodb';
+
+export { NumberValue };
+
+/** A parsed JSON value; numbers a `number` cannot hold exactly are `NumberValue`s. */
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | NumberValue
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+export type JsonObject = { [key: string]: JsonValue };
+
+/**
+ * A marker no client can guess, so a client's string can never be mistaken for a number.
+ * Control characters cannot appear raw in JSON strings, which keeps the marker out of the way.
+ */
+const MARK = `\u0001${randomUUID()}:`;
+/** The marker as it is written inside a JSON string literal. */
+const MARK_IN_JSON = JSON.stringify(MARK).slice(1, -1);
+const MARKED_NUMBER = new RegExp(`"${escapeRegExp(MARK_IN_JSON)}([^"]*)"`, 'g');
+
+/** @throws SyntaxError, as `JSON.parse` does, on malformed input. */
+export function parseJson(text: string): JsonValue {
+  const inexact = findInexactNumbers(text);
+  if (inexact.length === 0) return JSON.parse(text) as JsonValue;
+  let marked = '';
+  let from = 0;
+  for (const [start, end] of inexact) {
+    marked += `${text.slice(from, start)}"${MARK_IN_JSON}${text.slice(start, end)}"`;
+    from = end;
+  }
+  marked += text.slice(from);
+  return JSON.parse(marked, (_key, value: unknown) =>
+    typeof value === 'string' && value.startsWith(MARK)
+      ? NumberValue.from(value.slice(MARK.length))
+      : value,
+  ) as JsonValue;
+}
+
+/** `JSON.stringify`, writing `NumberValue`s as the numbers they are. */
+export function stringifyJson(value: unknown): string {
+  if (!containsNumberValue(value, 0)) return JSON.stringify(value);
+  const text = JSON.stringify(value, (_key, v: unknown) =>
+    v instanceof NumberValue ? `${MARK}${v.value}` : v,
+  );
+  return text.replaceAll(MARKED_NUMBER, '$1');
+}
+
+/** What a DynamoDB number's text should become in JS: a `number` when that is exact. */
+export function fromDecimalText(text: string): number | NumberValue {
+  return isExactAsNumber(text) ? Number(text) : NumberValue.from(text);
+}
+
+/**
+ * True when `Number(text)` is the same decimal value and a safe one to hand to the DynamoDB
+ * marshaller (it refuses integers past `Number.MAX_SAFE_INTEGER`).
+ */
+export function isExactAsNumber(text: string): boolean {
+  const n = Number(text);
+  if (!Number.isFinite(n)) return false;
+  if (Number.isInteger(n) && !Number.isSafeInteger(n)) return false;
+  const a = toDecimal(text);
+  const b = toDecimal(String(n));
+  return a !== undefined && b !== undefined && a.digits === b.digits && a.exponent === b.exponent;
+}
+
+/**
+ * A decimal number as significant digits and the power of ten of the first one, signless:
+ * `-0.0012300` is `{ digits: "123", exponent: -3 }`. Zero is `{ digits: "", exponent: 0 }`.
+ */
+export function toDecimal(text: string): { digits: string; exponent: number } | undefined {
+  const m = /^-?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (m === null) return undefined;
+  const int = m[1] ?? '';
+  const frac = m[2] ?? '';
+  if (int === '' && frac === '') return undefined;
+  const all = int + frac;
+  const lead = all.search(/[1-9]/);
+  if (lead === -1) return { digits: '', exponent: 0 };
+  const digits = all.slice(lead).replace(/0+$/, '');
+  return { digits, exponent: int.length - lead - 1 + Number(m[3] ?? '0') };
+}
+
+/** [start, end) offsets of the number tokens outside strings that `number` cannot hold. */
+function findInexactNumbers(text: string): Array<[number, number]> {
+  const found: Array<[number, number]> = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      i++;
+      while (i < n) {
+        const s = text.charCodeAt(i);
+        if (s === 0x5c /* \ */) i += 2;
+        else if (s === 0x22) break;
+        else i++;
+      }
+      i++;
+    } else if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) {
+      const start = i;
+      let plain = true;
+      i++;
+      for (; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d >= 0x30 && d <= 0x39) continue;
+        if (d === 0x2e /* . */) continue;
+        if (d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d /* e E + - */) plain = false;
+        else break;
+      }
+      // Without an exponent, 15 characters hold at most 15 significant digits, which always
+      // survive a double; only longer or exponent tokens need the exact check.
+      if ((!plain || i - start > 15) && !isExactAsNumber(text.slice(start, i))) {
+        found.push([start, i]);
+      }
+    } else {
+      i++;
+    }
+  }
+  return found;
+}
+
+function containsNumberValue(value: unknown, depth: number): boolean {
+  if (value instanceof NumberValue) return true;
+  if (typeof value !== 'object' || value === null || depth > 64) return false;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) {
+    if (containsNumberValue(v, depth + 1)) return true;
+  }
+  return false;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
