@@ -1,0 +1,504 @@
+/**
+ * The contract, call by call, through every way a request arrives: the local HTTP server and
+ * API Gateway REST (v1) and HTTP API (v2) events into the Lambda adapter, on a real engine.
+ * Every response is checked against openapi.yaml.
+ */
+import { randomUUID } from 'node:crypto';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { NumberValue, parseJson, toDecimal } from '../src/core/json.js';
+import { VERSION_ATTRIBUTE } from '../src/store/dynamodb.js';
+import { expectContractResponse, type OperationId } from './support/contract.js';
+import { useTable } from './support/engine.js';
+import { type Call, MAX_BODY_BYTES, TRANSPORTS, useApi } from './support/transports.js';
+
+type Problem = {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: Array<{ detail: string; pointer?: string; parameter?: string; header?: string }>;
+};
+
+describe.each(TRANSPORTS)('through the %s', (transport) => {
+  const table = useTable();
+  const api = useApi(transport, table);
+
+  /** Sends `call` as `operationId`, checks the response against the contract, returns it. */
+  async function call(operationId: OperationId | undefined, request: Call) {
+    const response = await api.send(request);
+    const body = expectContractResponse(operationId, response);
+    return { ...response, json: body as Record<string, unknown> };
+  }
+  const getItem = (userId: string | string[], headers: Record<string, string> = {}) =>
+    call('getItem', { method: 'GET', query: { user_id: userId }, headers });
+  const createItem = (item: unknown, headers: Record<string, string> = {}) =>
+    call('createItem', { method: 'POST', json: item, headers });
+  const updateItem = (body: unknown, headers: Record<string, string> = {}) =>
+    call('updateItem', { method: 'PATCH', json: body, headers });
+  const deleteItem = (userId: string, headers: Record<string, string> = {}) =>
+    call('deleteItem', { method: 'DELETE', query: { user_id: userId }, headers });
+  const newId = () => `user-${randomUUID()}`;
+  const problem = (response: { json: unknown }) => response.json as Problem;
+
+  describe('POST /dynamo (createItem)', () => {
+    it('creates the item: 201 with the item, Location and ETag', async () => {
+      const item = { user_id: newId(), name: 'Ada', tags: ['x', 'y'], nested: { ok: true } };
+
+      const created = await createItem(item);
+
+      expect(created.status).toBe(201);
+      expect(created.json).toEqual(item);
+      expect(created.headers.etag).toBe('"1"');
+      expect(created.headers.location).toBe(`/dynamo?user_id=${encodeURIComponent(item.user_id)}`);
+      const stored = await table.documentClient.send(
+        new GetCommand({ TableName: table.tableName, Key: { user_id: item.user_id } }),
+      );
+      expect(stored.Item).toEqual({ ...item, [VERSION_ATTRIBUTE]: 1 });
+    });
+
+    it('never overwrites: a second POST of the same user_id is 409 and changes nothing', async () => {
+      const userId = newId();
+      await createItem({ user_id: userId, v: 'first' });
+
+      const again = await createItem({ user_id: userId, v: 'second' });
+
+      expect(again.status).toBe(409);
+      expect(problem(again).detail).toContain(userId);
+      expect((await getItem(userId)).json).toEqual({ user_id: userId, v: 'first' });
+    });
+
+    it('keeps every number exactly, beyond what a JS number holds', async () => {
+      const userId = newId();
+      const raw = `{"user_id":"${userId}","big":12345678901234567890123456789,"tiny":1.000000000000000000000000000001,"plain":42,"neg":-0.5}`;
+
+      const created = await call('createItem', {
+        method: 'POST',
+        raw,
+        headers: { 'content-type': 'application/json' },
+      });
+      const read = await getItem(userId);
+
+      expect(created.status).toBe(201);
+      expect(read.body).toBe(
+        `{"user_id":"${userId}","big":12345678901234567890123456789,"tiny":1.000000000000000000000000000001,"plain":42,"neg":-0.5}`,
+      );
+    });
+
+    it('keeps the value of numbers DynamoDB writes in another form', async () => {
+      const userId = newId();
+      await call('createItem', {
+        method: 'POST',
+        raw: `{"user_id":"${userId}","exp":1e100,"small":-2.5E-7}`,
+        headers: { 'content-type': 'application/json' },
+      });
+
+      const read = parseJson((await getItem(userId)).body) as Record<string, unknown>;
+
+      expect(decimal(read.exp)).toEqual(toDecimal('1e100'));
+      expect(decimal(read.small)).toEqual(toDecimal('2.5e-7'));
+      expect(String(read.small).startsWith('-')).toBe(true);
+    });
+
+    it.each([
+      ['more than 38 significant digits', '1234567890123456789012345678901234567890', '/n'],
+      ['a magnitude of 1e126 or more', '1e126', '/n'],
+      ['a magnitude under 1e-130', '1e-131', '/n'],
+    ])('refuses a number with %s: 400 naming the field', async (_what, number, pointer) => {
+      const response = await call('createItem', {
+        method: 'POST',
+        raw: `{"user_id":"${newId()}","n":${number}}`,
+        headers: { 'content-type': 'application/json' },
+      });
+
+      expect(response.status).toBe(400);
+      expect(problem(response).errors).toEqual([expect.objectContaining({ pointer })]);
+      expect(problem(response).errors?.[0]?.detail).toMatch(/DynamoDB/);
+    });
+
+    it.each([
+      ['no user_id', { name: 'x' }, '/user_id', /required/],
+      ['a numeric user_id', { user_id: 7 }, '/user_id', /string/],
+      ['an empty user_id', { user_id: '' }, '/user_id', /fewer than 1/],
+      ['a user_id over 512 characters', { user_id: 'u'.repeat(513) }, '/user_id', /more than 512/],
+      ['a reserved @ attribute', { user_id: 'r', '@version': 9 }, '/@version', /reserved/],
+      ['an empty attribute name', { user_id: 'r', '': 1 }, '/', /empty/],
+      ['an array body', [1, 2], '', /object/],
+      ['nesting deeper than 32 levels', { user_id: 'r', d: nest(40) }, undefined, /32 levels/],
+    ])('refuses %s: 400 naming the field', async (_what, body, pointer, detail) => {
+      const response = await createItem(body);
+
+      expect(response.status).toBe(400);
+      const first = problem(response).errors?.[0];
+      if (pointer !== undefined) expect(first?.pointer).toBe(pointer);
+      expect(first?.detail).toMatch(detail);
+      expect(problem(response).detail).toMatch(detail);
+    });
+
+    it('refuses a __proto__ attribute, which would not survive a round trip', async () => {
+      const response = await call('createItem', {
+        method: 'POST',
+        raw: `{"user_id":"${newId()}","__proto__":{"admin":true}}`,
+        headers: { 'content-type': 'application/json' },
+      });
+
+      expect(response.status).toBe(400);
+      expect(problem(response).errors).toEqual([
+        { pointer: '/__proto__', detail: 'is not allowed as an attribute name' },
+      ]);
+    });
+
+    it('names every bad field at once', async () => {
+      const response = await call('createItem', {
+        method: 'POST',
+        raw: '{"user_id":"ok","@a":1,"big":1e200,"list":[1,1e-200]}',
+        headers: { 'content-type': 'application/json' },
+      });
+
+      expect(response.status).toBe(400);
+      expect(problem(response).errors?.map((e) => e.pointer)).toEqual(['/@a', '/big', '/list/1']);
+    });
+
+    it('refuses malformed JSON: 400 that says so', async () => {
+      const response = await call('createItem', {
+        method: 'POST',
+        raw: '{"user_id": "a",',
+        headers: { 'content-type': 'application/json' },
+      });
+
+      expect(response.status).toBe(400);
+      expect(problem(response).detail).toMatch(/not valid JSON/);
+    });
+
+    it('refuses a missing body: 400', async () => {
+      const response = await call('createItem', { method: 'POST' });
+
+      expect(response.status).toBe(400);
+      expect(problem(response).errors).toEqual([
+        { pointer: '', detail: 'a JSON body is required' },
+      ]);
+    });
+
+    it.each([
+      ['text/plain', 'text/plain'],
+      ['form data', 'application/x-www-form-urlencoded'],
+      ['a non-UTF-8 charset', 'application/json; charset=latin1'],
+    ])('refuses %s: 415', async (_what, contentType) => {
+      const response = await createItem({ user_id: newId() }, { 'content-type': contentType });
+
+      expect(response.status).toBe(415);
+      expect(problem(response).detail).toContain('application/json');
+    });
+
+    it('accepts application/json with a UTF-8 charset', async () => {
+      const response = await createItem(
+        { user_id: newId() },
+        { 'content-type': 'application/json; charset=UTF-8' },
+      );
+
+      expect(response.status).toBe(201);
+    });
+
+    it(`refuses a body over the limit (${MAX_BODY_BYTES} bytes here): 413`, async () => {
+      const response = await createItem({ user_id: newId(), blob: 'x'.repeat(MAX_BODY_BYTES) });
+
+      expect(response.status).toBe(413);
+    });
+  });
+
+  describe('GET /dynamo (getItem)', () => {
+    it('reads the item with its ETag', async () => {
+      const item = { user_id: newId(), name: 'Grace', nothing: null, n: 0.1 };
+      await createItem(item);
+
+      const read = await getItem(item.user_id);
+
+      expect(read.status).toBe(200);
+      expect(read.json).toEqual(item);
+      expect(read.headers.etag).toBe('"1"');
+    });
+
+    it('answers 404 for a user_id nobody created', async () => {
+      const response = await getItem(newId());
+
+      expect(response.status).toBe(404);
+      expect(problem(response).type).toMatch(/not-found/);
+    });
+
+    it('reads ids with characters that need escaping', async () => {
+      const userId = `a/b?c=d&e#f ü ${randomUUID()}`;
+      await createItem({ user_id: userId });
+
+      const read = await getItem(userId);
+
+      expect(read.status).toBe(200);
+      expect(read.json.user_id).toBe(userId);
+    });
+
+    it.each([
+      ['no user_id', {}, /required/],
+      ['an empty user_id', { user_id: '' }, /fewer than 1/],
+      ['user_id given twice', { user_id: ['a', 'b'] }, /string/],
+      ['an unknown parameter', { user_id: 'a', colour: 'red' }, /not a parameter/],
+    ])('refuses %s: 400 naming the parameter', async (_what, query, detail) => {
+      const response = await call('getItem', { method: 'GET', query });
+
+      expect(response.status).toBe(400);
+      expect(problem(response).errors?.[0]?.parameter).toMatch(/user_id|colour/);
+      expect(problem(response).errors?.[0]?.detail).toMatch(detail);
+    });
+
+    it('reads items written before versions existed as version 0', async () => {
+      const userId = newId();
+      await table.documentClient.send(
+        new PutCommand({ TableName: table.tableName, Item: { user_id: userId, legacy: true } }),
+      );
+
+      const read = await getItem(userId);
+
+      expect(read.json).toEqual({ user_id: userId, legacy: true });
+      expect(read.headers.etag).toBe('"0"');
+      const updated = await updateItem(
+        { user_id: userId, updatedKey: 'legacy', updatedValue: false },
+        { 'if-match': '"0"' },
+      );
+      expect(updated.status).toBe(200);
+      expect(updated.headers.etag).toBe('"1"');
+    });
+  });
+
+  describe('PATCH /dynamo (updateItem)', () => {
+    it('sets one attribute and bumps the version', async () => {
+      const userId = newId();
+      await createItem({ user_id: userId, name: 'Ada', keep: 1 });
+
+      const updated = await updateItem({
+        user_id: userId,
+        updatedKey: 'name',
+        updatedValue: 'Lin',
+      });
+
+      expect(updated.status).toBe(200);
+      expect(updated.json).toEqual({ user_id: userId, name: 'Lin', keep: 1 });
+      expect(updated.headers.etag).toBe('"2"');
+      expect((await getItem(userId)).json).toEqual(updated.json);
+    });
+
+    it.each(['name', 'status', 'size', 'a.b', '#x', ':v', 'x = :value, #version'])(
+      'takes updatedKey %j literally: reserved words and expression syntax just work',
+      async (key) => {
+        const userId = newId();
+        await createItem({ user_id: userId });
+
+        const updated = await updateItem({
+          user_id: userId,
+          updatedKey: key,
+          updatedValue: [1, 'two'],
+        });
+
+        expect(updated.status).toBe(200);
+        expect(updated.json).toEqual({ user_id: userId, [key]: [1, 'two'] });
+      },
+    );
+
+    it('sets any JSON value, null and exact big numbers included', async () => {
+      const userId = newId();
+      await createItem({ user_id: userId });
+
+      const updated = await call('updateItem', {
+        method: 'PATCH',
+        raw: `{"user_id":"${userId}","updatedKey":"n","updatedValue":{"big":98765432109876543210,"z":null}}`,
+        headers: { 'content-type': 'application/json' },
+      });
+
+      expect(updated.body).toBe(
+        `{"user_id":"${userId}","n":{"big":98765432109876543210,"z":null}}`,
+      );
+    });
+
+    it('refuses updatedKey user_id: 400, the key never changes', async () => {
+      const userId = newId();
+      await createItem({ user_id: userId });
+
+      const response = await updateItem({
+        user_id: userId,
+        updatedKey: 'user_id',
+        updatedValue: 'x',
+      });
+
+      expect(response.status).toBe(400);
+      expect(problem(response).errors?.[0]?.pointer).toBe('/updatedKey');
+      expect((await getItem(userId)).json).toEqual({ user_id: userId });
+    });
+
+    it.each([
+      ['a reserved @ name', { updatedKey: '@version', updatedValue: 1 }, '/updatedKey'],
+      ['__proto__', { updatedKey: '__proto__', updatedValue: {} }, '/updatedKey'],
+      ['an empty updatedKey', { updatedKey: '', updatedValue: 1 }, '/updatedKey'],
+      ['a missing updatedValue', { updatedKey: 'a' }, '/updatedValue'],
+      ['an unknown field', { updatedKey: 'a', updatedValue: 1, extra: 1 }, '/extra'],
+      ['an unstorable value', { updatedKey: 'a', updatedValue: [1e300] }, '/updatedValue/0'],
+    ])('refuses %s: 400 naming the field', async (_what, fields, pointer) => {
+      const response = await updateItem({ user_id: newId(), ...fields });
+
+      expect(response.status).toBe(400);
+      expect(problem(response).errors?.map((e) => e.pointer)).toContain(pointer);
+    });
+
+    it('never creates: 404 for a missing item, and nothing is written', async () => {
+      const userId = newId();
+
+      const response = await updateItem({ user_id: userId, updatedKey: 'a', updatedValue: 1 });
+
+      expect(response.status).toBe(404);
+      expect((await getItem(userId)).status).toBe(404);
+    });
+
+    it('honours If-Match: the current ETag writes, a stale one is 412 and writes nothing', async () => {
+      const userId = newId();
+      const created = await createItem({ user_id: userId, n: 0 });
+      const etag = created.headers.etag ?? '';
+      const first = await updateItem(
+        { user_id: userId, updatedKey: 'n', updatedValue: 1 },
+        { 'if-match': etag },
+      );
+
+      const stale = await updateItem(
+        { user_id: userId, updatedKey: 'n', updatedValue: 2 },
+        { 'if-match': etag },
+      );
+
+      expect(first.status).toBe(200);
+      expect(stale.status).toBe(412);
+      expect(problem(stale).detail).toContain('"2"');
+      expect((await getItem(userId)).json).toEqual({ user_id: userId, n: 1 });
+    });
+
+    it.each([
+      ['*', 200],
+      ['"1"', 200],
+      ['"7", "1"', 200],
+      ['W/"1"', 412],
+      ['"abc"', 412],
+    ])('If-Match %s on version 1 answers %i', async (ifMatch, status) => {
+      const userId = newId();
+      await createItem({ user_id: userId });
+
+      const response = await updateItem(
+        { user_id: userId, updatedKey: 'a', updatedValue: 1 },
+        { 'if-match': ifMatch },
+      );
+
+      expect(response.status).toBe(status);
+    });
+
+    it('answers 404, not 412, when the item is gone whatever If-Match says', async () => {
+      const response = await updateItem(
+        { user_id: newId(), updatedKey: 'a', updatedValue: 1 },
+        { 'if-match': '"1"' },
+      );
+
+      expect(response.status).toBe(404);
+    });
+
+    it('refuses an If-Match over 1024 characters: 400 naming the header', async () => {
+      const response = await updateItem(
+        { user_id: newId(), updatedKey: 'a', updatedValue: 1 },
+        { 'if-match': `"${'1'.repeat(1100)}"` },
+      );
+
+      expect(response.status).toBe(400);
+      expect(problem(response).errors?.[0]?.header).toBe('If-Match');
+    });
+
+    it('refuses a non-JSON body: 415', async () => {
+      const response = await call('updateItem', {
+        method: 'PATCH',
+        raw: 'user_id=a',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+
+      expect(response.status).toBe(415);
+    });
+  });
+
+  describe('DELETE /dynamo (deleteItem)', () => {
+    it('deletes and returns the item as it was', async () => {
+      const item = { user_id: newId(), name: 'Ada' };
+      await createItem(item);
+
+      const deleted = await deleteItem(item.user_id);
+
+      expect(deleted.status).toBe(200);
+      expect(deleted.json).toEqual(item);
+      expect((await getItem(item.user_id)).status).toBe(404);
+    });
+
+    it('answers 404 for a missing item', async () => {
+      const response = await deleteItem(newId());
+
+      expect(response.status).toBe(404);
+    });
+
+    it('honours If-Match: a stale ETag is 412 and the item stays', async () => {
+      const userId = newId();
+      await createItem({ user_id: userId });
+      await updateItem({ user_id: userId, updatedKey: 'a', updatedValue: 1 });
+
+      const stale = await deleteItem(userId, { 'if-match': '"1"' });
+      const current = await deleteItem(userId, { 'if-match': '"2"' });
+
+      expect(stale.status).toBe(412);
+      expect(current.status).toBe(200);
+      expect(current.json).toEqual({ user_id: userId, a: 1 });
+    });
+
+    it('refuses a missing user_id: 400 naming the parameter', async () => {
+      const response = await call('deleteItem', { method: 'DELETE' });
+
+      expect(response.status).toBe(400);
+      expect(problem(response).errors?.[0]).toEqual({
+        parameter: 'user_id',
+        detail: 'is required',
+      });
+    });
+  });
+
+  describe('routing', () => {
+    it('answers 404 problem+json for an unknown path', async () => {
+      const response = await call(undefined, { method: 'GET', path: '/nothing-here' });
+
+      expect(response.status).toBe(404);
+      expect(problem(response).detail).toContain('/nothing-here');
+    });
+
+    it.each(['PUT', 'OPTIONS'])('answers %s with 405 and an Allow header', async (method) => {
+      const response = await call(undefined, { method, query: { user_id: 'a' } });
+
+      expect(response.status).toBe(405);
+      expect(response.headers.allow?.split(', ').sort()).toEqual([
+        'DELETE',
+        'GET',
+        'PATCH',
+        'POST',
+      ]);
+    });
+
+    it('puts the request id in every problem, for support', async () => {
+      const response = await getItem(newId());
+
+      expect(problem(response).instance).toMatch(/\S{8,}/);
+    });
+  });
+});
+
+function nest(depth: number): unknown {
+  let value: unknown = 'leaf';
+  for (let i = 0; i < depth; i++) value = { d: value };
+  return value;
+}
+
+function decimal(value: unknown) {
+  return toDecimal(value instanceof NumberValue ? value.value : String(value));
+}

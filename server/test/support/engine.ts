@@ -1,0 +1,61 @@
+/**
+ * A real DynamoDB engine for a test file: dynalite in-process, or the engine at
+ * `DYNAMODB_ENDPOINT` when set (e.g. DynamoDB Local). Each call gets a fresh table.
+ */
+import { randomUUID } from 'node:crypto';
+import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
+import { readConfig } from '../../src/config.js';
+import { createDynamoDbClient } from '../../src/dynamodb-client.js';
+import {
+  type Engine,
+  ensureTable,
+  LOCAL_CREDENTIALS,
+  startEngine,
+} from '../../src/local/engine.js';
+import { createDocumentClient } from '../../src/store/dynamodb.js';
+
+export interface TestTable {
+  readonly endpoint: string;
+  readonly tableName: string;
+  readonly client: DynamoDBClient;
+  readonly documentClient: DynamoDBDocumentClient;
+}
+
+/** Starts (or connects to) an engine and creates a table before the file's tests; cleans up after. */
+export function useTable(): TestTable {
+  const table = {} as { -readonly [K in keyof TestTable]: TestTable[K] };
+  let engine: Engine | undefined;
+  beforeAll(async () => {
+    const external = process.env.DYNAMODB_ENDPOINT;
+    engine = external === undefined ? await startEngine(':memory:') : undefined;
+    table.endpoint = external ?? (engine as Engine).endpoint;
+    table.tableName = `items-${randomUUID()}`;
+    table.client = createTestClient(table.endpoint);
+    table.documentClient = createDocumentClient(table.client);
+    await ensureTable(table.client, table.tableName);
+  });
+  afterAll(async () => {
+    if (process.env.DYNAMODB_ENDPOINT !== undefined) {
+      await table.client.send(new DeleteTableCommand({ TableName: table.tableName }));
+    }
+    table.client?.destroy();
+    await engine?.close();
+  });
+  return table;
+}
+
+/** A client with the server's own timeouts and retries, pointed at `endpoint`. */
+export function createTestClient(
+  endpoint: string,
+  overrides: Record<string, string> = {},
+): DynamoDBClient {
+  const config = readConfig({
+    TABLE_NAME: 'unused',
+    AWS_REGION: 'us-east-1',
+    DYNAMODB_ENDPOINT: endpoint,
+    ...overrides,
+  });
+  return createDynamoDbClient(config, LOCAL_CREDENTIALS);
+}
