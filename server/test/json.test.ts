@@ -1,0 +1,79 @@
+/** Lossless JSON: the parse and stringify pair that lets numbers round-trip exactly. */
+import { describe, expect, it } from 'vitest';
+import {
+  fromDecimalText,
+  isExactAsNumber,
+  NumberValue,
+  parseJson,
+  stringifyJson,
+  toDecimal,
+} from '../src/core/json.js';
+
+describe('parseJson then stringifyJson', () => {
+  it.each([
+    '{"a":1,"b":-2.5,"c":[0,1e-7,123456789012345]}',
+    '{"big":123456789012345678901234567890}',
+    '{"precise":0.12345678901234567890123456789}',
+    '[9007199254740993,-9007199254740993]',
+    '{"s":"12345678901234567890 in a string stays a string","n":12345678901234567890}',
+    '{"escaped":"quote \\" then 12345678901234567890","n":1}',
+    '"just a string"',
+    'null',
+  ])('gives back %s unchanged', (text) => {
+    expect(stringifyJson(parseJson(text))).toBe(text);
+  });
+
+  it('keeps plain numbers as numbers and the rest as NumberValue', () => {
+    const value = parseJson('{"small":42,"big":12345678901234567890}') as Record<string, unknown>;
+
+    expect(value.small).toBe(42);
+    expect(value.big).toBeInstanceOf(NumberValue);
+    expect((value.big as NumberValue).value).toBe('12345678901234567890');
+  });
+
+  it('does not let a string that looks like the internal marker become a number', () => {
+    const text = '{"s":"\\u0001abc:123"}';
+
+    expect(parseJson(text)).toEqual({ s: '\u0001abc:123' });
+  });
+
+  it('throws SyntaxError on malformed input, like JSON.parse', () => {
+    expect(() => parseJson('{"a":12345678901234567890')).toThrow(SyntaxError);
+    expect(() => parseJson('{"a":')).toThrow(SyntaxError);
+  });
+
+  it('marks an exponent that underflows a double instead of turning it into 0', () => {
+    const value = parseJson('{"n":1e-400}') as Record<string, unknown>;
+
+    expect(value.n).toEqual(NumberValue.from('1e-400'));
+  });
+});
+
+describe('decimal helpers', () => {
+  it.each([
+    ['0', { digits: '', exponent: 0 }],
+    ['-0.0012300', { digits: '123', exponent: -3 }],
+    ['1e100', { digits: '1', exponent: 100 }],
+    ['12.5E-3', { digits: '125', exponent: -2 }],
+  ])('toDecimal(%s)', (text, expected) => {
+    expect(toDecimal(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['0.1', true],
+    ['9007199254740991', true],
+    ['9007199254740993', false],
+    ['1e400', false],
+    ['0.30000000000000004', true],
+    ['0.300000000000000041', false],
+  ])('isExactAsNumber(%s) is %s', (text, exact) => {
+    expect(isExactAsNumber(text)).toBe(exact);
+  });
+
+  it('turns DynamoDB number text into the most natural exact value', () => {
+    expect(fromDecimalText('3.25')).toBe(3.25);
+    expect(fromDecimalText('123456789012345678901')).toEqual(
+      NumberValue.from('123456789012345678901'),
+    );
+  });
+});
