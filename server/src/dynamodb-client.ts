@@ -14,7 +14,12 @@ export function createDynamoDbClient(
     maxAttempts: config.dynamodbMaxAttempts,
     requestHandler: {
       connectionTimeout: Math.min(config.dynamodbTimeoutMs, 1_000),
+      // `requestTimeout` runs until the response headers arrive; without `throwOnRequestTimeout`
+      // the SDK only logs a warning when it passes, and waits on.
       requestTimeout: config.dynamodbTimeoutMs,
+      throwOnRequestTimeout: true,
+      // A response whose body stalls: no bytes for this long ends the attempt.
+      socketTimeout: config.dynamodbTimeoutMs,
     },
     ...(config.dynamodbEndpoint === undefined ? {} : { endpoint: config.dynamodbEndpoint }),
     ...(credentials === undefined ? {} : { credentials }),

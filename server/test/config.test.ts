@@ -1,0 +1,256 @@
+/**
+ * The environment, read once at start: what each variable defaults to, which values it takes,
+ * and that a bad one fails fast with an error naming it.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  CONFIG_ENV_NAMES,
+  ConfigError,
+  LOCAL_CONFIG_ENV_NAMES,
+  readConfig,
+  readLocalConfig,
+} from '../src/config.js';
+
+/** What Lambda always provides; the rest is the function's own environment. */
+const LAMBDA_ENV = { TABLE_NAME: 'items', AWS_REGION: 'eu-west-1' };
+
+/** Runs `read` and returns the ConfigError it throws (failing if it throws nothing else). */
+function configError(read: () => unknown): ConfigError {
+  try {
+    read();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError, nothing was thrown');
+}
+
+describe('readConfig (the Lambda)', () => {
+  it('defaults everything but the table and region', () => {
+    const config = readConfig(LAMBDA_ENV);
+
+    expect(config).toEqual({
+      tableName: 'items',
+      region: 'eu-west-1',
+      dynamodbEndpoint: undefined,
+      dynamodbTimeoutMs: 3_000,
+      dynamodbMaxAttempts: 3,
+      maxBodyBytes: 400 * 1024,
+    });
+  });
+
+  it('reads every variable it is given', () => {
+    const env = {
+      ...LAMBDA_ENV,
+      DYNAMODB_ENDPOINT: 'http://localhost:8000',
+      DYNAMODB_TIMEOUT_MS: '250',
+      DYNAMODB_MAX_ATTEMPTS: '5',
+      MAX_BODY_BYTES: '1024',
+    };
+
+    const config = readConfig(env);
+
+    expect(config).toEqual({
+      tableName: 'items',
+      region: 'eu-west-1',
+      dynamodbEndpoint: 'http://localhost:8000',
+      dynamodbTimeoutMs: 250,
+      dynamodbMaxAttempts: 5,
+      maxBodyBytes: 1024,
+    });
+  });
+
+  it('takes the environment over the defaults it is passed', () => {
+    const config = readConfig(LAMBDA_ENV, {
+      tableName: 'fallback',
+      region: 'us-east-1',
+      dynamodbEndpoint: 'http://fallback:1',
+    });
+
+    expect(config.tableName).toBe('items');
+    expect(config.region).toBe('eu-west-1');
+    expect(config.dynamodbEndpoint).toBe('http://fallback:1');
+  });
+
+  it.each([
+    ['TABLE_NAME', { AWS_REGION: 'eu-west-1' }],
+    ['AWS_REGION', { TABLE_NAME: 'items' }],
+    ['AWS_REGION', { TABLE_NAME: 'items', AWS_REGION: '' }],
+  ])('fails naming %s when it is missing (%j)', (name, env) => {
+    const error = configError(() => readConfig(env));
+
+    expect(error.message).toMatch(new RegExp(`^${name} must`));
+  });
+
+  it('reads only the variables it lists', () => {
+    expect(CONFIG_ENV_NAMES).toEqual([
+      'TABLE_NAME',
+      'AWS_REGION',
+      'DYNAMODB_ENDPOINT',
+      'DYNAMODB_TIMEOUT_MS',
+      'DYNAMODB_MAX_ATTEMPTS',
+      'MAX_BODY_BYTES',
+    ]);
+    expect(LOCAL_CONFIG_ENV_NAMES).toEqual([...CONFIG_ENV_NAMES, 'HOST', 'PORT', 'DATA_DIR']);
+  });
+});
+
+describe('TABLE_NAME', () => {
+  it.each(['abc', 'items', 'My_Table-1.v2', 'a'.repeat(255)])('accepts %j', (tableName) => {
+    const config = readConfig({ ...LAMBDA_ENV, TABLE_NAME: tableName });
+
+    expect(config.tableName).toBe(tableName);
+  });
+
+  it.each(['', 'ab', 'a'.repeat(256), 'has space', 'semi;colon', 'ünïcode', 'slash/name'])(
+    'refuses %j, naming TABLE_NAME and the value',
+    (tableName) => {
+      const error = configError(() => readConfig({ ...LAMBDA_ENV, TABLE_NAME: tableName }));
+
+      expect(error.message).toMatch(/^TABLE_NAME must be a DynamoDB table name/);
+      expect(error.message).toContain(JSON.stringify(tableName));
+    },
+  );
+});
+
+describe('DYNAMODB_ENDPOINT', () => {
+  it.each([
+    'http://localhost:8000',
+    'https://dynamodb.eu-west-1.amazonaws.com',
+    'HTTP://127.0.0.1:4566/',
+  ])('accepts the http(s) URL %j', (endpoint) => {
+    const config = readConfig({ ...LAMBDA_ENV, DYNAMODB_ENDPOINT: endpoint });
+
+    expect(config.dynamodbEndpoint).toBe(endpoint);
+  });
+
+  it('treats an empty value as unset', () => {
+    const config = readConfig({ ...LAMBDA_ENV, DYNAMODB_ENDPOINT: '' });
+
+    expect(config.dynamodbEndpoint).toBeUndefined();
+  });
+
+  it.each([
+    'localhost:8000',
+    'ftp://localhost:8000',
+    'file:///tmp/db',
+    'not a url',
+    'http://',
+    '//localhost:8000',
+  ])('refuses %j, naming DYNAMODB_ENDPOINT and the value', (endpoint) => {
+    const error = configError(() => readConfig({ ...LAMBDA_ENV, DYNAMODB_ENDPOINT: endpoint }));
+
+    expect(error.message).toMatch(/^DYNAMODB_ENDPOINT must be an http\(s\) URL/);
+    expect(error.message).toContain(JSON.stringify(endpoint));
+  });
+});
+
+/** Each whole-number variable: where it is read, its bounds and its default. */
+const NUMBERS = [
+  {
+    name: 'DYNAMODB_TIMEOUT_MS',
+    key: 'dynamodbTimeoutMs',
+    min: 100,
+    max: 60_000,
+    byDefault: 3_000,
+  },
+  { name: 'DYNAMODB_MAX_ATTEMPTS', key: 'dynamodbMaxAttempts', min: 1, max: 10, byDefault: 3 },
+  {
+    name: 'MAX_BODY_BYTES',
+    key: 'maxBodyBytes',
+    min: 1,
+    max: 10 * 1024 * 1024,
+    byDefault: 409_600,
+  },
+  { name: 'PORT', key: 'port', min: 0, max: 65_535, byDefault: 3000 },
+] as const;
+
+describe.each(NUMBERS)('$name', ({ name, key, min, max, byDefault }) => {
+  const read = (value?: string) => {
+    const env = value === undefined ? {} : { [name]: value };
+    return readLocalConfig(env)[key];
+  };
+
+  it(`defaults to ${byDefault}`, () => {
+    expect(read()).toBe(byDefault);
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(read('')).toBe(byDefault);
+  });
+
+  it.each([min, max, Math.floor((min + max) / 2)])('accepts %i (in bounds)', (value) => {
+    expect(read(String(value))).toBe(value);
+  });
+
+  it.each([
+    String(min - 1),
+    String(max + 1),
+    '-5',
+    'abc',
+    '1.5',
+    '1e3',
+    '0x10',
+    '12abc',
+    '9007199254740993',
+  ])(`refuses %j, naming ${name}, its bounds and the value`, (value) => {
+    const error = configError(() => read(value));
+
+    expect(error.message).toBe(
+      `${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+    );
+  });
+});
+
+describe('readLocalConfig (npm start)', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('runs with no environment at all', () => {
+    const config = readLocalConfig({});
+
+    expect(config).toEqual({
+      tableName: 'dynamo',
+      region: 'us-east-1',
+      dynamodbEndpoint: undefined,
+      dynamodbTimeoutMs: 3_000,
+      dynamodbMaxAttempts: 3,
+      maxBodyBytes: 400 * 1024,
+      host: '127.0.0.1',
+      port: 3000,
+      dataDir: '.data',
+    });
+  });
+
+  it('reads HOST, PORT and DATA_DIR', () => {
+    const config = readLocalConfig({ HOST: '0.0.0.0', PORT: '8080', DATA_DIR: ':memory:' });
+
+    expect(config).toMatchObject({ host: '0.0.0.0', port: 8080, dataDir: ':memory:' });
+  });
+
+  it('checks the shared variables as the Lambda does', () => {
+    const error = configError(() => readLocalConfig({ MAX_BODY_BYTES: '0' }));
+
+    expect(error.message).toMatch(/^MAX_BODY_BYTES must/);
+  });
+
+  it.each([
+    ['HOST', /^HOST must not be empty/],
+    ['DATA_DIR', /^DATA_DIR must not be empty \(use :memory: for none\)/],
+  ])('refuses an empty %s, naming it', (name, message) => {
+    const error = configError(() => readLocalConfig({ [name]: '' }));
+
+    expect(error.message).toMatch(message);
+  });
+
+  it('reads process.env when given nothing', () => {
+    vi.stubEnv('PORT', '4321');
+    vi.stubEnv('DATA_DIR', ':memory:');
+
+    const config = readLocalConfig();
+
+    expect(config.port).toBe(4321);
+    expect(config.dataDir).toBe(':memory:');
+  });
+});

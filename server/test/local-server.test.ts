@@ -1,0 +1,190 @@
+/**
+ * `npm start` as a user runs it: the real process (server/src/local/main.ts under tsx) on
+ * 127.0.0.1, spoken to over HTTP, restarted, stopped with signals, given bad settings.
+ */
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readContractText } from '../src/contract.js';
+import { expectContractResponse, type OperationId } from './support/contract.js';
+import { LocalProcesses } from './support/local-process.js';
+
+interface Sent {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  readonly json: Record<string, unknown>;
+}
+
+/** Sends a request to the running server and checks the answer against openapi.yaml. */
+async function send(
+  baseUrl: string,
+  operationId: OperationId,
+  init: { method: string; query?: string; json?: unknown; headers?: Record<string, string> },
+): Promise<Sent> {
+  const response = await fetch(`${baseUrl}/dynamo${init.query ?? ''}`, {
+    method: init.method,
+    headers: {
+      ...(init.json === undefined ? {} : { 'content-type': 'application/json' }),
+      ...init.headers,
+    },
+    ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }),
+  });
+  const seen = {
+    status: response.status,
+    headers: Object.fromEntries(response.headers),
+    body: await response.text(),
+  };
+  const json = expectContractResponse(operationId, seen) as Record<string, unknown>;
+  return { ...seen, json };
+}
+
+const getItem = (baseUrl: string, userId: string) =>
+  send(baseUrl, 'getItem', { method: 'GET', query: `?user_id=${encodeURIComponent(userId)}` });
+const createItem = (baseUrl: string, item: Record<string, unknown>) =>
+  send(baseUrl, 'createItem', { method: 'POST', json: item });
+
+describe('npm start (the local server process)', { timeout: 90_000 }, () => {
+  const processes = new LocalProcesses();
+  afterEach(() => processes.cleanup());
+
+  describe('serving', () => {
+    it('serves the four operations over HTTP', async () => {
+      const server = processes.start({ DATA_DIR: processes.tempDir() });
+      const url = await server.listening();
+      const item = { user_id: 'ada', name: 'Ada', langs: ['en', 'fr'] };
+
+      const created = await createItem(url, item);
+      const fetched = await getItem(url, 'ada');
+      const updated = await send(url, 'updateItem', {
+        method: 'PATCH',
+        json: { user_id: 'ada', updatedKey: 'name', updatedValue: 'Ada L.' },
+        headers: { 'if-match': fetched.headers.etag ?? '' },
+      });
+      const deleted = await send(url, 'deleteItem', { method: 'DELETE', query: '?user_id=ada' });
+      const gone = await getItem(url, 'ada');
+
+      expect(created.status).toBe(201);
+      expect(created.json).toEqual(item);
+      expect(created.headers.location).toBe('/dynamo?user_id=ada');
+      expect(fetched.status).toBe(200);
+      expect(fetched.json).toEqual(item);
+      expect(fetched.headers.etag).toBe('"1"');
+      expect(updated.status).toBe(200);
+      expect(updated.json).toEqual({ ...item, name: 'Ada L.' });
+      expect(updated.headers.etag).toBe('"2"');
+      expect(deleted.status).toBe(200);
+      expect(deleted.json).toEqual({ ...item, name: 'Ada L.' });
+      expect(gone.status).toBe(404);
+      expect(gone.headers['content-type']).toMatch(/^application\/problem\+json/);
+    });
+
+    it('serves the contract at /openapi.yaml', async () => {
+      const server = processes.start({ DATA_DIR: processes.tempDir() });
+      const url = await server.listening();
+
+      const response = await fetch(`${url}/openapi.yaml`);
+
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^application\/yaml\b/);
+      expect(await response.text()).toBe(readContractText());
+    });
+  });
+
+  describe('storage', () => {
+    it('keeps the data in DATA_DIR across a restart', async () => {
+      const dataDir = processes.tempDir();
+      const first = processes.start({ DATA_DIR: dataDir });
+      const item = { user_id: 'grace', name: 'Grace', n: 1.5 };
+      await createItem(await first.listening(), item);
+      expect(await first.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+
+      const second = processes.start({ DATA_DIR: dataDir });
+      const fetched = await getItem(await second.listening(), 'grace');
+
+      expect(fetched.status).toBe(200);
+      expect(fetched.json).toEqual(item);
+      expect(fetched.headers.etag).toBe('"1"');
+    });
+
+    it('keeps nothing across a restart with DATA_DIR=:memory:', async () => {
+      const first = processes.start({ DATA_DIR: ':memory:' });
+      const created = await createItem(await first.listening(), { user_id: 'linus' });
+      expect(created.status).toBe(201);
+      expect(await first.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+
+      const second = processes.start({ DATA_DIR: ':memory:' });
+      const fetched = await getItem(await second.listening(), 'linus');
+
+      expect(fetched.status).toBe(404);
+      expect(second.stdout()).toContain('table dynamo on :memory:');
+    });
+  });
+
+  describe('stopping', () => {
+    it.each(['SIGTERM', 'SIGINT'] as const)('stops cleanly on %s', async (signal) => {
+      const server = processes.start({ DATA_DIR: processes.tempDir() });
+      const url = await server.listening();
+      // A client that has talked to it (and keeps its connection open) must not hold it up.
+      await createItem(url, { user_id: 'margaret' });
+
+      const exit = await server.stop(signal);
+
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(server.stdout()).toContain(`${signal}: stopping`);
+      expect(server.stderr()).toBe('');
+      await expect(fetch(`${url}/openapi.yaml`)).rejects.toThrow();
+    });
+  });
+
+  describe('failing fast', () => {
+    it.each([
+      ['PORT', 'abc'],
+      ['PORT', '65536'],
+      ['MAX_BODY_BYTES', '-5'],
+      ['DYNAMODB_TIMEOUT_MS', '1.5'],
+      ['TABLE_NAME', 'no spaces'],
+      ['DYNAMODB_ENDPOINT', 'localhost:8000'],
+    ])('refuses %s=%j, naming the variable', async (name, value) => {
+      const dataDir = join(processes.tempDir(), 'data');
+      const server = processes.start({ DATA_DIR: dataDir, [name]: value });
+
+      const exit = await server.exited();
+
+      expect(exit).toEqual({ code: 1, signal: null });
+      expect(server.stderr()).toContain(`dynamo-crud: ${name} must`);
+      expect(server.stderr()).toContain(JSON.stringify(value));
+      expect(server.stdout()).not.toContain('listening');
+      expect(existsSync(dataDir), 'nothing is created before the config is checked').toBe(false);
+    });
+
+    it('refuses a port already in use, pointing at PORT', async () => {
+      const blocker = createServer();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          blocker.once('error', reject);
+          blocker.listen(0, '127.0.0.1', resolve);
+        });
+        const port = portOf(blocker);
+        const server = processes.start({ DATA_DIR: processes.tempDir(), PORT: String(port) });
+
+        const exit = await server.exited();
+
+        expect(exit).toEqual({ code: 1, signal: null });
+        expect(server.stderr()).toContain('EADDRINUSE');
+        expect(server.stderr()).toContain(`127.0.0.1:${port}`);
+        expect(server.stderr()).toContain('set PORT to use another port');
+        expect(server.stdout()).not.toContain('listening');
+      } finally {
+        await new Promise((resolve) => blocker.close(resolve));
+      }
+    });
+  });
+});
+
+function portOf(server: Server): number {
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('not listening on TCP');
+  return address.port;
+}

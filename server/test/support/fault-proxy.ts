@@ -1,0 +1,217 @@
+/**
+ * A fault-injecting HTTP proxy in front of a real DynamoDB engine (dynalite). It forwards every
+ * request unchanged unless told to fail, in which case it answers the way DynamoDB (or what sits
+ * in front of it) does: a JSON error with `__type` and `x-amzn-errortype`, a bare 5xx, a reset
+ * socket, a request it never answers, or no listener at all (connection refused).
+ *
+ * Tests script the engine's failures with it; the SDK, its retries and its timeouts stay real.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  createServer,
+  request as forwardRequest,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Fault =
+  /** A DynamoDB error answer: `status`, `__type` and `x-amzn-errortype` naming `type`. */
+  | {
+      readonly kind: 'error';
+      readonly status: number;
+      readonly type: string;
+      readonly message: string;
+    }
+  /** A bare status with a non-JSON body, as a load balancer in front of the engine answers. */
+  | { readonly kind: 'status'; readonly status: number; readonly body: string }
+  /** Reads the request, then never answers (until the client gives up or the proxy heals). */
+  | { readonly kind: 'hang' }
+  /** Answers 200 headers and the start of a body, then never finishes it. */
+  | { readonly kind: 'stall' }
+  /** Reads the request, then destroys the socket without answering. */
+  | { readonly kind: 'reset' };
+
+const DYNAMODB_ERROR_NAMESPACE = 'com.amazonaws.dynamodb.v20120810';
+
+/** The failures DynamoDB is known to answer with. */
+export const faults = {
+  /** 400 ProvisionedThroughputExceededException (or another throttling type). */
+  throttling: (type = 'ProvisionedThroughputExceededException'): Fault => ({
+    kind: 'error',
+    status: 400,
+    type,
+    message:
+      'The level of configured provisioned throughput for the table was exceeded. ' +
+      'Consider increasing your provisioning level with the UpdateTable API.',
+  }),
+  /** 500 InternalServerError. */
+  internalServerError: (): Fault => ({
+    kind: 'error',
+    status: 500,
+    type: 'InternalServerError',
+    message: 'Internal server error',
+  }),
+  /** 503 with an HTML body, as an intermediary answers when DynamoDB is unavailable. */
+  serviceUnavailable: (): Fault => ({
+    kind: 'status',
+    status: 503,
+    body: '<html><body><h1>503 Service Unavailable</h1></body></html>',
+  }),
+  /** 400 ValidationException with `message`. */
+  validation: (message: string): Fault => ({
+    kind: 'error',
+    status: 400,
+    type: 'ValidationException',
+    message,
+  }),
+  hang: (): Fault => ({ kind: 'hang' }),
+  stall: (): Fault => ({ kind: 'stall' }),
+  reset: (): Fault => ({ kind: 'reset' }),
+};
+
+export interface FaultProxy {
+  /** `http://127.0.0.1:PORT`: point a DynamoDB client here. */
+  readonly url: string;
+  /** Requests that reached the proxy since it started or last healed, faulted ones included. */
+  readonly requests: number;
+  /** The next `times` requests get `fault`; later ones are forwarded again. */
+  failNext(fault: Fault, times?: number): void;
+  /** Every request gets `fault` until `heal`. */
+  failAlways(fault: Fault): void;
+  /** Closes the listener and every open connection: clients now get connection refused. */
+  refuseConnections(): Promise<void>;
+  /** Forwards everything again: clears faults, ends held requests, listens, zeroes `requests`. */
+  heal(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts a proxy on a free loopback port in front of `target` (`http://host:port`). */
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
+  const upstream = new URL(target);
+  let script: Fault[] = [];
+  let always: Fault | undefined;
+  let requests = 0;
+  const held = new Set<ServerResponse>();
+
+  const server = createServer((req, res) => {
+    requests += 1;
+    const fault = script.shift() ?? always;
+    readBody(req)
+      .then((body) => (fault === undefined ? forward(req, body, res) : inject(fault, req, res)))
+      .catch(() => res.destroy());
+  });
+
+  function forward(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
+    const outgoing = forwardRequest(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    outgoing.once('error', () => res.destroy());
+    outgoing.end(body);
+  }
+
+  function inject(fault: Fault, req: IncomingMessage, res: ServerResponse): void {
+    switch (fault.kind) {
+      case 'error': {
+        const body = JSON.stringify({
+          __type: `${DYNAMODB_ERROR_NAMESPACE}#${fault.type}`,
+          message: fault.message,
+        });
+        res.writeHead(fault.status, {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amzn-requestid': randomUUID(),
+          'x-amzn-errortype': fault.type,
+          'content-length': Buffer.byteLength(body),
+        });
+        res.end(body);
+        return;
+      }
+      case 'status':
+        res.writeHead(fault.status, {
+          'content-type': 'text/html',
+          'content-length': Buffer.byteLength(fault.body),
+        });
+        res.end(fault.body);
+        return;
+      case 'hang':
+        held.add(res);
+        res.once('close', () => held.delete(res));
+        return;
+      case 'stall':
+        held.add(res);
+        res.once('close', () => held.delete(res));
+        res.writeHead(200, {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amzn-requestid': randomUUID(),
+          'content-length': 1024,
+        });
+        res.write('{"Item":');
+        return;
+      case 'reset':
+        req.socket.destroy();
+        return;
+    }
+  }
+
+  function listen(port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  function stopListening(): Promise<void> {
+    if (!server.listening) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeAllConnections();
+    });
+  }
+
+  await listen(0);
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get requests() {
+      return requests;
+    },
+    failNext(fault, times = 1) {
+      script.push(...Array.from({ length: times }, () => fault));
+    },
+    failAlways(fault) {
+      always = fault;
+    },
+    refuseConnections: stopListening,
+    async heal() {
+      script = [];
+      always = undefined;
+      for (const res of held) res.destroy();
+      if (!server.listening) await listen(port);
+      requests = 0;
+    },
+    close: stopListening,
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}
