@@ -17,6 +17,24 @@ export interface Config {
   readonly dynamodbMaxAttempts: number;
   /** Largest request body accepted, in bytes; larger ones get 413. */
   readonly maxBodyBytes: number;
+  /** Origins browsers may call the API from (CORS); `undefined`: CORS is off. */
+  readonly corsAllowOrigins: readonly string[] | undefined;
+  readonly events: EventsConfig;
+}
+
+export interface EventsConfig {
+  /** The EventBridge bus writes are announced on; required on Lambda, unused locally. */
+  readonly busName: string | undefined;
+  /** `Source` of every event; the rule pattern matches on it. */
+  readonly source: string;
+  /** SQS queue for events that could not be put on the bus. */
+  readonly deadLetterQueueUrl: string | undefined;
+  /** PutEvents attempts per event, the first included, before the dead-letter queue. */
+  readonly maxAttempts: number;
+}
+
+export interface LambdaConfig extends Config {
+  readonly events: EventsConfig & { readonly busName: string };
 }
 
 export interface LocalConfig extends Config {
@@ -24,6 +42,8 @@ export interface LocalConfig extends Config {
   readonly port: number;
   /** Where the embedded engine keeps its data, or `:memory:` for a throwaway run. */
   readonly dataDir: string;
+  /** Local sink: POST events matching the deployed rule pattern here. */
+  readonly eventsWebhookUrl: string | undefined;
 }
 
 export const CONFIG_ENV_NAMES = [
@@ -33,9 +53,20 @@ export const CONFIG_ENV_NAMES = [
   'DYNAMODB_TIMEOUT_MS',
   'DYNAMODB_MAX_ATTEMPTS',
   'MAX_BODY_BYTES',
+  'EVENT_BUS_NAME',
+  'EVENT_SOURCE',
+  'DLQ_URL',
+  'EVENTS_MAX_ATTEMPTS',
+  'CORS_ALLOW_ORIGINS',
 ] as const;
 
-export const LOCAL_CONFIG_ENV_NAMES = [...CONFIG_ENV_NAMES, 'HOST', 'PORT', 'DATA_DIR'] as const;
+export const LOCAL_CONFIG_ENV_NAMES = [
+  ...CONFIG_ENV_NAMES,
+  'HOST',
+  'PORT',
+  'DATA_DIR',
+  'EVENTS_WEBHOOK_URL',
+] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -61,6 +92,42 @@ export function readConfig(env: Env = process.env, defaults: Partial<Config> = {
     dynamodbTimeoutMs: int(env, 'DYNAMODB_TIMEOUT_MS', 100, 60_000, 3_000),
     dynamodbMaxAttempts: int(env, 'DYNAMODB_MAX_ATTEMPTS', 1, 10, 3),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1, 10 * 1024 * 1024, 400 * 1024),
+    corsAllowOrigins: origins(env, 'CORS_ALLOW_ORIGINS'),
+    events: readEventsConfig(env),
+  };
+}
+
+/** The Lambda's configuration: as `readConfig`, and the bus is required (no silent loss). */
+export function readLambdaConfig(env: Env = process.env): LambdaConfig {
+  const config = readConfig(env);
+  const { busName } = config.events;
+  if (busName === undefined) {
+    throw new ConfigError('EVENT_BUS_NAME must be set: every write is announced on that bus');
+  }
+  return { ...config, events: { ...config.events, busName } };
+}
+
+function readEventsConfig(env: Env): EventsConfig {
+  const busName = env.EVENT_BUS_NAME === '' ? undefined : env.EVENT_BUS_NAME;
+  // A name or an ARN, as PutEvents takes either.
+  if (
+    busName !== undefined &&
+    !/^(arn:aws[\w-]*:events:[\w-]+:\d{12}:event-bus\/)?[\w.\-/]{1,256}$/.test(busName)
+  ) {
+    throw new ConfigError(`EVENT_BUS_NAME must be an event bus name or ARN, got ${show(busName)}`);
+  }
+  const source =
+    env.EVENT_SOURCE === undefined || env.EVENT_SOURCE === '' ? 'dynamo' : env.EVENT_SOURCE;
+  if (!/^[\w.-]{1,256}$/.test(source) || source.startsWith('aws.')) {
+    throw new ConfigError(
+      `EVENT_SOURCE must be 1-256 of a-z A-Z 0-9 _ . - and not start with "aws.", got ${show(source)}`,
+    );
+  }
+  return {
+    busName,
+    source,
+    deadLetterQueueUrl: url(env, 'DLQ_URL'),
+    maxAttempts: int(env, 'EVENTS_MAX_ATTEMPTS', 1, 10, 3),
   };
 }
 
@@ -70,7 +137,13 @@ export function readLocalConfig(env: Env = process.env): LocalConfig {
   if (host === '') throw new ConfigError('HOST must not be empty');
   const dataDir = env.DATA_DIR ?? '.data';
   if (dataDir === '') throw new ConfigError('DATA_DIR must not be empty (use :memory: for none)');
-  return { ...base, host, port: int(env, 'PORT', 0, 65_535, 3000), dataDir };
+  return {
+    ...base,
+    host,
+    port: int(env, 'PORT', 0, 65_535, 3000),
+    dataDir,
+    eventsWebhookUrl: url(env, 'EVENTS_WEBHOOK_URL'),
+  };
 }
 
 function int(env: Env, name: string, min: number, max: number, fallback: number): number {
@@ -90,6 +163,25 @@ function url(env: Env, name: string): string | undefined {
     throw new ConfigError(`${name} must be an http(s) URL, got ${show(raw)}`);
   }
   return raw;
+}
+
+/**
+ * A comma-separated allow-list of origins, each exactly as a browser sends it in `Origin`
+ * (`https://app.example`, `http://localhost:5173`): no path, no wildcard. Empty means none.
+ */
+function origins(env: Env, name: string): string[] | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const list = raw.split(',').map((o) => o.trim());
+  for (const origin of list) {
+    const parsed = URL.canParse(origin) ? new URL(origin) : undefined;
+    if (parsed === undefined || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(
+        `${name} must be a comma-separated list of origins such as https://app.example (scheme, host and port only; no * or path), got ${show(origin)}`,
+      );
+    }
+  }
+  return list;
 }
 
 function show(value: string | undefined): string {

@@ -3,21 +3,32 @@
  * module scope, so warm invocations reuse them; nothing else runs at init.
  */
 import { createLambdaHandler } from './adapters/lambda.js';
-import { readConfig } from './config.js';
+import { createDynamoDbClient, createEventBridgeClient } from './aws-clients.js';
+import { readLambdaConfig } from './config.js';
 import { loadContract } from './contract.js';
 import { createApp } from './core/app.js';
-import { createDynamoDbClient } from './dynamodb-client.js';
+import { createSqsDeadLetterQueue } from './events/dead-letter.js';
+import { createEventBridgePublisher } from './events/eventbridge.js';
 import { logger } from './logger.js';
 import { createDocumentClient, createDynamoDbStore } from './store/dynamodb.js';
 
-const config = readConfig();
-const store = createDynamoDbStore(
-  createDocumentClient(createDynamoDbClient(config)),
-  config.tableName,
-);
+const config = readLambdaConfig();
+const { busName, source, deadLetterQueueUrl, maxAttempts } = config.events;
+
 const app = createApp({
   contract: loadContract(),
-  store,
+  store: createDynamoDbStore(createDocumentClient(createDynamoDbClient(config)), config.tableName),
+  events: createEventBridgePublisher({
+    eventBridge: createEventBridgeClient(config),
+    busName,
+    source,
+    deadLetter:
+      deadLetterQueueUrl === undefined
+        ? undefined
+        : createSqsDeadLetterQueue(deadLetterQueueUrl, { region: config.region }),
+    retry: { maxAttempts, baseDelayMs: 50, maxDelayMs: 1_000 },
+    logger,
+  }),
   logger,
   maxBodyBytes: config.maxBodyBytes,
 });

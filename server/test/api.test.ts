@@ -465,6 +465,53 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
     });
   });
 
+  describe('events of writes', () => {
+    const eventsOf = (userId: string) => api.published.filter((e) => e.user_id === userId);
+
+    it('announces each committed write once, with the item before and after', async () => {
+      const userId = newId();
+      await createItem({ user_id: userId, n: 1 });
+      const updated = await updateItem({ user_id: userId, updatedKey: 'n', updatedValue: 2 });
+      await deleteItem(userId);
+
+      const events = eventsOf(userId);
+
+      expect(events.map((e) => [e.operation, e.version])).toEqual([
+        ['POST', 1],
+        ['PATCH', 2],
+        ['DELETE', 2],
+      ]);
+      expect(events[0]?.item).toEqual({ user_id: userId, n: 1 });
+      expect(events[1]).toMatchObject({
+        item: updated.json,
+        previous: { user_id: userId, n: 1 },
+      });
+      expect(events[2]?.item).toEqual({ user_id: userId, n: 2 });
+      for (const event of events) {
+        expect(event.message).toBe('success');
+        expect(Date.parse(event.occurredAt)).not.toBeNaN();
+        expect(event.requestId).toMatch(/\S{8,}/);
+      }
+    });
+
+    it('announces nothing when the write did not happen', async () => {
+      const userId = newId();
+      await createItem({ user_id: userId });
+      const before = eventsOf(userId).length;
+
+      await createItem({ user_id: userId });
+      await updateItem(
+        { user_id: userId, updatedKey: 'a', updatedValue: 1 },
+        { 'if-match': '"9"' },
+      );
+      await updateItem({ user_id: userId, updatedKey: 'user_id', updatedValue: 'x' });
+      await deleteItem(userId, { 'if-match': '"9"' });
+      await deleteItem(newId());
+
+      expect(eventsOf(userId)).toHaveLength(before);
+    });
+  });
+
   describe('routing', () => {
     it('answers 404 problem+json for an unknown path', async () => {
       const response = await call(undefined, { method: 'GET', path: '/nothing-here' });

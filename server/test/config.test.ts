@@ -8,6 +8,7 @@ import {
   ConfigError,
   LOCAL_CONFIG_ENV_NAMES,
   readConfig,
+  readLambdaConfig,
   readLocalConfig,
 } from '../src/config.js';
 
@@ -36,6 +37,12 @@ describe('readConfig (the Lambda)', () => {
       dynamodbTimeoutMs: 3_000,
       dynamodbMaxAttempts: 3,
       maxBodyBytes: 400 * 1024,
+      events: {
+        busName: undefined,
+        source: 'dynamo',
+        deadLetterQueueUrl: undefined,
+        maxAttempts: 3,
+      },
     });
   });
 
@@ -46,6 +53,10 @@ describe('readConfig (the Lambda)', () => {
       DYNAMODB_TIMEOUT_MS: '250',
       DYNAMODB_MAX_ATTEMPTS: '5',
       MAX_BODY_BYTES: '1024',
+      EVENT_BUS_NAME: 'items-bus',
+      EVENT_SOURCE: 'shop.items',
+      DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/events-dlq',
+      EVENTS_MAX_ATTEMPTS: '4',
     };
 
     const config = readConfig(env);
@@ -57,6 +68,12 @@ describe('readConfig (the Lambda)', () => {
       dynamodbTimeoutMs: 250,
       dynamodbMaxAttempts: 5,
       maxBodyBytes: 1024,
+      events: {
+        busName: 'items-bus',
+        source: 'shop.items',
+        deadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/events-dlq',
+        maxAttempts: 4,
+      },
     });
   });
 
@@ -90,8 +107,19 @@ describe('readConfig (the Lambda)', () => {
       'DYNAMODB_TIMEOUT_MS',
       'DYNAMODB_MAX_ATTEMPTS',
       'MAX_BODY_BYTES',
+      'EVENT_BUS_NAME',
+      'EVENT_SOURCE',
+      'DLQ_URL',
+      'EVENTS_MAX_ATTEMPTS',
+      'CORS_ALLOW_ORIGINS',
     ]);
-    expect(LOCAL_CONFIG_ENV_NAMES).toEqual([...CONFIG_ENV_NAMES, 'HOST', 'PORT', 'DATA_DIR']);
+    expect(LOCAL_CONFIG_ENV_NAMES).toEqual([
+      ...CONFIG_ENV_NAMES,
+      'HOST',
+      'PORT',
+      'DATA_DIR',
+      'EVENTS_WEBHOOK_URL',
+    ]);
   });
 });
 
@@ -220,6 +248,13 @@ describe('readLocalConfig (npm start)', () => {
       host: '127.0.0.1',
       port: 3000,
       dataDir: '.data',
+      eventsWebhookUrl: undefined,
+      events: {
+        busName: undefined,
+        source: 'dynamo',
+        deadLetterQueueUrl: undefined,
+        maxAttempts: 3,
+      },
     });
   });
 
@@ -252,5 +287,41 @@ describe('readLocalConfig (npm start)', () => {
 
     expect(config.port).toBe(4321);
     expect(config.dataDir).toBe(':memory:');
+  });
+});
+
+describe('events settings', () => {
+  it('requires EVENT_BUS_NAME on Lambda, so no write goes unannounced', () => {
+    const error = configError(() => readLambdaConfig(LAMBDA_ENV));
+
+    expect(error.message).toMatch(/^EVENT_BUS_NAME must be set/);
+  });
+
+  it.each(['items-bus', 'arn:aws:events:eu-west-1:123456789012:event-bus/items-bus'])(
+    'takes EVENT_BUS_NAME %j, a name or an ARN',
+    (busName) => {
+      const config = readLambdaConfig({ ...LAMBDA_ENV, EVENT_BUS_NAME: busName });
+
+      expect(config.events.busName).toBe(busName);
+    },
+  );
+
+  it.each([
+    ['EVENT_BUS_NAME', 'has space'],
+    ['EVENT_SOURCE', 'aws.dynamo'],
+    ['EVENT_SOURCE', 'white space'],
+    ['DLQ_URL', 'sqs-queue-name'],
+    ['EVENTS_MAX_ATTEMPTS', '0'],
+    ['EVENTS_MAX_ATTEMPTS', '11'],
+  ])('refuses %s=%j, naming the variable', (name, value) => {
+    const error = configError(() => readConfig({ ...LAMBDA_ENV, [name]: value }));
+
+    expect(error.message.startsWith(`${name} must`)).toBe(true);
+  });
+
+  it('reads EVENTS_WEBHOOK_URL for the local sink', () => {
+    const config = readLocalConfig({ EVENTS_WEBHOOK_URL: 'http://127.0.0.1:4000/events' });
+
+    expect(config.eventsWebhookUrl).toBe('http://127.0.0.1:4000/events');
   });
 });

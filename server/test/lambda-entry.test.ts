@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
+import { HttpResponse, http } from 'msw';
+import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { handler as LambdaHandler } from '../src/lambda.js';
 import { VERSION_ATTRIBUTE } from '../src/store/dynamodb.js';
@@ -21,6 +23,36 @@ function stubLambdaEnv(endpoint: string, tableName: string): void {
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDLOCALTEST');
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local-test-secret');
   vi.stubEnv('AWS_SESSION_TOKEN', undefined);
+  vi.stubEnv('EVENT_BUS_NAME', 'items-bus');
+}
+
+interface PutEventsEntry {
+  EventBusName: string;
+  Source: string;
+  DetailType: string;
+  Detail: string;
+}
+
+/** EventBridge has no local engine: its HTTP API is answered here, and each entry kept. */
+const putEvents: PutEventsEntry[] = [];
+const eventBridge = setupServer(
+  http.post('https://events.us-east-1.amazonaws.com/', async ({ request }) => {
+    const { Entries } = (await request.json()) as { Entries: PutEventsEntry[] };
+    putEvents.push(...Entries);
+    return HttpResponse.json({
+      FailedEntryCount: 0,
+      Entries: Entries.map((_, i) => ({ EventId: `event-${i}` })),
+    });
+  }),
+);
+beforeAll(() => eventBridge.listen({ onUnhandledRequest: 'bypass' }));
+afterAll(() => eventBridge.close());
+
+/** The events put for `userId`, as DetailType and parsed Detail. */
+function eventsFor(userId: string) {
+  return putEvents
+    .map((e) => ({ ...e, detail: JSON.parse(e.Detail) as { user_id: string } }))
+    .filter((e) => e.detail.user_id === userId);
 }
 
 /** Imports `server/src/lambda.ts` afresh, as a cold start does. */
@@ -101,6 +133,14 @@ describe('the Lambda entry, configured from the environment', () => {
     expect(read.json).toEqual(item);
     expect(read.headers.etag).toBe('"1"');
     expect(await stored(item.user_id)).toEqual({ ...item, [VERSION_ATTRIBUTE]: 1 });
+    expect(eventsFor(item.user_id)).toEqual([
+      expect.objectContaining({
+        EventBusName: 'items-bus',
+        Source: 'dynamo',
+        DetailType: 'dynamo_POST',
+        detail: expect.objectContaining({ operation: 'POST', message: 'success', item }),
+      }),
+    ]);
   });
 
   it.each([
@@ -164,6 +204,23 @@ describe('the Lambda entry, configured from the environment', () => {
     expect(deleted.status).toBe(200);
     expect(deleted.json).toEqual({ user_id: userId, status: 'active' });
     expect(await stored(userId)).toBeUndefined();
+    expect(eventsFor(userId).map((e) => e.DetailType)).toEqual([
+      'dynamo_POST',
+      'dynamo_PATCH',
+      'dynamo_DELETE',
+    ]);
+  });
+
+  it('announces nothing for a write that did not happen', async () => {
+    const userId = newId();
+
+    const missing = await invoke(
+      'deleteItem',
+      restApiEvent(input('DELETE', { query: [['user_id', userId]] })),
+    );
+
+    expect(missing.status).toBe(404);
+    expect(eventsFor(userId)).toEqual([]);
   });
 });
 
@@ -181,5 +238,12 @@ describe('the Lambda entry without TABLE_NAME', () => {
 
     await expect(loading).rejects.toThrow(/TABLE_NAME/);
     await expect(loading).rejects.toMatchObject({ name: 'ConfigError' });
+  });
+
+  it('fails to load without EVENT_BUS_NAME, naming it', async () => {
+    stubLambdaEnv('http://127.0.0.1:9', 'unused');
+    vi.stubEnv('EVENT_BUS_NAME', undefined);
+
+    await expect(coldStart()).rejects.toThrow(/EVENT_BUS_NAME/);
   });
 });

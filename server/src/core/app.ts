@@ -4,6 +4,8 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Document, OpenAPIBackend, type Operation } from 'openapi-backend';
+import type { EventPublisher, WriteEventDetail } from '../events/types.js';
+import { createCors } from './cors.js';
 import {
   ApiError,
   InternalError,
@@ -24,9 +26,13 @@ export interface AppOptions {
   /** The parsed openapi.yaml. */
   readonly contract: Document;
   readonly store: ItemStore;
+  /** Announces each committed write; never rejects (see `EventPublisher`). */
+  readonly events: EventPublisher;
   readonly logger: Logger;
   /** Bodies larger than this many bytes get 413. */
   readonly maxBodyBytes: number;
+  /** Origins browsers may call from (CORS); `undefined` or empty: CORS is off. */
+  readonly corsAllowOrigins?: readonly string[] | undefined;
 }
 
 export interface App {
@@ -42,7 +48,25 @@ const JSON_TYPE = 'application/json';
 const PROBLEM_TYPE = 'application/problem+json';
 
 export async function createApp(options: AppOptions): Promise<App> {
-  const { store, logger, maxBodyBytes } = options;
+  const { store, events, logger, maxBodyBytes } = options;
+
+  /**
+   * The write is committed before this runs, so the client is told it succeeded whatever
+   * happens to the event: the publisher retries, then dead-letters, and never throws.
+   */
+  function announce(
+    request: ApiRequest,
+    detail: Pick<WriteEventDetail, 'operation' | 'user_id' | 'item' | 'version'> & {
+      previous?: Item;
+    },
+  ): Promise<void> {
+    return events.publish({
+      ...detail,
+      message: 'success',
+      occurredAt: new Date().toISOString(),
+      requestId: request.requestId,
+    });
+  }
   // `quick` skips re-validating the whole document (redocly lint does that in `npm test`) and
   // compiles each operation's validator on its first request instead of all of them at start:
   // Lambda init is billed, and most cold starts serve one operation.
@@ -54,6 +78,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   await api.init();
   const allowedMethods = methodsByPath(options.contract);
+  const cors = createCors(options.corsAllowOrigins, (path) =>
+    allowedMethods.get(path.replace(/\/+$/, '') || '/'),
+  );
 
   const operations: Operations = {
     async getItem(_body, request) {
@@ -63,10 +90,16 @@ export async function createApp(options: AppOptions): Promise<App> {
       return itemResponse(200, found);
     },
 
-    async createItem(body) {
+    async createItem(body, request) {
       const item = body as Item;
       assertValid(checkStorable(item, '', 0));
       const created = await store.create(item);
+      await announce(request, {
+        operation: 'POST',
+        user_id: item.user_id,
+        item: created.item,
+        version: created.version,
+      });
       return itemResponse(201, created, {
         location: `/dynamo?user_id=${encodeURIComponent(item.user_id)}`,
       });
@@ -93,18 +126,36 @@ export async function createApp(options: AppOptions): Promise<App> {
         ...checkStorable(updatedValue, '/updatedValue', 1),
       ]);
       const expected = parseIfMatch(request.headers['if-match']);
-      return itemResponse(200, await store.update(userId, updatedKey, updatedValue, expected));
+      const updated = await store.update(userId, updatedKey, updatedValue, expected);
+      await announce(request, {
+        operation: 'PATCH',
+        user_id: userId,
+        item: updated.item,
+        previous: updated.previous.item,
+        version: updated.version,
+      });
+      return itemResponse(200, updated);
     },
 
     async deleteItem(_body, request) {
       const userId = queryString(request, 'user_id');
       const expected = parseIfMatch(request.headers['if-match']);
       const deleted = await store.delete(userId, expected);
+      await announce(request, {
+        operation: 'DELETE',
+        user_id: userId,
+        item: deleted.item,
+        version: deleted.version,
+      });
       return jsonResponse(200, deleted.item);
     },
   };
 
   async function handle(request: ApiRequest): Promise<ApiResponse> {
+    return cors.preflight(request) ?? cors.decorate(request, await respond(request));
+  }
+
+  async function respond(request: ApiRequest): Promise<ApiResponse> {
     try {
       if (request.body !== undefined && Buffer.byteLength(request.body) > maxBodyBytes) {
         throw new PayloadTooLargeError(`The body is larger than ${maxBodyBytes} bytes.`);
@@ -150,6 +201,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         method: request.method,
         path: request.path,
         status: apiError.status,
+        // Secrets in them (Authorization, cookies, SigV4 tokens) are redacted by the logger.
+        headers: request.headers,
         error: apiError.cause ?? apiError,
       });
     }

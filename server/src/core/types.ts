@@ -30,6 +30,11 @@ export interface VersionedItem {
   readonly version: number;
 }
 
+/** An updated item, with the item as it was before. */
+export interface UpdatedItem extends VersionedItem {
+  readonly previous: VersionedItem;
+}
+
 /**
  * Which versions a conditional write accepts: `undefined` is any (no `If-Match`, or `*`);
  * otherwise one of these. An empty list matches nothing.
@@ -51,7 +56,7 @@ export interface ItemStore {
     key: string,
     value: JsonValue,
     expected: ExpectedVersions,
-  ): Promise<VersionedItem>;
+  ): Promise<UpdatedItem>;
   /** Never creates; returns the item as it was. */
   delete(userId: string, expected: ExpectedVersions): Promise<VersionedItem>;
 }

@@ -2,10 +2,13 @@
  * `npm start`: the same core as the Lambda, on an embedded DynamoDB engine, on
  * http://127.0.0.1:3000. No AWS account needed. Ctrl-C (or SIGTERM) stops it cleanly.
  */
+
+import { createDynamoDbClient } from '../aws-clients.js';
 import { ConfigError, readLocalConfig } from '../config.js';
 import { loadContract, readContractText } from '../contract.js';
 import { createApp } from '../core/app.js';
-import { createDynamoDbClient } from '../dynamodb-client.js';
+import { createLocalPublisher } from '../events/local.js';
+import { postRulePatternFor } from '../events/pattern.js';
 import { logger } from '../logger.js';
 import { createDocumentClient, createDynamoDbStore } from '../store/dynamodb.js';
 import { type Engine, ensureTable, LOCAL_CREDENTIALS, startEngine } from './engine.js';
@@ -26,8 +29,16 @@ async function main(): Promise<void> {
   const app = await createApp({
     contract: loadContract(contractText),
     store: createDynamoDbStore(createDocumentClient(client), config.tableName),
+    events: createLocalPublisher({
+      source: config.events.source,
+      region: config.region,
+      pattern: postRulePatternFor(config.events.source),
+      webhookUrl: config.eventsWebhookUrl,
+      logger,
+    }),
     logger,
     maxBodyBytes: config.maxBodyBytes,
+    corsAllowOrigins: config.corsAllowOrigins,
   });
   const server = await startLocalServer({
     app,
@@ -42,6 +53,11 @@ async function main(): Promise<void> {
     `dynamo-crud listening on ${server.url}/dynamo (contract: ${server.url}/openapi.yaml)`,
   );
   console.log(`table ${config.tableName} on ${storage}; Ctrl-C to stop`);
+  console.log(
+    config.eventsWebhookUrl === undefined
+      ? 'events: printed below as JSON lines (set EVENTS_WEBHOOK_URL to also POST them)'
+      : `events: printed below as JSON lines; POST events also sent to ${config.eventsWebhookUrl}`,
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

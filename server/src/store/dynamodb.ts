@@ -25,7 +25,13 @@ import {
 } from '../core/errors.js';
 import { RESERVED_PREFIX } from '../core/item.js';
 import { fromDecimalText } from '../core/json.js';
-import type { ExpectedVersions, Item, ItemStore, VersionedItem } from '../core/types.js';
+import type {
+  ExpectedVersions,
+  Item,
+  ItemStore,
+  UpdatedItem,
+  VersionedItem,
+} from '../core/types.js';
 
 /** Where an item's version is kept: a name clients cannot write (see `RESERVED_PREFIX`). */
 export const VERSION_ATTRIBUTE = `${RESERVED_PREFIX}version`;
@@ -92,9 +98,11 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
       return { item, version: 1 };
     },
 
-    async update(userId, attribute, value, expected) {
+    async update(userId, attribute, value, expected): Promise<UpdatedItem> {
       const condition = versionCondition(expected);
       try {
+        // ALL_OLD, not ALL_NEW: the event carries the item before and after, and "after" is
+        // exactly "before" with this one attribute set and the version bumped.
         const { Attributes } = await send(() =>
           db.send(
             new UpdateCommand({
@@ -114,11 +122,16 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
                 ':one': 1,
                 ...condition.values,
               },
-              ReturnValues: 'ALL_NEW',
+              ReturnValues: 'ALL_OLD',
             }),
           ),
         );
-        return fromStored(Attributes ?? {});
+        const previous = fromStored(Attributes ?? {});
+        return {
+          item: { ...previous.item, [attribute]: value } as Item,
+          version: previous.version + 1,
+          previous,
+        };
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) {
           return whyConditionFailed(userId, expected);

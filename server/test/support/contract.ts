@@ -10,6 +10,13 @@ import { loadContract } from '../../src/contract.js';
 
 export const contract = loadContract() as OpenAPIV3.Document;
 const ajv = new Ajv({ strict: false, allErrors: true });
+// RFC 3339 `date-time`, as the event schemas use it (Ajv knows no formats by itself).
+ajv.addFormat(
+  'date-time',
+  (value: string) =>
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(value) &&
+    !Number.isNaN(Date.parse(value)),
+);
 ajv.addSchema(contract as object, 'openapi.yaml');
 
 export type OperationId = 'getItem' | 'createItem' | 'updateItem' | 'deleteItem';
@@ -56,6 +63,15 @@ export function expectContractResponse(
     expect((body as { status: number }).status, 'problem status matches').toBe(response.status);
   }
   return body;
+}
+
+/**
+ * Asserts that `value` is valid against the schema `name` of openapi.yaml's
+ * `components.schemas`, e.g. `expectValidSchema('ItemCreatedDetail', detail)`.
+ */
+export function expectValidSchema(name: string, value: unknown): void {
+  expect(contract.components?.schemas?.[name], `openapi.yaml has schema ${name}`).toBeDefined();
+  expectValid(`#/components/schemas/${name}`, value);
 }
 
 function findResponse(operationId: OperationId, response: SeenResponse) {

@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
+import { createDynamoDbClient } from '../../src/aws-clients.js';
 import { readConfig } from '../../src/config.js';
-import { createDynamoDbClient } from '../../src/dynamodb-client.js';
 import {
   type Engine,
   ensureTable,

@@ -7,12 +7,14 @@ import { createLambdaHandler } from '../../src/adapters/lambda.js';
 import { loadContract, readContractText } from '../../src/contract.js';
 import { type App, createApp } from '../../src/core/app.js';
 import type { ItemStore } from '../../src/core/types.js';
+import type { EventPublisher, WriteEventDetail } from '../../src/events/types.js';
 import { type LocalServer, startLocalServer } from '../../src/local/server.js';
 import { logger } from '../../src/logger.js';
 import { createDynamoDbStore } from '../../src/store/dynamodb.js';
 import type { SeenResponse } from './contract.js';
 import type { TestTable } from './engine.js';
 import { type EventInput, httpApiEvent, lambdaContext, restApiEvent } from './events.js';
+import { createRecordingPublisher } from './recorder.js';
 
 export interface Call {
   readonly method: string;
@@ -35,18 +37,29 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 export interface Api {
   send(call: Call): Promise<SeenResponse>;
+  /** The events of the writes this API committed, in order. */
+  readonly published: readonly WriteEventDetail[];
 }
 
-export function createTestApp(store: ItemStore, maxBodyBytes = MAX_BODY_BYTES): Promise<App> {
-  return createApp({ contract: loadContract(), store, logger, maxBodyBytes });
+export function createTestApp(
+  store: ItemStore,
+  maxBodyBytes = MAX_BODY_BYTES,
+  events: EventPublisher = createRecordingPublisher(),
+): Promise<App> {
+  return createApp({ contract: loadContract(), store, events, logger, maxBodyBytes });
 }
 
 /** An API on `table` reached through `transport`, started before and stopped after the file. */
 export function useApi(transport: TransportName, table: TestTable): Api {
   let app: App;
   let server: LocalServer | undefined;
+  const events = createRecordingPublisher();
   beforeAll(async () => {
-    app = await createTestApp(createDynamoDbStore(table.documentClient, table.tableName));
+    app = await createTestApp(
+      createDynamoDbStore(table.documentClient, table.tableName),
+      MAX_BODY_BYTES,
+      events,
+    );
     if (transport === 'local HTTP server') {
       server = await startLocalServer({
         app,
@@ -61,6 +74,7 @@ export function useApi(transport: TransportName, table: TestTable): Api {
     await server?.close();
   });
   return {
+    published: events.published,
     send: (call) => {
       if (server !== undefined) return sendHttp(server.url, call);
       return sendLambda(app, transport, call);
