@@ -1,0 +1,38 @@
+/**
+ * `@dynamo-crud/sdk`: a typed client for the dynamo-crud API, generated from its openapi.yaml.
+ * This entry runs anywhere `fetch` does (browsers, Node 20.19+, Deno, Bun, workers): it imports no
+ * `node:` module. AWS SigV4 signing is the separate entry `@dynamo-crud/sdk/sigv4`.
+ */
+export {
+  type CallOptions,
+  type ClientOptions,
+  type CreateItemResult,
+  createClient,
+  type DeleteItemResult,
+  type DynamoCrudClient,
+  type HeaderMap,
+  type Item,
+  type ItemResult,
+  type ItemUpdate,
+  type NewItem,
+  type UserId,
+  type WriteOptions,
+} from './client.js';
+export {
+  isNetworkError,
+  isProblemError,
+  isTimeoutError,
+  NetworkError,
+  ProblemError,
+  TimeoutError,
+} from './errors.js';
+export type {
+  FieldError,
+  ItemCreatedDetail,
+  ItemDeletedDetail,
+  ItemUpdatedDetail,
+  Problem,
+  UpdateRequest,
+  WriteEventDetail,
+} from './gen/types.gen.js';
+export type { RetryOptions } from './retry.js';

@@ -1,0 +1,347 @@
+/**
+ * The SDK against the real API: every operation and every error status, through the local HTTP
+ * server on a real engine. What the SDK returns is checked against what the wire carried, and
+ * every answer on the wire against openapi.yaml.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectContractResponse } from '../../server/test/support/contract.js';
+import {
+  createClient,
+  type DynamoCrudClient,
+  isProblemError,
+  type Problem,
+  ProblemError,
+} from '../src/index.js';
+import {
+  type Exchange,
+  MAX_BODY_BYTES,
+  operationOf,
+  recordingFetch,
+  useLocalApi,
+  useUnavailableApi,
+} from './support/local-api.js';
+
+const newId = () => `user-${randomUUID()}`;
+
+/** The rejection of `promise`, which must be a `ProblemError`. */
+async function problemOf(promise: Promise<unknown>): Promise<ProblemError> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(ProblemError);
+  if (!isProblemError(error)) throw error;
+  return error;
+}
+
+/** Asserts the shape every error of this API has: problem+json whose status is the answer's. */
+function expectProblem(error: ProblemError, status: number, type: string): Problem {
+  expect(error.name).toBe('ProblemError');
+  expect(error.status).toBe(status);
+  expect(error.problem.status).toBe(status);
+  expect(error.problem.type).toBe(`urn:problem-type:dynamo-crud:${type}`);
+  expect(error.message).toBe(`${status} ${error.problem.title}: ${error.problem.detail}`);
+  return error.problem;
+}
+
+describe('the SDK against the local server', () => {
+  const server = useLocalApi();
+  let exchanges: Exchange[] = [];
+  let api: DynamoCrudClient;
+
+  const client = (options: { retry?: false } = {}) => {
+    const recorder = recordingFetch();
+    exchanges = recorder.exchanges;
+    api = createClient({ baseUrl: server.url, fetch: recorder.fetch, ...options });
+    return api;
+  };
+
+  afterEach(() => {
+    // Every answer the SDK saw is one openapi.yaml allows.
+    for (const exchange of exchanges) {
+      expectContractResponse(operationOf(exchange.method), exchange.response);
+    }
+  });
+
+  describe('createItem', () => {
+    it('creates the item and returns it with its ETag and Location', async () => {
+      const item = { user_id: newId(), name: 'Ada', tags: ['x'], nested: { ok: true }, n: 1.5 };
+
+      const created = await client().createItem(item);
+
+      expect(created).toEqual({
+        item,
+        etag: '"1"',
+        location: `/dynamo?user_id=${encodeURIComponent(item.user_id)}`,
+      });
+      expect(exchanges).toHaveLength(1);
+      expect(exchanges[0]?.method).toBe('POST');
+      expect(exchanges[0]?.headers['content-type']).toBe('application/json');
+    });
+
+    it('throws a 409 ProblemError for an existing user_id, and is not retried', async () => {
+      const userId = newId();
+      await client().createItem({ user_id: userId, v: 'first' });
+
+      const error = await problemOf(api.createItem({ user_id: userId, v: 'second' }));
+
+      expect(expectProblem(error, 409, 'conflict').detail).toContain(userId);
+      expect(exchanges).toHaveLength(2);
+      expect((await api.getItem(userId)).item).toEqual({ user_id: userId, v: 'first' });
+    });
+
+    it('throws a 400 ProblemError naming each bad field', async () => {
+      const error = await problemOf(client().createItem({ user_id: '' }));
+
+      const problem = expectProblem(error, 400, 'validation');
+      expect(problem.errors).toEqual([
+        { pointer: '/user_id', detail: 'must NOT have fewer than 1 characters' },
+      ]);
+    });
+
+    it('throws a 413 ProblemError for a body over the limit', async () => {
+      const item = { user_id: newId(), blob: 'x'.repeat(MAX_BODY_BYTES) };
+
+      const error = await problemOf(client().createItem(item));
+
+      expectProblem(error, 413, 'payload-too-large');
+    });
+
+    it('throws a 415 ProblemError when the body is sent as something other than JSON', async () => {
+      const error = await problemOf(
+        client().createItem({ user_id: newId() }, { headers: { 'content-type': 'text/plain' } }),
+      );
+
+      expectProblem(error, 415, 'unsupported-media-type');
+    });
+  });
+
+  describe('getItem', () => {
+    it('returns the item and its ETag', async () => {
+      const item = { user_id: newId(), visits: 3, name: null, list: [1, 'two', { three: 3 }] };
+      await client().createItem(item);
+
+      const read = await api.getItem(item.user_id);
+
+      expect(read).toEqual({ item, etag: '"1"' });
+    });
+
+    it('encodes the user_id in the query: any characters round-trip', async () => {
+      const userId = `a&b=c?d/e #%+ ü ${randomUUID()}`;
+      await client().createItem({ user_id: userId });
+
+      const read = await api.getItem(userId);
+
+      expect(read.item.user_id).toBe(userId);
+      expect(exchanges[1]?.url.searchParams.get('user_id')).toBe(userId);
+    });
+
+    it('throws a 404 ProblemError when no item has the user_id', async () => {
+      const userId = newId();
+
+      const error = await problemOf(client().getItem(userId));
+
+      expect(expectProblem(error, 404, 'not-found').detail).toContain(userId);
+      expect(exchanges).toHaveLength(1);
+    });
+
+    it('throws a 400 ProblemError naming the parameter', async () => {
+      const error = await problemOf(client().getItem('x'.repeat(513)));
+
+      const problem = expectProblem(error, 400, 'validation');
+      expect(problem.errors?.[0]?.parameter).toBe('user_id');
+    });
+  });
+
+  describe('updateItem', () => {
+    it('sets one attribute and returns the whole item with its new ETag', async () => {
+      const userId = newId();
+      await client().createItem({ user_id: userId, name: 'Ada', visits: 1 });
+
+      const updated = await api.updateItem({
+        user_id: userId,
+        updatedKey: 'name',
+        updatedValue: 'Ada Lovelace',
+      });
+
+      expect(updated).toEqual({
+        item: { user_id: userId, name: 'Ada Lovelace', visits: 1 },
+        etag: '"2"',
+      });
+      expect(exchanges[1]?.headers['if-match']).toBeUndefined();
+    });
+
+    it('sends ifMatch as If-Match: an ETag or the result that carried it', async () => {
+      const userId = newId();
+      const created = await client().createItem({ user_id: userId, visits: 1 });
+
+      const first = await api.updateItem(
+        { user_id: userId, updatedKey: 'visits', updatedValue: 2 },
+        { ifMatch: created },
+      );
+      const second = await api.updateItem(
+        { user_id: userId, updatedKey: 'visits', updatedValue: 3 },
+        { ifMatch: first.etag },
+      );
+
+      expect(exchanges.map((e) => e.headers['if-match'])).toEqual([undefined, '"1"', '"2"']);
+      expect(second).toEqual({ item: { user_id: userId, visits: 3 }, etag: '"3"' });
+    });
+
+    it('throws a 412 ProblemError for a stale ifMatch and writes nothing', async () => {
+      const userId = newId();
+      const created = await client().createItem({ user_id: userId, name: 'Ada' });
+      await api.updateItem({ user_id: userId, updatedKey: 'name', updatedValue: 'Grace' });
+
+      const error = await problemOf(
+        api.updateItem(
+          { user_id: userId, updatedKey: 'name', updatedValue: 'Stale' },
+          { ifMatch: created },
+        ),
+      );
+
+      expectProblem(error, 412, 'precondition-failed');
+      expect(await api.getItem(userId)).toEqual({
+        item: { user_id: userId, name: 'Grace' },
+        etag: '"2"',
+      });
+    });
+
+    it('throws a 404 ProblemError for a missing item (it never creates one)', async () => {
+      const error = await problemOf(
+        client().updateItem({ user_id: newId(), updatedKey: 'name', updatedValue: 'x' }),
+      );
+
+      expectProblem(error, 404, 'not-found');
+    });
+
+    it('throws a 400 ProblemError for updatedKey user_id', async () => {
+      const userId = newId();
+      await client().createItem({ user_id: userId });
+
+      const error = await problemOf(
+        api.updateItem({ user_id: userId, updatedKey: 'user_id', updatedValue: 'other' }),
+      );
+
+      expect(expectProblem(error, 400, 'validation').errors?.[0]?.pointer).toBe('/updatedKey');
+    });
+
+    it('throws a 413 ProblemError for a value over the body limit', async () => {
+      const userId = newId();
+      await client().createItem({ user_id: userId });
+
+      const error = await problemOf(
+        api.updateItem({
+          user_id: userId,
+          updatedKey: 'blob',
+          updatedValue: 'x'.repeat(MAX_BODY_BYTES),
+        }),
+      );
+
+      expectProblem(error, 413, 'payload-too-large');
+    });
+
+    it('throws a 415 ProblemError when the body is sent as something other than JSON', async () => {
+      const error = await problemOf(
+        client().updateItem(
+          { user_id: newId(), updatedKey: 'a', updatedValue: 1 },
+          { headers: { 'content-type': 'text/plain' } },
+        ),
+      );
+
+      expectProblem(error, 415, 'unsupported-media-type');
+    });
+
+    it('refuses an empty ifMatch before sending anything', async () => {
+      await expect(
+        client().updateItem(
+          { user_id: newId(), updatedKey: 'a', updatedValue: 1 },
+          { ifMatch: { etag: '' } },
+        ),
+      ).rejects.toThrow(TypeError);
+      expect(exchanges).toHaveLength(0);
+    });
+  });
+
+  describe('deleteItem', () => {
+    it('deletes the item and returns it as it was', async () => {
+      const item = { user_id: newId(), name: 'Ada' };
+      await client().createItem(item);
+
+      const deleted = await api.deleteItem(item.user_id);
+
+      expect(deleted).toEqual({ item });
+      expect(await problemOf(api.getItem(item.user_id))).toMatchObject({ status: 404 });
+    });
+
+    it('deletes only at the version given in ifMatch', async () => {
+      const userId = newId();
+      const created = await client().createItem({ user_id: userId, name: 'Ada' });
+      const updated = await api.updateItem({ user_id: userId, updatedKey: 'n', updatedValue: 1 });
+
+      const stale = await problemOf(api.deleteItem(userId, { ifMatch: created }));
+      const deleted = await api.deleteItem(userId, { ifMatch: updated });
+
+      expectProblem(stale, 412, 'precondition-failed');
+      expect(deleted.item).toEqual({ user_id: userId, name: 'Ada', n: 1 });
+      expect(exchanges.at(-1)?.headers['if-match']).toBe('"2"');
+    });
+
+    it('throws a 404 ProblemError when no item has the user_id', async () => {
+      const error = await problemOf(client().deleteItem(newId(), { ifMatch: '*' }));
+
+      expectProblem(error, 404, 'not-found');
+    });
+
+    it('throws a 400 ProblemError for an empty user_id', async () => {
+      const error = await problemOf(client().deleteItem(''));
+
+      expect(expectProblem(error, 400, 'validation').errors?.[0]?.parameter).toBe('user_id');
+    });
+  });
+});
+
+describe('the SDK against the local server with DynamoDB unreachable', () => {
+  const server = useUnavailableApi();
+
+  function client(retry: { limit: number } | false) {
+    const recorder = recordingFetch();
+    const api = createClient({ baseUrl: server.url, fetch: recorder.fetch, retry });
+    return { api, exchanges: recorder.exchanges };
+  }
+
+  it('throws a 503 ProblemError carrying Retry-After', async () => {
+    const { api, exchanges } = client(false);
+
+    const error = await problemOf(api.getItem(newId()));
+
+    expectProblem(error, 503, 'service-unavailable');
+    expect(error.retryAfter).toBeGreaterThanOrEqual(1);
+    expect(exchanges).toHaveLength(1);
+    expectContractResponse(
+      'getItem',
+      exchanges[0]?.response ?? { status: 0, headers: {}, body: '' },
+    );
+  });
+
+  it('retries a read after Retry-After, then gives up with the last 503', async () => {
+    const { api, exchanges } = client({ limit: 1 });
+
+    const error = await problemOf(api.getItem(newId()));
+
+    expect(error.status).toBe(503);
+    expect(exchanges.map((e) => e.response.status)).toEqual([503, 503]);
+  });
+
+  it('never retries a create', async () => {
+    const { api, exchanges } = client({ limit: 2 });
+
+    const error = await problemOf(api.createItem({ user_id: newId() }));
+
+    expect(error.status).toBe(503);
+    expect(exchanges).toHaveLength(1);
+  });
+});
