@@ -1,0 +1,72 @@
+# The function's role. Each policy grants exactly the actions the code calls, on the one resource
+# it calls them on:
+# - DYNAMODB_ACTIONS (server/src/store/dynamodb.ts) on the table;
+# - EVENTBRIDGE_ACTIONS (server/src/events/eventbridge.ts) on the bus: eventbridge.tf,
+#   PutLambdaEventBridge;
+# - SQS_ACTIONS (same file) on the undelivered-events queue;
+# - writing its own log streams.
+# No managed policies (AWSLambdaBasicExecutionRole allows any log group, Resource "*").
+
+data "aws_iam_policy_document" "lambda_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "lambda" {
+  name               = "${var.name}-lambda"
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+}
+
+data "aws_iam_policy_document" "lambda_items_table" {
+  statement {
+    sid = "ReadAndWriteItems"
+    actions = [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+    ]
+    resources = [aws_dynamodb_table.items.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "lambda_items_table" {
+  name   = "ItemsTable"
+  role   = aws_iam_role.lambda.id
+  policy = data.aws_iam_policy_document.lambda_items_table.json
+}
+
+data "aws_iam_policy_document" "lambda_undelivered_events" {
+  statement {
+    sid       = "SendUndeliveredEvents"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.undelivered_events.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "lambda_undelivered_events" {
+  name   = "UndeliveredEventsQueue"
+  role   = aws_iam_role.lambda.id
+  policy = data.aws_iam_policy_document.lambda_undelivered_events.json
+}
+
+data "aws_iam_policy_document" "lambda_logs" {
+  statement {
+    sid     = "WriteOwnLogs"
+    actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    # Streams are named by Lambda as it goes; the group is this function's only.
+    resources = ["${aws_cloudwatch_log_group.lambda.arn}:log-stream:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "lambda_logs" {
+  name   = "WriteLogs"
+  role   = aws_iam_role.lambda.id
+  policy = data.aws_iam_policy_document.lambda_logs.json
+}

@@ -1,0 +1,59 @@
+# The function: server/src/lambda.ts, bundled by `npm run build:lambda` (scripts/build-lambda.ts)
+# into dist/lambda/lambda.zip. Build before plan: the zip's hash is read at plan time.
+
+locals {
+  lambda_zip = "${path.module}/../dist/lambda/lambda.zip"
+}
+
+# Created here, not by Lambda on first use, so that it has a retention period and the function
+# needs no permission to create log groups.
+resource "aws_cloudwatch_log_group" "lambda" {
+  name              = "/aws/lambda/${var.name}"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_lambda_function" "api" {
+  function_name    = var.name
+  description      = "dynamo-crud API: openapi.yaml's operations on the ${var.name} table"
+  role             = aws_iam_role.lambda.arn
+  runtime          = "nodejs22.x"
+  architectures    = [var.lambda_architecture]
+  handler          = "index.handler"
+  filename         = local.lambda_zip
+  source_code_hash = filebase64sha256(local.lambda_zip)
+  memory_size      = var.lambda_memory_mb
+  timeout          = var.lambda_timeout_seconds
+
+  # Named exactly as server/src/config.ts reads them (CONFIG_ENV_NAMES) plus Powertools' own.
+  # AWS_REGION is set by Lambda.
+  environment {
+    variables = {
+      TABLE_NAME              = aws_dynamodb_table.items.name
+      EVENT_BUS_NAME          = aws_cloudwatch_event_bus.events.name
+      EVENT_SOURCE            = var.event_source
+      DLQ_URL                 = aws_sqs_queue.undelivered_events.url
+      POWERTOOLS_SERVICE_NAME = var.name
+      POWERTOOLS_LOG_LEVEL    = var.log_level
+    }
+  }
+
+  logging_config {
+    # Powertools writes JSON lines itself.
+    log_format = "Text"
+    log_group  = aws_cloudwatch_log_group.lambda.name
+  }
+
+  depends_on = [aws_iam_role_policy.lambda_logs]
+}
+
+# API Gateway may invoke the function for the operations of openapi.yaml only, on this API's
+# stage only (source ARN: execution ARN / stage / METHOD / path).
+resource "aws_lambda_permission" "api" {
+  for_each = local.api_operations
+
+  statement_id  = "ApiGateway-${each.value.method}${replace(each.value.path, "/[^a-zA-Z0-9]+/", "-")}"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.api.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_api_gateway_rest_api.api.execution_arn}/${aws_api_gateway_stage.api.stage_name}/${each.value.method}${each.value.arn_path}"
+}
