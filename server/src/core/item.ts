@@ -56,15 +56,18 @@ function walk(value: JsonValue, pointer: string, depth: number, errors: FieldErr
   }
   for (const [key, v] of Object.entries(value)) {
     const at = `${pointer}/${escapePointer(key)}`;
-    // Nested maps may use any name but these two; top-level attributes follow the item's rules.
+    // Nested maps may use any name but these three (DynamoDB refuses empty names at any depth);
+    // top-level attributes follow the item's rules.
     const problem =
       depth === 0
         ? checkAttributeName(key)
-        : key === '__proto__'
-          ? 'is not allowed as an attribute name'
-          : key.isWellFormed()
-            ? undefined
-            : 'contains a lone UTF-16 surrogate in its name';
+        : key === ''
+          ? 'attribute names cannot be empty'
+          : key === '__proto__'
+            ? 'is not allowed as an attribute name'
+            : key.isWellFormed()
+              ? undefined
+              : 'contains a lone UTF-16 surrogate in its name';
     if (problem !== undefined) errors.push({ pointer: at, detail: problem });
     walk(v, at, depth + 1, errors);
   }
