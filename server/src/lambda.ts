@@ -31,6 +31,7 @@ const app = createApp({
   }),
   logger,
   maxBodyBytes: config.maxBodyBytes,
+  corsAllowOrigins: config.corsAllowOrigins,
 });
 
 export const handler = createLambdaHandler(app, logger);

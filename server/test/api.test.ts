@@ -71,19 +71,26 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
 
     it('keeps every number exactly, beyond what a JS number holds', async () => {
       const userId = newId();
-      const raw = `{"user_id":"${userId}","big":12345678901234567890123456789,"tiny":1.000000000000000000000000000001,"plain":42,"neg":-0.5}`;
+      const numbers = {
+        big: '12345678901234567890123456789',
+        tiny: '1.000000000000000000000000000001',
+        plain: '42',
+        neg: '-0.5',
+      };
+      const fields = Object.entries(numbers).map(([name, text]) => `"${name}":${text}`);
 
       const created = await call('createItem', {
         method: 'POST',
-        raw,
+        raw: `{"user_id":"${userId}",${fields.join(',')}}`,
         headers: { 'content-type': 'application/json' },
       });
       const read = await getItem(userId);
 
       expect(created.status).toBe(201);
-      expect(read.body).toBe(
-        `{"user_id":"${userId}","big":12345678901234567890123456789,"tiny":1.000000000000000000000000000001,"plain":42,"neg":-0.5}`,
-      );
+      // Engines differ in attribute order; each number's text must come back as sent.
+      for (const [name, text] of Object.entries(numbers)) {
+        expect(read.body).toContain(`"${name}":${text}`);
+      }
     });
 
     it('keeps the value of numbers DynamoDB writes in another form', async () => {

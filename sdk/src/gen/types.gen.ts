@@ -14,8 +14,9 @@ export type UserId = string;
 /**
  * Any JSON object with a `user_id`. Values round-trip unchanged, numbers included (DynamoDB
  * holds numbers of up to 38 significant digits, magnitude 1e-130 to under 1e126). Attribute
- * names are free, but names starting with `@` are reserved for server metadata and
- * `__proto__` is refused.
+ * names are free, but names starting with `@` are reserved for server metadata,
+ * `__proto__` is refused, names cannot be empty (inside maps neither) and maps and lists
+ * nest at most 32 levels.
  *
  */
 export type Item = {
