@@ -5,8 +5,7 @@
  * measured on a fake clock, never on the wall clock.
  */
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   type ClientOptions,
   createClient,
@@ -18,17 +17,11 @@ import {
   ProblemError,
   TimeoutError,
 } from '../src/index.js';
+import { useMswServer } from './support/msw.js';
 
 const BASE_URL = 'http://api.test';
 const ITEMS = `${BASE_URL}/dynamo`;
-const server = setupServer();
-
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => {
-  server.resetHandlers();
-  vi.useRealTimers();
-});
-afterAll(() => server.close());
+const server = useMswServer();
 
 const item = { user_id: 'ada', name: 'Ada' };
 const ok = (status = 200) =>

@@ -6,10 +6,10 @@
 import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createClient } from '../src/index.js';
 import { type AwsCredentials, createSigV4Fetch } from '../src/sigv4.js';
+import { useMswServer } from './support/msw.js';
 
 const BASE_URL = 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod';
 const REGION = 'eu-west-1';
@@ -20,13 +20,7 @@ const CREDENTIALS = {
 };
 const item = { user_id: 'ada', name: 'Ada' };
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => {
-  server.resetHandlers();
-  vi.useRealTimers();
-});
-afterAll(() => server.close());
+const server = useMswServer();
 
 interface Received {
   readonly method: string;

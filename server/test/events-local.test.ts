@@ -9,16 +9,15 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { readContractText } from '../src/contract.js';
 import { createLocalPublisher, type EventEnvelope } from '../src/events/local.js';
 import { postRulePatternFor } from '../src/events/pattern.js';
-import { type LocalServer, startLocalServer } from '../src/local/server.js';
+import type { LocalServer } from '../src/local/server.js';
 import { logger } from '../src/logger.js';
 import { createDynamoDbStore } from '../src/store/dynamodb.js';
 import { expectContractResponse, expectValidSchema, type OperationId } from './support/contract.js';
 import { type TestTable, useTable } from './support/engine.js';
-import { LocalProcesses, REPO_ROOT } from './support/local-process.js';
-import { createTestApp, MAX_BODY_BYTES } from './support/transports.js';
+import { captureOutput, LocalProcesses, REPO_ROOT } from './support/local-process.js';
+import { createTestApp, MAX_BODY_BYTES, startTestServer } from './support/transports.js';
 
 /** How long to wait for another process's output to arrive. */
 const OUTPUT_WAIT = { timeout: 10_000, interval: 20 };
@@ -121,13 +120,7 @@ async function startLocalApi(table: TestTable, webhookUrl: string | undefined): 
     MAX_BODY_BYTES,
     events,
   );
-  const server: LocalServer = await startLocalServer({
-    app,
-    host: '127.0.0.1',
-    port: 0,
-    contractText: readContractText(),
-    maxBodyBytes: MAX_BODY_BYTES,
-  });
+  const server: LocalServer = await startTestServer(app);
   return {
     url: server.url,
     lines,
@@ -522,14 +515,7 @@ async function startConsumer(): Promise<Consumer> {
     env: { PATH: process.env.PATH ?? '', PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
+  const captured = captureOutput(child);
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -538,16 +524,16 @@ async function startConsumer(): Promise<Consumer> {
   try {
     const url = await vi.waitFor(() => {
       const listening = /event-consumer listening on (http:\/\/127\.0\.0\.1:\d+\/events)/.exec(
-        stdout,
+        captured.stdout,
       );
-      expect(listening, `the consumer's listening line${stderr}`).not.toBeNull();
+      expect(listening, `the consumer's listening line${captured.stderr}`).not.toBeNull();
       return listening?.[1] ?? '';
     }, OUTPUT_WAIT);
     return {
       url,
-      printed: () => eventLines(stdout),
-      stdout: () => stdout,
-      stderr: () => stderr,
+      printed: () => eventLines(captured.stdout),
+      stdout: () => captured.stdout,
+      stderr: () => captured.stderr,
       stop,
     };
   } catch (error) {

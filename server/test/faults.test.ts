@@ -9,9 +9,7 @@
  *   DATA_DIR, every write it acknowledged (201 or 200 received) is there.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { readContractText } from '../src/contract.js';
 import { ensureTable } from '../src/local/engine.js';
-import { startLocalServer } from '../src/local/server.js';
 import { createDocumentClient, createDynamoDbStore } from '../src/store/dynamodb.js';
 import { expectContractResponse, type SeenResponse } from './support/contract.js';
 import { createTestClient } from './support/engine.js';
@@ -19,7 +17,7 @@ import { createHttpClient, type HttpClient } from './support/http-client.js';
 import { LocalProcesses } from './support/local-process.js';
 import { readStored } from './support/model.js';
 import { startRestartableEngine } from './support/restartable-engine.js';
-import { createTestApp, MAX_BODY_BYTES } from './support/transports.js';
+import { createTestApp, startTestServer } from './support/transports.js';
 
 const WRITERS = 4;
 /** Writes per writer at most: the loops end by themselves whatever happens. */
@@ -60,13 +58,7 @@ describe('when the DynamoDB engine stops mid-run and comes back', { timeout: 90_
     await ensureTable(client, tableName);
     const documentClient = createDocumentClient(client);
     const app = await createTestApp(createDynamoDbStore(documentClient, tableName));
-    const server = await startLocalServer({
-      app,
-      host: '127.0.0.1',
-      port: 0,
-      contractText: readContractText(),
-      maxBodyBytes: MAX_BODY_BYTES,
-    });
+    const server = await startTestServer(app);
     const http = createHttpClient(server.url, { maxSockets: WRITERS, timeoutMs: 15_000 });
     type Phase = 'up' | 'down' | 'back';
     let phase: Phase = 'up';

@@ -15,16 +15,15 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readContractText } from '../src/contract.js';
 import type { App } from '../src/core/app.js';
 import { fromDecimalText, type JsonValue, parseJson, stringifyJson } from '../src/core/json.js';
-import { type LocalServer, startLocalServer } from '../src/local/server.js';
+import type { LocalServer } from '../src/local/server.js';
 import { createDynamoDbStore } from '../src/store/dynamodb.js';
 import { expectContractResponse, type OperationId, type SeenResponse } from './support/contract.js';
 import { useTable } from './support/engine.js';
 import { createHttpClient, type HttpClient } from './support/http-client.js';
 import { canonical, readStored, type StoredItem, scanStored, sideBySide } from './support/model.js';
-import { createTestApp } from './support/transports.js';
+import { createTestApp, startTestServer } from './support/transports.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_124);
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
@@ -954,13 +953,7 @@ describe('generated requests through the local HTTP server', { timeout: RUN_TIME
   let client: HttpClient;
 
   beforeAll(async () => {
-    server = await startLocalServer({
-      app,
-      host: '127.0.0.1',
-      port: 0,
-      contractText: readContractText(),
-      maxBodyBytes: MAX_BODY_BYTES,
-    });
+    server = await startTestServer(app, MAX_BODY_BYTES);
     client = createHttpClient(server.url);
   });
 

@@ -10,15 +10,14 @@
  * retrying on 412, and the counter ends at exactly K × N.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readContractText } from '../src/contract.js';
 import { type JsonValue, NumberValue, parseJson, stringifyJson } from '../src/core/json.js';
-import { type LocalServer, startLocalServer } from '../src/local/server.js';
+import type { LocalServer } from '../src/local/server.js';
 import { createDynamoDbStore } from '../src/store/dynamodb.js';
 import { expectContractResponse, type OperationId, type SeenResponse } from './support/contract.js';
 import { useTable } from './support/engine.js';
 import { createHttpClient, type HttpClient } from './support/http-client.js';
 import { canonical, readStored, type StoredItem } from './support/model.js';
-import { createTestApp, MAX_BODY_BYTES } from './support/transports.js';
+import { createTestApp, startTestServer } from './support/transports.js';
 
 const CLIENTS = 32;
 const REQUESTS = 4_000;
@@ -33,13 +32,7 @@ let http: HttpClient;
 
 beforeAll(async () => {
   const app = await createTestApp(createDynamoDbStore(table.documentClient, table.tableName));
-  server = await startLocalServer({
-    app,
-    host: '127.0.0.1',
-    port: 0,
-    contractText: readContractText(),
-    maxBodyBytes: MAX_BODY_BYTES,
-  });
+  server = await startTestServer(app);
   http = createHttpClient(server.url, { maxSockets: CLIENTS, timeoutMs: 20_000 });
 });
 

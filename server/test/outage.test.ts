@@ -8,10 +8,9 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readContractText } from '../src/contract.js';
 import type { App } from '../src/core/app.js';
 import type { ApiRequest } from '../src/core/types.js';
-import { type LocalServer, startLocalServer } from '../src/local/server.js';
+import type { LocalServer } from '../src/local/server.js';
 import {
   createDocumentClient,
   createDynamoDbStore,
@@ -20,7 +19,7 @@ import {
 import { expectContractResponse, type OperationId, type SeenResponse } from './support/contract.js';
 import { createTestClient, useTable } from './support/engine.js';
 import { type FaultProxy, faults, startFaultProxy } from './support/fault-proxy.js';
-import { createTestApp, MAX_BODY_BYTES } from './support/transports.js';
+import { createTestApp, startTestServer } from './support/transports.js';
 
 /** Attempts per DynamoDB call, as the server is configured here (the first one included). */
 const MAX_ATTEMPTS = 2;
@@ -355,13 +354,7 @@ describe('through the local HTTP server', () => {
   let server: LocalServer;
 
   beforeAll(async () => {
-    server = await startLocalServer({
-      app,
-      host: '127.0.0.1',
-      port: 0,
-      contractText: readContractText(),
-      maxBodyBytes: MAX_BODY_BYTES,
-    });
+    server = await startTestServer(app);
   });
 
   afterAll(async () => {

@@ -6,12 +6,15 @@
  */
 import { createServer } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
-import { readContractText } from '../../../server/src/contract.js';
-import { type LocalServer, startLocalServer } from '../../../server/src/local/server.js';
+import type { LocalServer } from '../../../server/src/local/server.js';
 import { createDocumentClient, createDynamoDbStore } from '../../../server/src/store/dynamodb.js';
 import type { OperationId, SeenResponse } from '../../../server/test/support/contract.js';
 import { createTestClient, useTable } from '../../../server/test/support/engine.js';
-import { createTestApp, MAX_BODY_BYTES } from '../../../server/test/support/transports.js';
+import {
+  createTestApp,
+  MAX_BODY_BYTES,
+  startTestServer,
+} from '../../../server/test/support/transports.js';
 
 export { MAX_BODY_BYTES };
 
@@ -27,7 +30,7 @@ export function useLocalApi(): LocalApi {
   let server: LocalServer | undefined;
   beforeAll(async () => {
     const app = await createTestApp(createDynamoDbStore(table.documentClient, table.tableName));
-    server = await startAppServer(app);
+    server = await startTestServer(app);
     api.url = server.url;
   });
   afterAll(async () => {
@@ -50,7 +53,7 @@ export function useUnavailableApi(): LocalApi {
       DYNAMODB_TIMEOUT_MS: '1000',
     });
     const app = await createTestApp(createDynamoDbStore(createDocumentClient(client), 'items'));
-    server = await startAppServer(app);
+    server = await startTestServer(app);
     api.url = server.url;
   });
   afterAll(async () => {
@@ -58,16 +61,6 @@ export function useUnavailableApi(): LocalApi {
     client?.destroy();
   });
   return api;
-}
-
-function startAppServer(app: Awaited<ReturnType<typeof createTestApp>>): Promise<LocalServer> {
-  return startLocalServer({
-    app,
-    host: '127.0.0.1',
-    port: 0,
-    contractText: readContractText(),
-    maxBodyBytes: MAX_BODY_BYTES,
-  });
 }
 
 /** A loopback port nothing listens on: bound, then released. */

@@ -37,6 +37,24 @@ export interface LocalProcess {
   stop(signal?: NodeJS.Signals): Promise<Exit>;
 }
 
+/** What a child process printed so far, as text; grows as it prints. */
+export interface CapturedOutput {
+  stdout: string;
+  stderr: string;
+}
+
+/** Collects everything `child` prints on stdout and stderr (as UTF-8 text). */
+export function captureOutput(child: ChildProcess): CapturedOutput {
+  const captured: CapturedOutput = { stdout: '', stderr: '' };
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    captured.stdout += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    captured.stderr += chunk;
+  });
+  return captured;
+}
+
 export class LocalProcesses {
   readonly #children = new Set<ChildProcess>();
   readonly #dirs = new Set<string>();
@@ -69,22 +87,15 @@ export class LocalProcesses {
     });
     this.#children.add(child);
 
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
+    const captured = captureOutput(child);
     const exited = new Promise<Exit>((resolve) => {
       child.once('close', (code, signal) => resolve({ code, signal }));
       child.once('error', (error) => {
-        stderr += String(error);
+        captured.stderr += String(error);
         resolve({ code: null, signal: null });
       });
     });
-    const output = () => `\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`;
+    const output = () => `\n--- stdout ---\n${captured.stdout}\n--- stderr ---\n${captured.stderr}`;
 
     const listening = new Promise<string>((resolve, reject) => {
       const timer = setTimeout(
@@ -92,7 +103,7 @@ export class LocalProcesses {
         WAIT_MS,
       );
       const check = () => {
-        const url = LISTENING.exec(stdout)?.[1];
+        const url = LISTENING.exec(captured.stdout)?.[1];
         if (url === undefined) return;
         clearTimeout(timer);
         child.stdout?.off('data', check);
@@ -121,8 +132,8 @@ export class LocalProcesses {
 
     return {
       pid: child.pid,
-      stdout: () => stdout,
-      stderr: () => stderr,
+      stdout: () => captured.stdout,
+      stderr: () => captured.stderr,
       listening: () => listening,
       exited: waitForExit,
       stop: (signal = 'SIGTERM') => {

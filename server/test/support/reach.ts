@@ -6,13 +6,16 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createLambdaHandler } from '../../src/adapters/lambda.js';
-import { readContractText } from '../../src/contract.js';
 import type { App } from '../../src/core/app.js';
-import { startLocalServer } from '../../src/local/server.js';
 import type { SeenResponse } from './contract.js';
 import { httpApiEvent, lambdaContext, restApiEvent } from './events.js';
 import { createHttpClient } from './http-client.js';
-import type { TransportName } from './transports.js';
+import {
+  MAX_BODY_BYTES,
+  seenFromLambda,
+  startTestServer,
+  type TransportName,
+} from './transports.js';
 
 export interface Request {
   readonly method: string;
@@ -32,16 +35,10 @@ export async function reach(
   app: App,
   transport: TransportName,
   logger: Logger,
-  maxBodyBytes = 64 * 1024,
+  maxBodyBytes = MAX_BODY_BYTES,
 ): Promise<Reached> {
   if (transport === 'local HTTP server') {
-    const server = await startLocalServer({
-      app,
-      host: '127.0.0.1',
-      port: 0,
-      contractText: readContractText(),
-      maxBodyBytes,
-    });
+    const server = await startTestServer(app, maxBodyBytes);
     const http = createHttpClient(server.url);
     return {
       send: (request) => {
@@ -73,15 +70,7 @@ export async function reach(
       };
       const event =
         transport === 'Lambda REST API (v1)' ? restApiEvent(input) : httpApiEvent(input);
-      const result = await handler(event, lambdaContext());
-      if (typeof result === 'string') throw new Error('the handler returned a bare string');
-      return {
-        status: result.statusCode ?? 200,
-        headers: Object.fromEntries(
-          Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
-        ),
-        body: result.body ?? '',
-      };
+      return seenFromLambda(await handler(event, lambdaContext()));
     },
     close: async () => {},
   };

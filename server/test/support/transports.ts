@@ -3,7 +3,7 @@
  * HTTP API (v2) event through the Lambda adapter. Tests run the same cases through each.
  */
 import { afterAll, beforeAll } from 'vitest';
-import { createLambdaHandler } from '../../src/adapters/lambda.js';
+import { type ApiGatewayResult, createLambdaHandler } from '../../src/adapters/lambda.js';
 import { loadContract, readContractText } from '../../src/contract.js';
 import { type App, createApp } from '../../src/core/app.js';
 import type { ItemStore } from '../../src/core/types.js';
@@ -49,6 +49,29 @@ export function createTestApp(
   return createApp({ contract: loadContract(), store, events, logger, maxBodyBytes });
 }
 
+/** The local HTTP server for `app` on a free loopback port; the caller closes it. */
+export function startTestServer(app: App, maxBodyBytes = MAX_BODY_BYTES): Promise<LocalServer> {
+  return startLocalServer({
+    app,
+    host: '127.0.0.1',
+    port: 0,
+    contractText: readContractText(),
+    maxBodyBytes,
+  });
+}
+
+/** What the Lambda handler returned, as a response seen on the wire (lower-case header names). */
+export function seenFromLambda(result: ApiGatewayResult | string): SeenResponse {
+  if (typeof result === 'string') throw new Error('the handler returned a bare string');
+  return {
+    status: result.statusCode ?? 200,
+    headers: Object.fromEntries(
+      Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+    ),
+    body: result.body ?? '',
+  };
+}
+
 /** An API on `table` reached through `transport`, started before and stopped after the file. */
 export function useApi(transport: TransportName, table: TestTable): Api {
   let app: App;
@@ -61,13 +84,7 @@ export function useApi(transport: TransportName, table: TestTable): Api {
       events,
     );
     if (transport === 'local HTTP server') {
-      server = await startLocalServer({
-        app,
-        host: '127.0.0.1',
-        port: 0,
-        contractText: readContractText(),
-        maxBodyBytes: MAX_BODY_BYTES,
-      });
+      server = await startTestServer(app);
     }
   });
   afterAll(async () => {
@@ -118,13 +135,5 @@ async function sendLambda(app: App, transport: TransportName, call: Call): Promi
   const handler = createLambdaHandler(app, logger);
   const input = prepare(call);
   const event = transport === 'Lambda REST API (v1)' ? restApiEvent(input) : httpApiEvent(input);
-  const result = await handler(event, lambdaContext());
-  if (typeof result === 'string') throw new Error('the handler returned a bare string');
-  return {
-    status: result.statusCode ?? 200,
-    headers: Object.fromEntries(
-      Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
-    ),
-    body: result.body ?? '',
-  };
+  return seenFromLambda(await handler(event, lambdaContext()));
 }
