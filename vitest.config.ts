@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['server/test/**/*.test.ts', 'sdk/test/**/*.test.ts'],
+    include: ['server/test/**/*.test.ts', 'sdk/test/**/*.test.ts', 'bench/**/*.test.ts'],
     // The SDK's inferred types, checked by tsc (`*.test-d.ts`); its own tsconfig keeps the
     // check to the SDK and its type tests.
     typecheck: {

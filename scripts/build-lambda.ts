@@ -9,7 +9,9 @@
  *   a `createRequire` banner gives it a real `require`.
  * - openapi.yaml is parsed here, at build time, and inlined as JSON (the `__CONTRACT_JSON__`
  *   define read by `server/src/contract.ts`): the zip holds one file and the function reads
- *   nothing from disk and parses no YAML at start.
+ *   nothing from disk and parses no YAML at start. Its routing and request validators are
+ *   compiled from it too (`scripts/generate-contract.ts`, regenerated first when stale), so
+ *   neither openapi-backend nor Ajv is in the bundle (docs/decisions/002-cold-start.md).
  * - The zip is reproducible (fixed timestamps, fixed permissions): the same code gives the same
  *   bytes, so Terraform's `source_code_hash` only changes when the code does.
  */
@@ -17,9 +19,10 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions as EsbuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { zipSync } from 'fflate';
 import { loadContract } from '../server/src/contract.js';
+import { writeContractModule } from './generate-contract.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The handler's module inside the zip; Terraform's `handler` is `index.handler`. */
@@ -54,30 +57,18 @@ const noYamlParser: Plugin = {
   },
 };
 
-export interface BuildOptions {
-  /** Where the bundle and the zip go; `dirname(LAMBDA_ZIP_PATH)` under the root by default. */
-  readonly outDir?: string;
-}
-
-export interface BuildResult {
-  readonly bundlePath: string;
-  readonly zipPath: string;
-  /** Size of the bundle as deployed (unzipped), and gzipped, in bytes. */
-  readonly bundleBytes: number;
-  readonly bundleGzipBytes: number;
-  readonly zipBytes: number;
-}
-
-export async function buildLambda(options: BuildOptions = {}): Promise<BuildResult> {
-  const outDir = options.outDir ?? join(REPO_ROOT, dirname(LAMBDA_ZIP_PATH));
-  const bundlePath = join(outDir, BUNDLE_FILE_NAME);
-  const zipPath = join(outDir, 'lambda.zip');
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
-
-  await build({
-    entryPoints: [ENTRY],
-    outfile: bundlePath,
+/**
+ * The esbuild options of the Lambda bundle, for `entry`. Exported so that the bench builds its
+ * floor bundle (`bench/floor.ts`) exactly as the function is built.
+ */
+export function lambdaBuildOptions(
+  entry: string,
+  outfile: string,
+  plugins: Plugin[] = [],
+): EsbuildOptions & { entryPoints: string[]; outfile: string } {
+  return {
+    entryPoints: [entry],
+    outfile,
     bundle: true,
     platform: 'node',
     target: 'node22',
@@ -94,8 +85,38 @@ export async function buildLambda(options: BuildOptions = {}): Promise<BuildResu
       js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
     },
     define: { __CONTRACT_JSON__: JSON.stringify(JSON.stringify(loadContract())) },
-    plugins: [noYamlParser],
+    plugins,
     logLevel: 'warning',
+  };
+}
+
+export interface BuildOptions {
+  /** Where the bundle and the zip go; `dirname(LAMBDA_ZIP_PATH)` under the root by default. */
+  readonly outDir?: string;
+  /** Also return esbuild's metafile (what each input adds to the bundle), for the bench. */
+  readonly metafile?: boolean;
+}
+
+export interface BuildResult {
+  readonly bundlePath: string;
+  readonly zipPath: string;
+  /** Size of the bundle as deployed (unzipped), and gzipped, in bytes. */
+  readonly bundleBytes: number;
+  readonly bundleGzipBytes: number;
+  readonly zipBytes: number;
+  readonly metafile?: Metafile;
+}
+
+export async function buildLambda(options: BuildOptions = {}): Promise<BuildResult> {
+  const outDir = options.outDir ?? join(REPO_ROOT, dirname(LAMBDA_ZIP_PATH));
+  const bundlePath = join(outDir, BUNDLE_FILE_NAME);
+  const zipPath = join(outDir, 'lambda.zip');
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+
+  const { metafile } = await build({
+    ...lambdaBuildOptions(ENTRY, bundlePath, [noYamlParser]),
+    metafile: options.metafile === true,
   });
 
   const bundle = readFileSync(bundlePath);
@@ -110,10 +131,14 @@ export async function buildLambda(options: BuildOptions = {}): Promise<BuildResu
     bundleBytes: bundle.length,
     bundleGzipBytes: gzipSync(bundle, { level: 9 }).length,
     zipBytes: zip.length,
+    ...(metafile === undefined ? {} : { metafile }),
   };
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // The routing and validators the core runs are compiled from openapi.yaml: never bundle
+  // ones compiled from an older contract.
+  if (await writeContractModule()) console.log('regenerated server/src/core/contract.gen.ts');
   const result = await buildLambda();
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
   console.log(

@@ -1,6 +1,7 @@
 /**
  * The Lambda entry point (`handler`). Clients and the core are built once per container, at
- * module scope, so warm invocations reuse them; nothing else runs at init.
+ * module scope, so warm invocations reuse them (the EventBridge client on the first write, the
+ * SQS one on the first dead letter); nothing else runs at init.
  */
 import { createLambdaHandler } from './adapters/lambda.js';
 import { createDynamoDbClient, createEventBridgeClient } from './aws-clients.js';
@@ -19,7 +20,8 @@ const app = createApp({
   contract: loadContract(),
   store: createDynamoDbStore(createDocumentClient(createDynamoDbClient(config)), config.tableName),
   events: createEventBridgePublisher({
-    eventBridge: createEventBridgeClient(config),
+    // Built on the first write: a container that only serves reads never needs it.
+    eventBridge: () => createEventBridgeClient(config),
     busName,
     source,
     deadLetter:

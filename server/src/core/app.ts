@@ -3,8 +3,15 @@
  * Lambda and not `node:http`; the adapters in `../adapters` and `../local` are thin screens over it.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Document, OpenAPIBackend, type Operation } from 'openapi-backend';
+import type { Document } from 'openapi-backend';
 import type { EventPublisher, WriteEventDetail } from '../events/types.js';
+import {
+  assertCompiledFrom,
+  type CompiledOperation,
+  createRouter,
+  validateRequest,
+} from './compiled-contract.js';
+import { compiledContract } from './contract.gen.js';
 import { createCors } from './cors.js';
 import {
   ApiError,
@@ -67,16 +74,11 @@ export async function createApp(options: AppOptions): Promise<App> {
       requestId: request.requestId,
     });
   }
-  // `quick` skips re-validating the whole document (redocly lint does that in `npm test`) and
-  // compiles each operation's validator on its first request instead of all of them at start:
-  // Lambda init is billed, and most cold starts serve one operation.
-  const api = new OpenAPIBackend({
-    definition: options.contract,
-    quick: true,
-    strict: true,
-    ajvOpts: { allErrors: true },
-  });
-  await api.init();
+  // Routing and request validation were compiled from the contract at build time
+  // (`npm run generate`, see ./compiled-contract.ts): nothing is compiled at start or on a
+  // first request, which Lambda bills. They must have been compiled from this contract.
+  assertCompiledFrom(compiledContract, options.contract);
+  const router = createRouter(compiledContract);
   const allowedMethods = methodsByPath(options.contract);
   const cors = createCors(options.corsAllowOrigins, (path) =>
     allowedMethods.get(path.replace(/\/+$/, '') || '/'),
@@ -161,18 +163,9 @@ export async function createApp(options: AppOptions): Promise<App> {
         throw new PayloadTooLargeError(`The body is larger than ${maxBodyBytes} bytes.`);
       }
       const operation = route(request);
-      const body = operation.requestBody === undefined ? undefined : readJsonBody(request);
-      const validation = api.validator.validateRequest(
-        {
-          method: request.method,
-          path: request.path,
-          query: request.query as Record<string, string | string[]>,
-          headers: request.headers as Record<string, string>,
-          body,
-        },
-        operation,
-      );
-      if (validation.errors) throw new ValidationError(toFieldErrors(validation.errors));
+      const body = operation.hasRequestBody ? readJsonBody(request) : undefined;
+      const errors = validateRequest(operation, request, body);
+      if (errors !== null) throw new ValidationError(toFieldErrors(errors));
       const run = operations[operation.operationId as keyof Operations];
       return await run(body, request);
     } catch (error) {
@@ -180,17 +173,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     }
   }
 
-  function route(request: ApiRequest): Operation {
-    try {
-      return api.router.matchOperation(
-        { method: request.method, path: request.path, headers: {} },
-        true,
-      );
-    } catch (error) {
-      const allowed = allowedMethods.get(request.path.replace(/\/+$/, '') || '/');
-      if (allowed !== undefined) throw new MethodNotAllowedError(request.method, allowed);
-      throw new NotFoundError(`Nothing is served at ${request.path}.`, { cause: error });
-    }
+  function route(request: ApiRequest): CompiledOperation {
+    const operation = router.match(request.method, request.path);
+    if (operation !== undefined) return operation;
+    const allowed = allowedMethods.get(request.path.replace(/\/+$/, '') || '/');
+    if (allowed !== undefined) throw new MethodNotAllowedError(request.method, allowed);
+    throw new NotFoundError(`Nothing is served at ${request.path}.`);
   }
 
   function problemResponse(error: unknown, request: ApiRequest): ApiResponse {

@@ -34,8 +34,12 @@ export interface RetryPolicy {
 }
 
 export interface EventBridgePublisherOptions {
-  /** Make it with `maxAttempts: 1`: this publisher owns the retry plan. */
-  readonly eventBridge: EventBridgeClient;
+  /**
+   * Make it with `maxAttempts: 1`: this publisher owns the retry plan. A function is called on
+   * the first event, so a container that only serves reads never builds the client (the
+   * Lambda's init is billed; `lambda.ts` passes one).
+   */
+  readonly eventBridge: EventBridgeClient | (() => EventBridgeClient);
   readonly busName: string;
   readonly source: string;
   /** Where undeliverable events go; without it they are only logged. */
@@ -47,7 +51,14 @@ export interface EventBridgePublisherOptions {
 }
 
 export function createEventBridgePublisher(options: EventBridgePublisherOptions): EventPublisher {
-  const { eventBridge, busName, source, deadLetter, retry, logger } = options;
+  const { busName, source, deadLetter, retry, logger } = options;
+  const given = options.eventBridge;
+  const create = typeof given === 'function' ? given : () => given;
+  let eventBridge: EventBridgeClient | undefined;
+  const client = () => {
+    eventBridge ??= create();
+    return eventBridge;
+  };
   const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
 
   async function publish(detail: WriteEventDetail): Promise<void> {
@@ -74,7 +85,7 @@ export function createEventBridgePublisher(options: EventBridgePublisherOptions)
     entry: PutEventsRequestEntry,
   ): Promise<{ ok: true } | { ok: false; retryable: boolean; reason: string }> {
     try {
-      const result = await eventBridge.send(new PutEventsCommand({ Entries: [entry] }));
+      const result = await client().send(new PutEventsCommand({ Entries: [entry] }));
       const failed = result.Entries?.[0];
       if ((result.FailedEntryCount ?? 0) === 0 && failed?.ErrorCode === undefined)
         return { ok: true };

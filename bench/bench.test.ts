@@ -1,0 +1,63 @@
+/**
+ * `npm run bench -- --quick` must keep working: every measure runs (with tiny counts) and
+ * every figure comes out as a number. How fast anything is, is not asserted here: the bench
+ * itself is where speed is read, on purpose, with its baselines beside it.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Figure } from './report.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const workDir = mkdtempSync(join(tmpdir(), 'dynamo-crud-bench-test-'));
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+/** Runs the bench like `npm run bench -- --quick --out FILE` does. */
+function runQuickBench(outFile: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', outFile],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
+describe('npm run bench -- --quick', () => {
+  it('measures everything and writes each figure, with its baseline and ratio, as JSON', async () => {
+    const outFile = join(workDir, 'results.json');
+    const { code, output } = await runQuickBench(outFile);
+    expect(code, output).toBe(0);
+
+    const results = JSON.parse(readFileSync(outFile, 'utf8')) as {
+      quick: boolean;
+      figures: Figure[];
+    };
+    expect(results.quick).toBe(true);
+    const ids = results.figures.map((f) => f.id);
+    for (const measure of ['coldStart.', 'bundle.', 'latency.', 'throughput.', 'core.', 'sdk.']) {
+      expect(
+        ids.some((id) => id.startsWith(measure)),
+        measure,
+      ).toBe(true);
+    }
+    for (const f of results.figures) {
+      for (const value of [f.ours, f.baseline, f.ratio]) {
+        expect(Number.isFinite(value) && value > 0, `${f.id}: ${value}`).toBe(true);
+      }
+      expect(output).toContain(f.measure);
+    }
+  }, 240_000);
+});

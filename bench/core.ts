@@ -1,0 +1,134 @@
+/**
+ * Core overhead: what routing, validation and building the response cost per request, with the
+ * store in memory and events dropped, so nothing but the core is timed. The baseline does the
+ * least any handler must: the same store call, and the item serialised as the body.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { loadContract } from '../server/src/contract.js';
+import { createApp } from '../server/src/core/app.js';
+import { stringifyJson } from '../server/src/core/json.js';
+import type {
+  ApiRequest,
+  ApiResponse,
+  Item,
+  ItemStore,
+  VersionedItem,
+} from '../server/src/core/types.js';
+import type { EventPublisher } from '../server/src/events/types.js';
+import type { Operation } from './client-worker.js';
+import { median, now } from './stats.js';
+
+/** An `ItemStore` in a `Map`: no I/O, so only the core's own work is measured. */
+export function createMemoryStore(): ItemStore {
+  const items = new Map<string, VersionedItem>();
+  return {
+    async get(userId) {
+      return items.get(userId);
+    },
+    async create(item) {
+      const stored = { item, version: 1 };
+      items.set(item.user_id, stored);
+      return stored;
+    },
+    async update(userId, key, value) {
+      const previous = items.get(userId) ?? { item: { user_id: userId }, version: 0 };
+      const updated = {
+        item: { ...previous.item, [key]: value } as Item,
+        version: previous.version + 1,
+      };
+      items.set(userId, updated);
+      return { ...updated, previous };
+    },
+    async delete(userId) {
+      const previous = items.get(userId) ?? { item: { user_id: userId }, version: 0 };
+      items.delete(userId);
+      return previous;
+    },
+  };
+}
+
+const noEvents: EventPublisher = { publish: async () => {} };
+
+export interface CoreOverhead {
+  /** µs per request through `app.handle`, by operation. */
+  readonly coreUs: Readonly<Record<Operation, number>>;
+  /** µs per request for the store call and the serialised body alone. */
+  readonly baselineUs: Readonly<Record<Operation, number>>;
+}
+
+/**
+ * @param iterations requests per operation measured, after as many again for warm-up; reported
+ *   as the median of 10 batches.
+ */
+export async function measureCoreOverhead(iterations: number): Promise<CoreOverhead> {
+  const store = createMemoryStore();
+  const app = await createApp({
+    contract: loadContract(),
+    store,
+    events: noEvents,
+    logger: new Logger({ logLevel: 'SILENT' }),
+    maxBodyBytes: 400 * 1024,
+  });
+  await store.create({ user_id: 'ada', name: 'Ada', visits: 1 });
+  let n = 0;
+  const request = (op: Operation): ApiRequest => {
+    n++;
+    const base = { path: '/dynamo', requestId: `r${n}`, query: {}, headers: {} };
+    if (op === 'GET') return { ...base, method: 'GET', query: { user_id: 'ada' }, body: undefined };
+    const json = { 'content-type': 'application/json' };
+    return op === 'POST'
+      ? {
+          ...base,
+          method: 'POST',
+          headers: json,
+          body: `{"user_id":"u${n}","name":"Ada","visits":1}`,
+        }
+      : {
+          ...base,
+          method: 'PATCH',
+          headers: json,
+          body: `{"user_id":"ada","updatedKey":"visits","updatedValue":${n}}`,
+        };
+  };
+  const expected: Record<Operation, number> = { GET: 200, POST: 201, PATCH: 200 };
+  const viaCore = async (op: Operation) => {
+    const response = await app.handle(request(op));
+    if (response.statusCode !== expected[op]) {
+      throw new Error(`core ${op}: ${response.statusCode} ${response.body}`);
+    }
+  };
+  const viaStore: Record<Operation, () => Promise<ApiResponse>> = {
+    GET: async () => respond(await store.get('ada')),
+    POST: async () => respond(await store.create({ user_id: `s${++n}`, name: 'Ada', visits: 1 })),
+    PATCH: async () => respond(await store.update('ada', 'visits', ++n, undefined)),
+  };
+  const ops: Operation[] = ['GET', 'POST', 'PATCH'];
+  const coreUs = {} as Record<Operation, number>;
+  const baselineUs = {} as Record<Operation, number>;
+  for (const op of ops) {
+    coreUs[op] = await perRequestUs(iterations, () => viaCore(op));
+    baselineUs[op] = await perRequestUs(iterations, viaStore[op]);
+  }
+  return { coreUs, baselineUs };
+}
+
+function respond(found: VersionedItem | undefined): ApiResponse {
+  return {
+    statusCode: 200,
+    headers: { etag: `"${found?.version}"` },
+    body: stringifyJson(found?.item),
+  };
+}
+
+async function perRequestUs(iterations: number, call: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < iterations; i++) await call();
+  const batches = 10;
+  const perBatch = Math.max(1, Math.ceil(iterations / batches));
+  const samples: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const start = now();
+    for (let i = 0; i < perBatch; i++) await call();
+    samples.push(((now() - start) * 1000) / perBatch);
+  }
+  return median(samples);
+}
