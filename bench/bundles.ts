@@ -1,19 +1,35 @@
 /**
  * The two bundles the cold start runs: the function as `npm run build:lambda` makes it, and
- * the floor (`bench/floor.ts`) built with the very same esbuild options. Sizes raw and gzipped,
- * and what weighs most in the function's bundle (from esbuild's metafile).
+ * the floor (`bench/floor.ts`) built with the very same esbuild options (code splitting
+ * included). Sizes raw and gzipped, and what weighs most in the function's bundle (from
+ * esbuild's metafile).
+ *
+ * A bundle's size is what its cold start loads: the entry file and the chunks it imports
+ * statically, not the entry file alone. The chunks loaded only by a dynamic `import()` (the SQS
+ * dead-letter client, the SDK's lazy credential providers) are reported apart, by file.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import { buildLambda, lambdaBuildOptions } from '../scripts/build-lambda.js';
+import { buildLambda, bundleFiles, lambdaBuildOptions } from '../scripts/build-lambda.js';
 
 export interface Bundle {
+  /** The entry file, the module the cold start imports. */
   readonly path: string;
+  /** What the cold start loads: the entry file and its static chunks, raw and gzipped. */
   readonly bytes: number;
   readonly gzipBytes: number;
+  /** The entry file alone, and how many files the cold start loads. */
+  readonly entryBytes: number;
+  readonly startFiles: number;
+  /** Chunks loaded only on a dynamic `import()`, each with what it was split from. */
+  readonly lazy: ReadonlyArray<{
+    readonly file: string;
+    readonly bytes: number;
+    readonly from: string;
+  }>;
 }
 
 export interface Bundles {
@@ -26,25 +42,77 @@ export interface Bundles {
 const FLOOR_ENTRY = fileURLToPath(new URL('./floor.ts', import.meta.url));
 
 export async function buildBundles(outDir: string): Promise<Bundles> {
-  const built = await buildLambda({ outDir: join(outDir, 'function'), metafile: true });
-  const floorPath = join(outDir, 'floor', 'floor.mjs');
-  await build(lambdaBuildOptions(FLOOR_ENTRY, floorPath));
+  const functionDir = join(outDir, 'function');
+  const built = await buildLambda({ outDir: functionDir, metafile: true });
+  const floorDir = join(outDir, 'floor');
+  const { metafile: floorMetafile } = await build({
+    ...lambdaBuildOptions(FLOOR_ENTRY, floorDir),
+    metafile: true,
+  });
+  const functionMetafile = built.metafile as Metafile;
   return {
-    function: sizes(built.bundlePath),
-    floor: sizes(floorPath),
-    composition: built.metafile === undefined ? [] : composition(built.metafile),
+    function: sizes(functionDir, functionMetafile),
+    floor: sizes(floorDir, floorMetafile),
+    composition: composition(functionMetafile, startOutputs(functionDir, functionMetafile)),
   };
 }
 
-function sizes(path: string): Bundle {
-  const bytes = readFileSync(path);
-  return { path, bytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length };
+function sizes(dir: string, metafile: Metafile): Bundle {
+  const { startFiles, lazyFiles } = bundleFiles(metafile, dir);
+  const start = Buffer.concat(startFiles.map((file) => readFileSync(join(dir, file))));
+  const entry = startFiles[0] as string;
+  const outputs = byFile(dir, metafile);
+  return {
+    path: join(dir, entry),
+    bytes: start.length,
+    gzipBytes: gzipSync(start, { level: 9 }).length,
+    entryBytes: readFileSync(join(dir, entry)).length,
+    startFiles: startFiles.length,
+    lazy: lazyFiles.map((file) => ({
+      file,
+      bytes: readFileSync(join(dir, file)).length,
+      from: splitFrom(outputs.get(file)),
+    })),
+  };
 }
 
-/** Output bytes grouped by npm package, or by folder for the project's own sources. */
-export function composition(metafile: Metafile): Array<{ input: string; bytes: number }> {
+/** The metafile's outputs by file name relative to `dir`. */
+function byFile(dir: string, metafile: Metafile): Map<string, Metafile['outputs'][string]> {
+  return new Map(
+    Object.entries(metafile.outputs).map(([output, meta]) => [
+      resolve(process.cwd(), output).slice(resolve(dir).length + 1),
+      meta,
+    ]),
+  );
+}
+
+/** The metafile output keys of what the cold start loads. */
+function startOutputs(dir: string, metafile: Metafile): Set<string> {
+  const start = new Set(bundleFiles(metafile, dir).startFiles);
+  return new Set(
+    Object.keys(metafile.outputs).filter((output) =>
+      start.has(resolve(process.cwd(), output).slice(resolve(dir).length + 1)),
+    ),
+  );
+}
+
+/** What a lazy chunk was split from: the npm package (or file) its dynamic import names. */
+function splitFrom(output: Metafile['outputs'][string] | undefined): string {
+  const entry = output?.entryPoint ?? '';
+  return /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(entry)?.[1] ?? (entry || 'shared');
+}
+
+/**
+ * Output bytes grouped by npm package, or by folder for the project's own sources; of the
+ * outputs in `only` when given (e.g. what the cold start loads).
+ */
+export function composition(
+  metafile: Metafile,
+  only?: ReadonlySet<string>,
+): Array<{ input: string; bytes: number }> {
   const byInput = new Map<string, number>();
-  for (const output of Object.values(metafile.outputs)) {
+  for (const [name, output] of Object.entries(metafile.outputs)) {
+    if (only !== undefined && !only.has(name)) continue;
     for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
       const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1];
       const key = pkg ?? file.split('/').slice(0, -1).join('/');

@@ -35,7 +35,7 @@ process.exit(0);
 `;
 
 export interface ColdStartOptions {
-  /** Bundles by name, e.g. `{ function: '/tmp/…/index.mjs', floor: '/tmp/…/floor.mjs' }`. */
+  /** Bundles by name, e.g. `{ function: '/tmp/…/index.mjs', floor: '/tmp/…/floor/index.mjs' }`. */
   readonly bundles: Readonly<Record<string, string>>;
   /** Fresh processes per variant. */
   readonly runs: number;

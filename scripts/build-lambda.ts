@@ -1,14 +1,20 @@
 /**
- * `npm run build:lambda`: bundles the Lambda entry (`server/src/lambda.ts`) with esbuild into one
- * ESM file and zips it where Terraform's `aws_lambda_function.filename` points
- * (`dist/lambda/lambda.zip`).
+ * `npm run build:lambda`: bundles the Lambda entry (`server/src/lambda.ts`) with esbuild into an
+ * ESM entry file (`index.mjs`) plus code-split chunks (`chunks/`), and zips them where Terraform's
+ * `aws_lambda_function.filename` points (`dist/lambda/lambda.zip`).
  *
  * - Everything is bundled, the AWS SDK included: the function does not depend on the SDK version
  *   the Node.js 22 runtime happens to ship.
  * - The bundle is ESM, and some bundled CommonJS (the AWS SDK) calls `require("node:https")`;
- *   a `createRequire` banner gives it a real `require`.
+ *   a `createRequire` banner gives it (every chunk) a real `require`.
+ * - Code splitting: what is only reached through a dynamic `import()` is a chunk of its own,
+ *   loaded when first imported, not at start. Chiefly the SQS client of the dead-letter queue
+ *   (`server/src/events/dead-letter.ts`, loaded on the first dead letter), and also the SDK's
+ *   own lazily imported credential providers. What the entry imports statically is split into
+ *   shared chunks too, and those are loaded at start: the cold start loads the entry file plus
+ *   its static chunks (`BuildResult.startFiles`), not the entry file alone.
  * - openapi.yaml is parsed here, at build time, and inlined as JSON (the `__CONTRACT_JSON__`
- *   define read by `server/src/contract.ts`): the zip holds one file and the function reads
+ *   define read by `server/src/contract.ts`): the zip holds only the bundle and the function reads
  *   nothing from disk and parses no YAML at start. Its routing and request validators are
  *   compiled from it too (`scripts/generate-contract.ts`, regenerated first when stale), so
  *   neither openapi-backend nor Ajv is in the bundle (docs/decisions/002-cold-start.md).
@@ -16,7 +22,7 @@
  *   bytes, so Terraform's `source_code_hash` only changes when the code does.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions as EsbuildOptions, type Metafile, type Plugin } from 'esbuild';
@@ -27,6 +33,8 @@ import { writeContractModule } from './generate-contract.js';
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The handler's module inside the zip; Terraform's `handler` is `index.handler`. */
 export const BUNDLE_FILE_NAME = 'index.mjs';
+/** Where the code-split chunks go, beside the entry file and in the zip. */
+export const CHUNK_DIR = 'chunks';
 /** What `aws_lambda_function.handler` must say: the file above, export `handler`. */
 export const LAMBDA_HANDLER = 'index.handler';
 /** Where the zip goes by default, relative to the repository root (git-ignored `dist/`). */
@@ -58,17 +66,21 @@ const noYamlParser: Plugin = {
 };
 
 /**
- * The esbuild options of the Lambda bundle, for `entry`. Exported so that the bench builds its
- * floor bundle (`bench/floor.ts`) exactly as the function is built.
+ * The esbuild options of the Lambda bundle, for `entry`: the entry file is `outdir/index.mjs`,
+ * its chunks `outdir/chunks/*.mjs`. Exported so that the bench builds its floor bundle
+ * (`bench/floor.ts`) exactly as the function is built.
  */
 export function lambdaBuildOptions(
   entry: string,
-  outfile: string,
+  outdir: string,
   plugins: Plugin[] = [],
-): EsbuildOptions & { entryPoints: string[]; outfile: string } {
+): EsbuildOptions & { outdir: string } {
   return {
-    entryPoints: [entry],
-    outfile,
+    entryPoints: [{ in: entry, out: BUNDLE_FILE_NAME.replace(/\.mjs$/, '') }],
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: `${CHUNK_DIR}/[name]-[hash]`,
+    splitting: true,
     bundle: true,
     platform: 'node',
     target: 'node22',
@@ -98,13 +110,53 @@ export interface BuildOptions {
 }
 
 export interface BuildResult {
+  /** The entry file (`index.mjs`), the module Lambda imports. */
   readonly bundlePath: string;
   readonly zipPath: string;
-  /** Size of the bundle as deployed (unzipped), and gzipped, in bytes. */
+  /** Every file in the zip, relative to the bundle's folder: the entry file first. */
+  readonly files: readonly string[];
+  /** What a cold start loads: the entry file and the chunks it imports statically. */
+  readonly startFiles: readonly string[];
+  /** Chunks loaded only by a dynamic `import()` (e.g. the SQS client), if ever. */
+  readonly lazyFiles: readonly string[];
+  /** Size of what a cold start loads (`startFiles`, unzipped), and gzipped, in bytes. */
   readonly bundleBytes: number;
   readonly bundleGzipBytes: number;
   readonly zipBytes: number;
   readonly metafile?: Metafile;
+}
+
+/**
+ * The files of a split build, relative to `outDir`: the entry file, what it loads at start (its
+ * static imports, transitively), and the rest (reached only through a dynamic `import()`).
+ */
+export function bundleFiles(
+  metafile: Metafile,
+  outDir: string,
+): { files: string[]; startFiles: string[]; lazyFiles: string[] } {
+  // esbuild names its outputs relative to its working directory, the process's by default.
+  const rel = (output: string) =>
+    relative(outDir, resolve(process.cwd(), output)).split('\\').join('/');
+  const outputs = Object.keys(metafile.outputs).filter((o) => o.endsWith('.mjs'));
+  const entry = outputs.find((o) => rel(o) === BUNDLE_FILE_NAME);
+  if (entry === undefined) throw new Error(`esbuild wrote no ${BUNDLE_FILE_NAME}`);
+  const start = new Set<string>();
+  const pending = [entry];
+  for (let output = pending.pop(); output !== undefined; output = pending.pop()) {
+    if (start.has(output)) continue;
+    start.add(output);
+    for (const { path, kind, external } of metafile.outputs[output]?.imports ?? []) {
+      if (kind === 'import-statement' && external !== true) pending.push(path);
+    }
+  }
+  const chunks = (list: string[]) =>
+    list
+      .filter((o) => o !== entry)
+      .map(rel)
+      .sort();
+  const startFiles = [BUNDLE_FILE_NAME, ...chunks([...start])];
+  const lazyFiles = chunks(outputs.filter((o) => !start.has(o)));
+  return { files: [...startFiles, ...lazyFiles], startFiles, lazyFiles };
 }
 
 export async function buildLambda(options: BuildOptions = {}): Promise<BuildResult> {
@@ -115,23 +167,32 @@ export async function buildLambda(options: BuildOptions = {}): Promise<BuildResu
   mkdirSync(outDir, { recursive: true });
 
   const { metafile } = await build({
-    ...lambdaBuildOptions(ENTRY, bundlePath, [noYamlParser]),
-    metafile: options.metafile === true,
+    ...lambdaBuildOptions(ENTRY, outDir, [noYamlParser]),
+    metafile: true,
   });
 
-  const bundle = readFileSync(bundlePath);
+  const { files, startFiles, lazyFiles } = bundleFiles(metafile, outDir);
   const zip = zipSync(
-    { [BUNDLE_FILE_NAME]: [bundle, { mtime: ZIP_MTIME, os: 3, attrs: 0o644 << 16 }] },
+    Object.fromEntries(
+      files.map((file) => [
+        file,
+        [readFileSync(join(outDir, file)), { mtime: ZIP_MTIME, os: 3, attrs: 0o644 << 16 }],
+      ]),
+    ),
     { level: 9 },
   );
   writeFileSync(zipPath, zip);
+  const start = Buffer.concat(startFiles.map((file) => readFileSync(join(outDir, file))));
   return {
     bundlePath,
     zipPath,
-    bundleBytes: bundle.length,
-    bundleGzipBytes: gzipSync(bundle, { level: 9 }).length,
+    files,
+    startFiles,
+    lazyFiles,
+    bundleBytes: start.length,
+    bundleGzipBytes: gzipSync(start, { level: 9 }).length,
     zipBytes: zip.length,
-    ...(metafile === undefined ? {} : { metafile }),
+    ...(options.metafile === true ? { metafile } : {}),
   };
 }
 
@@ -143,6 +204,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
   console.log(
     `${relative(REPO_ROOT, result.zipPath)}: ${kib(result.zipBytes)} ` +
-      `(bundle ${kib(result.bundleBytes)}, gzip ${kib(result.bundleGzipBytes)})`,
+      `(at start: ${result.startFiles.length} files, ${kib(result.bundleBytes)}, gzip ${kib(result.bundleGzipBytes)}; ` +
+      `${result.lazyFiles.length} lazy chunks)`,
   );
 }

@@ -2,16 +2,18 @@
  * The zip `npm run build:lambda` makes, run as Lambda runs it: unzipped alone into an empty
  * folder (no node_modules, no openapi.yaml beside it), imported by a fresh `node` process with
  * only the environment Lambda and Terraform give it, then invoked with an API Gateway REST (v1)
- * and an HTTP API (v2) event. DynamoDB is a real engine (dynalite); EventBridge is a loopback
- * stub that records each PutEvents.
+ * and an HTTP API (v2) event. DynamoDB is a real engine (dynalite); EventBridge and SQS are a
+ * loopback stub that records each request. The bundle is code-split: the entry file and its
+ * chunks, the SQS client's loaded only on the first dead letter, which a second fresh process
+ * exercises (EventBridge answering 500, so the event goes to the dead-letter queue).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { unzipSync } from 'fflate';
@@ -20,6 +22,7 @@ import {
   BUNDLE_FILE_NAME,
   type BuildResult,
   buildLambda,
+  CHUNK_DIR,
   LAMBDA_HANDLER,
 } from '../../scripts/build-lambda.js';
 import { type Engine, ensureTable, startEngine } from '../src/local/engine.js';
@@ -56,15 +59,23 @@ interface Invocation {
 
 interface StubRequest {
   readonly target: string | undefined;
-  readonly body: { Entries?: Array<Record<string, string>> };
+  readonly body: {
+    Entries?: Array<Record<string, string>>;
+    QueueUrl?: string;
+    MessageBody?: string;
+  };
 }
+
+/** How the stub answers PutEvents: accepting every entry, or failing with a 500. */
+type PutEventsMode = 'accept' | 'fail';
 
 const workDir = mkdtempSync(join(tmpdir(), 'dynamo-crud-bundle-'));
 const tableName = `items-${randomUUID()}`;
 let build: BuildResult;
 let zipEntries: string[];
+let taskDir: string;
 let engine: Engine;
-let stub: { server: Server; url: string; requests: StubRequest[] };
+let stub: Stub;
 let child: ChildProcess;
 let output = '';
 /** The end of what the child printed (a crash prints a whole minified line first). */
@@ -73,50 +84,24 @@ type Reply = { result?: Invocation; error?: string };
 const pending = new Map<string, { resolve: (reply: Reply) => void; reject: (e: Error) => void }>();
 
 beforeAll(async () => {
-  build = await buildLambda({ outDir: join(workDir, 'build') });
+  build = await buildLambda({ outDir: join(workDir, 'build'), metafile: true });
   // As Lambda does: the zip's content, alone, in the task folder.
   const files = unzipSync(readFileSync(build.zipPath));
   zipEntries = Object.keys(files);
-  const taskDir = join(workDir, 'task');
-  mkdirSync(taskDir);
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(taskDir, name), content);
+  taskDir = join(workDir, 'task');
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(taskDir, name)), { recursive: true });
+    writeFileSync(join(taskDir, name), content);
+  }
 
   engine = await startEngine(':memory:');
   const client = createTestClient(engine.endpoint);
   await ensureTable(client, tableName);
   client.destroy();
-  stub = await startEventBridgeStub();
+  stub = await startStub('accept');
 
-  child = spawn(
-    process.execPath,
-    ['--input-type=module', '--eval', CHILD, pathToFileURL(join(taskDir, BUNDLE_FILE_NAME)).href],
-    {
-      cwd: taskDir,
-      // Only what Lambda (and Terraform's environment block) would give the function.
-      env: {
-        PATH: process.env.PATH ?? '',
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
-        AWS_SECRET_ACCESS_KEY: 'local-test-secret',
-        AWS_LAMBDA_FUNCTION_NAME: 'dynamo-crud',
-        TABLE_NAME: tableName,
-        DYNAMODB_ENDPOINT: engine.endpoint,
-        EVENT_BUS_NAME: 'test-bus',
-        AWS_ENDPOINT_URL_EVENTBRIDGE: stub.url,
-        // Should an event fail, its dead letter goes to the stub too (and the test fails).
-        AWS_ENDPOINT_URL_SQS: stub.url,
-        DLQ_URL: `${stub.url}/123456789012/undelivered-events`,
-        POWERTOOLS_LOG_LEVEL: 'WARN',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    },
-  );
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
+  child = await startFunction(taskDir, stub.url, (text) => {
+    output += text;
   });
   child.on('message', (message: Reply & { id?: string }) => {
     if (message.id !== undefined) pending.get(message.id)?.resolve(message);
@@ -126,21 +111,10 @@ beforeAll(async () => {
       reject(new Error(`the function exited (${code}):\n${printed()}`));
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
-    child.once('exit', (code) =>
-      reject(new Error(`the bundle did not load (exit ${code}):\n${printed()}`)),
-    );
-  });
 });
 
 afterAll(async () => {
-  if (child !== undefined && child.exitCode === null) {
-    await new Promise((resolve) => {
-      child.once('exit', resolve);
-      child.kill();
-    });
-  }
+  await stopChild(child);
   if (stub !== undefined) await new Promise((resolve) => stub.server.close(resolve));
   await engine?.close();
   rmSync(workDir, { recursive: true, force: true });
@@ -174,10 +148,37 @@ function input(method: string, options: Partial<EventInput> = {}): EventInput {
 }
 
 describe('the Lambda bundle', () => {
-  it('is one ESM file in the zip, the module Terraform names as the handler', () => {
-    expect(zipEntries).toEqual([BUNDLE_FILE_NAME]);
+  it('is an ESM entry file, the module Terraform names as the handler, plus its chunks, all in the zip', () => {
+    expect(zipEntries).toEqual(build.files);
+    expect(zipEntries[0]).toBe(BUNDLE_FILE_NAME);
     expect(BUNDLE_FILE_NAME).toMatch(/\.mjs$/);
     expect(`${BUNDLE_FILE_NAME.replace(/\.mjs$/, '')}.handler`).toBe(LAMBDA_HANDLER);
+    const chunks = zipEntries.slice(1);
+    expect(chunks.length).toBeGreaterThan(0);
+    for (const chunk of chunks) expect(chunk).toMatch(new RegExp(`^${CHUNK_DIR}/[\\w-]+\\.mjs$`));
+    expect([...build.startFiles, ...build.lazyFiles].sort()).toEqual([...zipEntries].sort());
+  });
+
+  it('keeps the SQS client out of the cold start: a chunk of its own, loaded only by a dynamic import', () => {
+    // esbuild names its outputs relative to the working directory.
+    const outputs = Object.entries(build.metafile?.outputs ?? {}).map(
+      ([name, output]) =>
+        [relative(dirname(build.bundlePath), resolve(process.cwd(), name)), output] as const,
+    );
+    const sqs = outputs.filter(([, o]) => o.entryPoint?.includes('@aws-sdk/client-sqs/') === true);
+    expect(sqs).toHaveLength(1);
+    const sqsFile = sqs[0]?.[0] as string;
+    expect(build.lazyFiles).toContain(sqsFile);
+    expect(build.startFiles).not.toContain(sqsFile);
+    expect(zipEntries).toContain(sqsFile);
+    // No SQS client code is loaded at start.
+    const atStart = outputs.filter(([name]) => build.startFiles.includes(name));
+    expect(atStart.length).toBe(build.startFiles.length);
+    for (const [, output] of atStart) {
+      expect(Object.keys(output.inputs).filter((i) => i.includes('@aws-sdk/client-sqs/'))).toEqual(
+        [],
+      );
+    }
   });
 
   it('creates through a REST API (v1) event, announcing it with one PutEvents, and reads it back through an HTTP API (v2) event', async () => {
@@ -219,6 +220,53 @@ describe('the Lambda bundle', () => {
     expect(stub.requests.length, 'a read announces nothing').toBe(before + 1);
   });
 
+  it('sends an event EventBridge will not take to the SQS dead-letter queue, from the zip, in a fresh process', async () => {
+    const failing = await startStub('fail');
+    let text = '';
+    let fresh: ChildProcess | undefined;
+    try {
+      fresh = await startFunction(taskDir, failing.url, (chunk) => {
+        text += chunk;
+      });
+      const item = { user_id: `user-${randomUUID()}`, name: 'Grace', visits: 1 };
+      const reply = await new Promise<Reply>((resolve, reject) => {
+        const id = randomUUID();
+        const child = fresh as ChildProcess;
+        child.on('message', (message: Reply & { id?: string }) => {
+          if (message.id === id) resolve(message);
+        });
+        child.once('exit', (code) => reject(new Error(`exited (${code}):\n${text.slice(-2000)}`)));
+        child.send({
+          id,
+          event: restApiEvent(
+            input('POST', {
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(item),
+            }),
+          ),
+        });
+      });
+
+      expect(reply.error, text.slice(-2000)).toBeUndefined();
+      expect(reply.result?.statusCode, text.slice(-2000)).toBe(201);
+      const targets = failing.requests.map((r) => r.target);
+      expect(targets.filter((t) => t === 'AWSEvents.PutEvents').length).toBeGreaterThan(0);
+      const sent = failing.requests.filter((r) => r.target === 'AmazonSQS.SendMessage');
+      expect(sent, text.slice(-2000)).toHaveLength(1);
+      expect(sent[0]?.body.QueueUrl).toBe(`${failing.url}/123456789012/undelivered-events`);
+      const letter = JSON.parse(sent[0]?.body.MessageBody as string) as {
+        entry: Record<string, string>;
+        attempts: number;
+      };
+      expect(letter.entry).toMatchObject({ EventBusName: 'test-bus', DetailType: 'dynamo_POST' });
+      expect(JSON.parse(letter.entry.Detail as string)).toMatchObject({ user_id: item.user_id });
+      expect(letter.attempts).toBe(targets.filter((t) => t === 'AWSEvents.PutEvents').length);
+    } finally {
+      await stopChild(fresh);
+      await new Promise((resolve) => failing.server.close(resolve));
+    }
+  });
+
   it('builds reproducibly: the same code gives the same zip, so Terraform redeploys only on change', async () => {
     const again = await buildLambda({ outDir: join(workDir, 'build-again') });
 
@@ -226,12 +274,76 @@ describe('the Lambda bundle', () => {
   });
 });
 
-/** A loopback EventBridge that accepts every PutEvents entry and records each request. */
-async function startEventBridgeStub(): Promise<{
-  server: Server;
-  url: string;
-  requests: StubRequest[];
-}> {
+interface Stub {
+  readonly server: Server;
+  readonly url: string;
+  readonly requests: StubRequest[];
+}
+
+/**
+ * Starts the unzipped function in a fresh `node`, with only the environment Lambda (and
+ * Terraform's environment block) would give it, EventBridge and SQS pointing at `stubUrl`.
+ * Resolves once the bundle is imported.
+ */
+async function startFunction(
+  dir: string,
+  stubUrl: string,
+  onOutput: (text: string) => void,
+): Promise<ChildProcess> {
+  let printedHere = '';
+  const started = spawn(
+    process.execPath,
+    ['--input-type=module', '--eval', CHILD, pathToFileURL(join(dir, BUNDLE_FILE_NAME)).href],
+    {
+      cwd: dir,
+      // Only what Lambda (and Terraform's environment block) would give the function.
+      env: {
+        PATH: process.env.PATH ?? '',
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
+        AWS_SECRET_ACCESS_KEY: 'local-test-secret',
+        AWS_LAMBDA_FUNCTION_NAME: 'dynamo-crud',
+        TABLE_NAME: tableName,
+        DYNAMODB_ENDPOINT: engine.endpoint,
+        EVENT_BUS_NAME: 'test-bus',
+        AWS_ENDPOINT_URL_EVENTBRIDGE: stubUrl,
+        // Dead letters go to the stub too (a test that expects none fails on one).
+        AWS_ENDPOINT_URL_SQS: stubUrl,
+        DLQ_URL: `${stubUrl}/123456789012/undelivered-events`,
+        POWERTOOLS_LOG_LEVEL: 'WARN',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    },
+  );
+  const collect = (chunk: Buffer) => {
+    printedHere += chunk.toString();
+    onOutput(chunk.toString());
+  };
+  started.stdout?.on('data', collect);
+  started.stderr?.on('data', collect);
+  await new Promise<void>((resolve, reject) => {
+    started.once('message', () => resolve());
+    started.once('exit', (code) =>
+      reject(new Error(`the bundle did not load (exit ${code}):\n${printedHere.slice(-2000)}`)),
+    );
+  });
+  return started;
+}
+
+async function stopChild(started: ChildProcess | undefined): Promise<void> {
+  if (started === undefined || started.exitCode !== null) return;
+  await new Promise((resolve) => {
+    started.once('exit', resolve);
+    started.kill();
+  });
+}
+
+/**
+ * A loopback EventBridge and SQS that records each request. PutEvents accepts every entry, or
+ * (`fail`) answers 500; SendMessage is accepted, with the body's MD5 as SQS gives it.
+ */
+async function startStub(putEvents: PutEventsMode): Promise<Stub> {
   const requests: StubRequest[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -239,13 +351,20 @@ async function startEventBridgeStub(): Promise<{
     req.on('end', () => {
       const target = req.headers['x-amz-target'];
       const text = Buffer.concat(chunks).toString();
-      requests.push({
-        target: Array.isArray(target) ? target[0] : target,
-        body: text === '' ? {} : (JSON.parse(text) as StubRequest['body']),
-      });
-      if (target === 'AWSEvents.PutEvents') {
+      const body = text === '' ? {} : (JSON.parse(text) as StubRequest['body']);
+      requests.push({ target: Array.isArray(target) ? target[0] : target, body });
+      if (target === 'AWSEvents.PutEvents' && putEvents === 'accept') {
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(JSON.stringify({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] }));
+      } else if (target === 'AWSEvents.PutEvents') {
+        res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify({ __type: 'InternalException', message: 'stubbed failure' }));
+      } else if (target === 'AmazonSQS.SendMessage') {
+        const md5 = createHash('md5')
+          .update(body.MessageBody ?? '')
+          .digest('hex');
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(JSON.stringify({ MessageId: randomUUID(), MD5OfMessageBody: md5 }));
       } else {
         res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
         res.end(JSON.stringify({ __type: 'UnexpectedRequest', message: 'not stubbed' }));
