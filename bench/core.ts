@@ -4,7 +4,6 @@
  * least any handler must: the same store call, and the item serialised as the body.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { loadContract } from '../server/src/contract.js';
 import { createApp } from '../server/src/core/app.js';
 import { stringifyJson } from '../server/src/core/json.js';
 import type {
@@ -63,7 +62,6 @@ export interface CoreOverhead {
 export async function measureCoreOverhead(iterations: number): Promise<CoreOverhead> {
   const store = createMemoryStore();
   const app = await createApp({
-    contract: loadContract(),
     store,
     events: noEvents,
     logger: new Logger({ logLevel: 'SILENT' }),

@@ -13,11 +13,10 @@
  *   own lazily imported credential providers. What the entry imports statically is split into
  *   shared chunks too, and those are loaded at start: the cold start loads the entry file plus
  *   its static chunks (`BuildResult.startFiles`), not the entry file alone.
- * - openapi.yaml is parsed here, at build time, and inlined as JSON (the `__CONTRACT_JSON__`
- *   define read by `server/src/contract.ts`): the zip holds only the bundle and the function reads
- *   nothing from disk and parses no YAML at start. Its routing and request validators are
- *   compiled from it too (`scripts/generate-contract.ts`, regenerated first when stale), so
- *   neither openapi-backend nor Ajv is in the bundle (docs/decisions/002-cold-start.md).
+ * - The function needs no openapi.yaml: its routing, request validators and `Allow` lists are
+ *   compiled from it (`scripts/generate-contract.ts`, regenerated first when stale), so the zip
+ *   holds only the bundle, nothing is read from disk or parsed at start, and neither
+ *   openapi-backend, Ajv nor a YAML parser is in it (docs/decisions/002-cold-start.md).
  * - The zip is reproducible (fixed timestamps, fixed permissions): the same code gives the same
  *   bytes, so Terraform's `source_code_hash` only changes when the code does.
  */
@@ -25,9 +24,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build, type BuildOptions as EsbuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { build, type BuildOptions as EsbuildOptions, type Metafile } from 'esbuild';
 import { zipSync } from 'fflate';
-import { loadContract } from '../server/src/contract.js';
 import { writeContractModule } from './generate-contract.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -43,27 +41,8 @@ export const LAMBDA_ZIP_PATH = 'dist/lambda/lambda.zip';
 export const LAMBDA_RUNTIME = 'nodejs22.x';
 
 const ENTRY = join(REPO_ROOT, 'server/src/lambda.ts');
-const CONTRACT_MODULE = join(REPO_ROOT, 'server/src/contract.ts');
 /** A fixed time for every zip entry (zip times start in 1980), so builds are reproducible. */
 const ZIP_MTIME = new Date('1980-01-01T00:00:00Z');
-
-/**
- * In the bundle the contract is always inlined, so `server/src/contract.ts` never parses YAML
- * there: its `yaml` import becomes a stub that throws, keeping the YAML parser (~110 KiB) out.
- */
-const noYamlParser: Plugin = {
-  name: 'no-yaml-parser',
-  setup(esbuild) {
-    esbuild.onResolve({ filter: /^yaml$/ }, (args) =>
-      args.importer === CONTRACT_MODULE ? { path: 'yaml', namespace: 'no-yaml-parser' } : undefined,
-    );
-    esbuild.onLoad({ filter: /.*/, namespace: 'no-yaml-parser' }, () => ({
-      contents:
-        "export function parse() { throw new Error('the Lambda bundle parses no YAML: the contract is inlined'); }",
-      loader: 'js',
-    }));
-  },
-};
 
 /**
  * The esbuild options of the Lambda bundle, for `entry`: the entry file is `outdir/index.mjs`,
@@ -73,7 +52,6 @@ const noYamlParser: Plugin = {
 export function lambdaBuildOptions(
   entry: string,
   outdir: string,
-  plugins: Plugin[] = [],
 ): EsbuildOptions & { outdir: string } {
   return {
     entryPoints: [{ in: entry, out: BUNDLE_FILE_NAME.replace(/\.mjs$/, '') }],
@@ -96,8 +74,6 @@ export function lambdaBuildOptions(
     banner: {
       js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
     },
-    define: { __CONTRACT_JSON__: JSON.stringify(JSON.stringify(loadContract())) },
-    plugins,
     logLevel: 'warning',
   };
 }
@@ -167,7 +143,7 @@ export async function buildLambda(options: BuildOptions = {}): Promise<BuildResu
   mkdirSync(outDir, { recursive: true });
 
   const { metafile } = await build({
-    ...lambdaBuildOptions(ENTRY, outDir, [noYamlParser]),
+    ...lambdaBuildOptions(ENTRY, outDir),
     metafile: true,
   });
 

@@ -6,7 +6,6 @@
 import { createLambdaHandler } from './adapters/lambda.js';
 import { createDynamoDbClient, createEventBridgeClient } from './aws-clients.js';
 import { readLambdaConfig } from './config.js';
-import { loadContract } from './contract.js';
 import { createApp } from './core/app.js';
 import { createSqsDeadLetterQueue } from './events/dead-letter.js';
 import { createEventBridgePublisher } from './events/eventbridge.js';
@@ -17,7 +16,6 @@ const config = readLambdaConfig();
 const { busName, source, deadLetterQueueUrl, maxAttempts } = config.events;
 
 const app = createApp({
-  contract: loadContract(),
   store: createDynamoDbStore(createDocumentClient(createDynamoDbClient(config)), config.tableName),
   events: createEventBridgePublisher({
     // Built on the first write: a container that only serves reads never needs it.

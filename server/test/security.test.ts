@@ -14,7 +14,6 @@ import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, readConfig } from '../src/config.js';
-import { loadContract } from '../src/contract.js';
 import { type App, createApp } from '../src/core/app.js';
 import { ServiceUnavailableError } from '../src/core/errors.js';
 import type { ItemStore } from '../src/core/types.js';
@@ -42,7 +41,6 @@ function makeApp(
   options: { logger?: Logger; corsAllowOrigins?: string[] } = {},
 ): Promise<App> {
   return createApp({
-    contract: loadContract(),
     store,
     events: createRecordingPublisher(),
     logger: options.logger ?? quiet,

@@ -3,14 +3,8 @@
  * Lambda and not `node:http`; the adapters in `../adapters` and `../local` are thin screens over it.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Document } from 'openapi-backend';
 import type { EventPublisher, WriteEventDetail } from '../events/types.js';
-import {
-  assertCompiledFrom,
-  type CompiledOperation,
-  createRouter,
-  validateRequest,
-} from './compiled-contract.js';
+import { type CompiledOperation, createRouter, validateRequest } from './compiled-contract.js';
 import { compiledContract } from './contract.gen.js';
 import { createCors } from './cors.js';
 import {
@@ -30,8 +24,6 @@ import { type JsonValue, parseJson, stringifyJson } from './json.js';
 import type { ApiRequest, ApiResponse, Item, ItemStore, VersionedItem } from './types.js';
 
 export interface AppOptions {
-  /** The parsed openapi.yaml. */
-  readonly contract: Document;
   readonly store: ItemStore;
   /** Announces each committed write; never rejects (see `EventPublisher`). */
   readonly events: EventPublisher;
@@ -75,14 +67,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
   }
   // Routing and request validation were compiled from the contract at build time
-  // (`npm run generate`, see ./compiled-contract.ts): nothing is compiled at start or on a
-  // first request, which Lambda bills. They must have been compiled from this contract.
-  assertCompiledFrom(compiledContract, options.contract);
+  // (`npm run generate`, see ./compiled-contract.ts): nothing is compiled or even parsed at
+  // start or on a first request, which Lambda bills.
   const router = createRouter(compiledContract);
-  const allowedMethods = methodsByPath(options.contract);
-  const cors = createCors(options.corsAllowOrigins, (path) =>
-    allowedMethods.get(path.replace(/\/+$/, '') || '/'),
-  );
+  const cors = createCors(options.corsAllowOrigins, (path) => router.allowedMethods(path));
 
   const operations: Operations = {
     async getItem(_body, request) {
@@ -176,7 +164,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   function route(request: ApiRequest): CompiledOperation {
     const operation = router.match(request.method, request.path);
     if (operation !== undefined) return operation;
-    const allowed = allowedMethods.get(request.path.replace(/\/+$/, '') || '/');
+    const allowed = router.allowedMethods(request.path);
     if (allowed !== undefined) throw new MethodNotAllowedError(request.method, allowed);
     throw new NotFoundError(`Nothing is served at ${request.path}.`);
   }
@@ -251,18 +239,4 @@ function jsonResponse(
     headers: { 'content-type': JSON_TYPE, ...headers },
     body: stringifyJson(body),
   };
-}
-
-/** The methods each path of the contract serves, for `405` and its `Allow` header. */
-function methodsByPath(contract: Document): Map<string, string[]> {
-  const methods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
-  const byPath = new Map<string, string[]>();
-  for (const [path, item] of Object.entries(contract.paths ?? {})) {
-    const served = methods.filter((m) => item !== undefined && m in item);
-    byPath.set(
-      path,
-      served.map((m) => m.toUpperCase()),
-    );
-  }
-  return byPath;
 }

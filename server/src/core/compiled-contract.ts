@@ -63,13 +63,31 @@ export function assertCompiledFrom(compiled: CompiledContract, contract: unknown
 export interface Router {
   /** The operation serving `method` at `path`, or `undefined` when none does. */
   match(method: string, path: string): CompiledOperation | undefined;
+  /** The methods served at `path` (upper case, for `Allow`), or `undefined` for an unknown path. */
+  allowedMethods(path: string): readonly string[] | undefined;
 }
+
+/** `Allow` lists methods in this order, whatever order the contract declares them in. */
+const METHOD_ORDER = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 export function createRouter(compiled: CompiledContract): Router {
   const byRoute = new Map(compiled.operations.map((op) => [`${op.method} ${op.path}`, op]));
+  const byPath = new Map<string, string[]>();
+  for (const path of new Set(compiled.operations.map((op) => op.path))) {
+    const served = new Set(
+      compiled.operations.filter((op) => op.path === path).map((op) => op.method),
+    );
+    byPath.set(
+      path,
+      METHOD_ORDER.filter((m) => served.has(m)).map((m) => m.toUpperCase()),
+    );
+  }
   return {
     match(method, path) {
       return byRoute.get(`${method.trim().toLowerCase()} ${normalizePath(path)}`);
+    },
+    allowedMethods(path) {
+      return byPath.get(normalizePath(path));
     },
   };
 }

@@ -7,6 +7,8 @@ import { createDynamoDbClient } from '../aws-clients.js';
 import { ConfigError, readLocalConfig } from '../config.js';
 import { loadContract, readContractText } from '../contract.js';
 import { createApp } from '../core/app.js';
+import { assertCompiledFrom } from '../core/compiled-contract.js';
+import { compiledContract } from '../core/contract.gen.js';
 import { createLocalPublisher } from '../events/local.js';
 import { postRulePatternFor } from '../events/pattern.js';
 import { logger } from '../logger.js';
@@ -25,9 +27,11 @@ async function main(): Promise<void> {
   );
   await ensureTable(client, config.tableName);
 
+  // Served from disk here, so it may have been edited since `npm run generate` compiled the
+  // routing and validators: refuse to serve one contract while checking another.
   const contractText = readContractText();
+  assertCompiledFrom(compiledContract, loadContract(contractText));
   const app = await createApp({
-    contract: loadContract(contractText),
     store: createDynamoDbStore(createDocumentClient(client), config.tableName),
     events: createLocalPublisher({
       source: config.events.source,

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import { type ApiGatewayResult, createLambdaHandler } from '../../src/adapters/lambda.js';
-import { loadContract, readContractText } from '../../src/contract.js';
+import { readContractText } from '../../src/contract.js';
 import { type App, createApp } from '../../src/core/app.js';
 import type { ItemStore } from '../../src/core/types.js';
 import type { EventPublisher, WriteEventDetail } from '../../src/events/types.js';
@@ -46,7 +46,7 @@ export function createTestApp(
   maxBodyBytes = MAX_BODY_BYTES,
   events: EventPublisher = createRecordingPublisher(),
 ): Promise<App> {
-  return createApp({ contract: loadContract(), store, events, logger, maxBodyBytes });
+  return createApp({ store, events, logger, maxBodyBytes });
 }
 
 /** The local HTTP server for `app` on a free loopback port; the caller closes it. */
