@@ -14,9 +14,9 @@
 import { Agent, request } from 'node:http';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import autocannon from 'autocannon';
-import { createDynamoDbClient } from '../server/src/aws-clients.js';
+import { createDynamoDbClient } from '../server/src/aws/clients.js';
 import { readConfig } from '../server/src/config.js';
-import { LOCAL_CREDENTIALS } from '../server/src/local/engine.js';
+import { LOCAL_CREDENTIALS } from '../server/src/local/dynalite.js';
 import { createDocumentClient, VERSION_ATTRIBUTE } from '../server/src/store/dynamodb.js';
 import { now } from './stats.js';
 

@@ -6,45 +6,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createApp } from '../server/src/core/app.js';
 import { stringifyJson } from '../server/src/core/json.js';
-import type {
-  ApiRequest,
-  ApiResponse,
-  Item,
-  ItemStore,
-  VersionedItem,
-} from '../server/src/core/types.js';
-import type { EventPublisher } from '../server/src/events/types.js';
+import type { EventPublisher, VersionedItem } from '../server/src/core/ports.js';
+import type { ApiRequest, ApiResponse } from '../server/src/core/request.js';
+import { createMemoryStore } from '../server/src/store/memory.js';
 import type { Operation } from './client-worker.js';
 import { median, now } from './stats.js';
-
-/** An `ItemStore` in a `Map`: no I/O, so only the core's own work is measured. */
-export function createMemoryStore(): ItemStore {
-  const items = new Map<string, VersionedItem>();
-  return {
-    async get(userId) {
-      return items.get(userId);
-    },
-    async create(item) {
-      const stored = { item, version: 1 };
-      items.set(item.user_id, stored);
-      return stored;
-    },
-    async update(userId, key, value) {
-      const previous = items.get(userId) ?? { item: { user_id: userId }, version: 0 };
-      const updated = {
-        item: { ...previous.item, [key]: value } as Item,
-        version: previous.version + 1,
-      };
-      items.set(userId, updated);
-      return { ...updated, previous };
-    },
-    async delete(userId) {
-      const previous = items.get(userId) ?? { item: { user_id: userId }, version: 0 };
-      items.delete(userId);
-      return previous;
-    },
-  };
-}
 
 const noEvents: EventPublisher = { publish: async () => {} };
 
@@ -61,7 +27,7 @@ export interface CoreOverhead {
  */
 export async function measureCoreOverhead(iterations: number): Promise<CoreOverhead> {
   const store = createMemoryStore();
-  const app = await createApp({
+  const app = createApp({
     store,
     events: noEvents,
     logger: new Logger({ logLevel: 'SILENT' }),
@@ -71,8 +37,8 @@ export async function measureCoreOverhead(iterations: number): Promise<CoreOverh
   let n = 0;
   const request = (op: Operation): ApiRequest => {
     n++;
-    const base = { path: '/dynamo', requestId: `r${n}`, query: {}, headers: {} };
-    if (op === 'GET') return { ...base, method: 'GET', query: { user_id: 'ada' }, body: undefined };
+    const base = { path: '/dynamo', requestId: `r${n}`, query: '', headers: {} };
+    if (op === 'GET') return { ...base, method: 'GET', query: 'user_id=ada', body: undefined };
     const json = { 'content-type': 'application/json' };
     return op === 'POST'
       ? {

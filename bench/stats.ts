@@ -1,4 +1,4 @@
-/** Small statistics for the bench: percentiles of samples, and a clock in microseconds. */
+/** Small statistics for the bench: percentiles of samples, and a clock in milliseconds. */
 
 /** The `p`th percentile (0-100) of `samples`, nearest rank; `NaN` for none. */
 export function percentile(samples: readonly number[], p: number): number {
@@ -20,15 +20,4 @@ export function median(samples: readonly number[]): number {
 /** Milliseconds, high resolution. */
 export function now(): number {
   return performance.now();
-}
-
-/** Runs `fn` once per sample, sequentially, and returns each run's time in milliseconds. */
-export async function timeEach(count: number, fn: (i: number) => Promise<unknown>) {
-  const samples: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const start = now();
-    await fn(i);
-    samples.push(now() - start);
-  }
-  return samples;
 }

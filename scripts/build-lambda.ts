@@ -14,7 +14,7 @@
  *   shared chunks too, and those are loaded at start: the cold start loads the entry file plus
  *   its static chunks (`BuildResult.startFiles`), not the entry file alone.
  * - The function needs no openapi.yaml: its routing, request validators and `Allow` lists are
- *   compiled from it (`scripts/generate-contract.ts`, regenerated first when stale), so the zip
+ *   compiled from it (`scripts/generate-server.ts`, regenerated first when stale), so the zip
  *   holds only the bundle, nothing is read from disk or parsed at start, and neither
  *   openapi-backend, Ajv nor a YAML parser is in it (docs/decisions/002-cold-start.md).
  * - The zip is reproducible (fixed timestamps, fixed permissions): the same code gives the same
@@ -26,7 +26,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions as EsbuildOptions, type Metafile } from 'esbuild';
 import { zipSync } from 'fflate';
-import { writeContractModule } from './generate-contract.js';
+import { writeServerFiles } from './generate-server.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The handler's module inside the zip; Terraform's `handler` is `index.handler`. */
@@ -175,7 +175,8 @@ export async function buildLambda(options: BuildOptions = {}): Promise<BuildResu
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   // The routing and validators the core runs are compiled from openapi.yaml: never bundle
   // ones compiled from an older contract.
-  if (await writeContractModule()) console.log('regenerated server/src/core/contract.gen.ts');
+  const regenerated = await writeServerFiles();
+  if (regenerated.length > 0) console.log(`regenerated ${regenerated.join(', ')}`);
   const result = await buildLambda();
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
   console.log(

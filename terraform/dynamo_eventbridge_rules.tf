@@ -1,7 +1,7 @@
 # The POST rule: item-created events go to every API destination (webhook).
 #
 # Its pattern is server/src/events/post-rule-pattern.json, the file the local event sink filters
-# with (postRulePatternFor in server/src/events/pattern.ts), with `source` set to the configured
+# with (postRulePatternFor in server/src/events/rule-pattern.ts), with `source` set to the configured
 # event source exactly as postRulePatternFor does: one pattern, in one place.
 
 locals {

@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectContractResponse } from '../../server/test/support/contract.js';
 import {
   createClient,
   type DynamoCrudClient,
@@ -15,6 +14,7 @@ import {
 } from '../src/index.js';
 import {
   type Exchange,
+  expectContractResponse,
   MAX_BODY_BYTES,
   operationOf,
   recordingFetch,
@@ -98,7 +98,7 @@ describe('the SDK against the local server', () => {
 
       const problem = expectProblem(error, 400, 'validation');
       expect(problem.errors).toEqual([
-        { pointer: '/user_id', detail: 'must NOT have fewer than 1 characters' },
+        { pointer: '/user_id', detail: 'must be at least 1 character long' },
       ]);
     });
 

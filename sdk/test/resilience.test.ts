@@ -333,9 +333,9 @@ describe('problems', () => {
       type: 'urn:problem-type:dynamo-crud:validation',
       title: 'Invalid request',
       status: 400,
-      detail: '/user_id must NOT have fewer than 1 characters',
+      detail: 'Body field /user_id must be at least 1 character long.',
       instance: 'req-1',
-      errors: [{ pointer: '/user_id', detail: 'must NOT have fewer than 1 characters' }],
+      errors: [{ pointer: '/user_id', detail: 'must be at least 1 character long' }],
     };
     answer(() =>
       HttpResponse.json(body, {
@@ -349,7 +349,7 @@ describe('problems', () => {
     expect(error).toBeInstanceOf(ProblemError);
     expect(error).toMatchObject({ name: 'ProblemError', status: 400, problem: body });
     expect((error as ProblemError).message).toBe(
-      '400 Invalid request: /user_id must NOT have fewer than 1 characters',
+      '400 Invalid request: Body field /user_id must be at least 1 character long.',
     );
     expect((error as ProblemError).response.status).toBe(400);
   });

@@ -4,7 +4,7 @@
  * SQS one on the first dead letter); nothing else runs at init.
  */
 import { createLambdaHandler } from './adapters/lambda.js';
-import { createDynamoDbClient, createEventBridgeClient } from './aws-clients.js';
+import { createDynamoDbClient, createEventBridgeClient } from './aws/clients.js';
 import { readLambdaConfig } from './config.js';
 import { createApp } from './core/app.js';
 import { createSqsDeadLetterQueue } from './events/dead-letter.js';

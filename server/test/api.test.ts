@@ -8,9 +8,10 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { NumberValue, parseJson, toDecimal } from '../src/core/json.js';
 import { VERSION_ATTRIBUTE } from '../src/store/dynamodb.js';
-import { expectContractResponse, type OperationId } from './support/contract.js';
+import { expectContractResponse, type OperationId } from './support/conformance.js';
 import { useTable } from './support/engine.js';
-import { type Call, MAX_BODY_BYTES, TRANSPORTS, useApi } from './support/transports.js';
+import type { TestRequest } from './support/request.js';
+import { MAX_BODY_BYTES, TRANSPORTS, useApi } from './support/transports.js';
 
 type Problem = {
   type: string;
@@ -26,7 +27,7 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
   const api = useApi(transport, table);
 
   /** Sends `call` as `operationId`, checks the response against the contract, returns it. */
-  async function call(operationId: OperationId | undefined, request: Call) {
+  async function call(operationId: OperationId | undefined, request: TestRequest) {
     const response = await api.send(request);
     const body = expectContractResponse(operationId, response);
     return { ...response, json: body as Record<string, unknown> };
@@ -81,7 +82,7 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
 
       const created = await call('createItem', {
         method: 'POST',
-        raw: `{"user_id":"${userId}",${fields.join(',')}}`,
+        body: `{"user_id":"${userId}",${fields.join(',')}}`,
         headers: { 'content-type': 'application/json' },
       });
       const read = await getItem(userId);
@@ -97,7 +98,7 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
       const userId = newId();
       await call('createItem', {
         method: 'POST',
-        raw: `{"user_id":"${userId}","exp":1e100,"small":-2.5E-7}`,
+        body: `{"user_id":"${userId}","exp":1e100,"small":-2.5E-7}`,
         headers: { 'content-type': 'application/json' },
       });
 
@@ -115,7 +116,7 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
     ])('refuses a number with %s: 400 naming the field', async (_what, number, pointer) => {
       const response = await call('createItem', {
         method: 'POST',
-        raw: `{"user_id":"${newId()}","n":${number}}`,
+        body: `{"user_id":"${newId()}","n":${number}}`,
         headers: { 'content-type': 'application/json' },
       });
 
@@ -127,8 +128,13 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
     it.each([
       ['no user_id', { name: 'x' }, '/user_id', /required/],
       ['a numeric user_id', { user_id: 7 }, '/user_id', /string/],
-      ['an empty user_id', { user_id: '' }, '/user_id', /fewer than 1/],
-      ['a user_id over 512 characters', { user_id: 'u'.repeat(513) }, '/user_id', /more than 512/],
+      ['an empty user_id', { user_id: '' }, '/user_id', /at least 1 character long/],
+      [
+        'a user_id over 512 characters',
+        { user_id: 'u'.repeat(513) },
+        '/user_id',
+        /at most 512 characters long/,
+      ],
       ['a reserved @ attribute', { user_id: 'r', '@version': 9 }, '/@version', /reserved/],
       ['an empty attribute name', { user_id: 'r', '': 1 }, '/', /empty/],
       ['an array body', [1, 2], '', /object/],
@@ -146,7 +152,7 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
     it('refuses a __proto__ attribute, which would not survive a round trip', async () => {
       const response = await call('createItem', {
         method: 'POST',
-        raw: `{"user_id":"${newId()}","__proto__":{"admin":true}}`,
+        body: `{"user_id":"${newId()}","__proto__":{"admin":true}}`,
         headers: { 'content-type': 'application/json' },
       });
 
@@ -159,7 +165,7 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
     it('names every bad field at once', async () => {
       const response = await call('createItem', {
         method: 'POST',
-        raw: '{"user_id":"ok","@a":1,"big":1e200,"list":[1,1e-200]}',
+        body: '{"user_id":"ok","@a":1,"big":1e200,"list":[1,1e-200]}',
         headers: { 'content-type': 'application/json' },
       });
 
@@ -170,7 +176,7 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
     it('refuses malformed JSON: 400 that says so', async () => {
       const response = await call('createItem', {
         method: 'POST',
-        raw: '{"user_id": "a",',
+        body: '{"user_id": "a",',
         headers: { 'content-type': 'application/json' },
       });
 
@@ -183,7 +189,7 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
 
       expect(response.status).toBe(400);
       expect(problem(response).errors).toEqual([
-        { pointer: '', detail: 'a JSON body is required' },
+        { pointer: '', detail: 'is required: send it as application/json' },
       ]);
     });
 
@@ -245,8 +251,8 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
 
     it.each([
       ['no user_id', {}, /required/],
-      ['an empty user_id', { user_id: '' }, /fewer than 1/],
-      ['user_id given twice', { user_id: ['a', 'b'] }, /string/],
+      ['an empty user_id', { user_id: '' }, /at least 1 character long/],
+      ['user_id given twice', { user_id: ['a', 'b'] }, /is given 2 times; send it once/],
       ['an unknown parameter', { user_id: 'a', colour: 'red' }, /not a parameter/],
     ])('refuses %s: 400 naming the parameter', async (_what, query, detail) => {
       const response = await call('getItem', { method: 'GET', query });
@@ -315,7 +321,7 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
 
       const updated = await call('updateItem', {
         method: 'PATCH',
-        raw: `{"user_id":"${userId}","updatedKey":"n","updatedValue":{"big":98765432109876543210,"z":null}}`,
+        body: `{"user_id":"${userId}","updatedKey":"n","updatedValue":{"big":98765432109876543210,"z":null}}`,
         headers: { 'content-type': 'application/json' },
       });
 
@@ -422,7 +428,7 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
     it('refuses a non-JSON body: 415', async () => {
       const response = await call('updateItem', {
         method: 'PATCH',
-        raw: 'user_id=a',
+        body: 'user_id=a',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
       });
 

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { expectContractResponse } from './support/contract.js';
+import { expectContractResponse } from './support/conformance.js';
 import { useTable } from './support/engine.js';
 import { useApi } from './support/transports.js';
 

@@ -5,20 +5,23 @@
  * asserts the exact requests sent: an event reaches the bus, or the dead-letter queue, exactly
  * once per attempt plan; never dropped, never duplicated.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createEventBridgeClient } from '../src/aws-clients.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createEventBridgeClient } from '../src/aws/clients.js';
 import { readConfig } from '../src/config.js';
 import { NumberValue, parseJson, stringifyJson } from '../src/core/json.js';
-import type { Item } from '../src/core/types.js';
+import type { Item, WriteEventDetail } from '../src/core/ports.js';
 import { createSqsDeadLetterQueue } from '../src/events/dead-letter.js';
 import { createEventBridgePublisher, type RetryPolicy } from '../src/events/eventbridge.js';
-import { matchesPattern, postRulePatternFor } from '../src/events/pattern.js';
-import type { WriteEventDetail } from '../src/events/types.js';
-import { expectValidSchema } from './support/contract.js';
+import { matchesPattern, postRulePatternFor } from '../src/events/rule-pattern.js';
+import {
+  eventBridgeAnswers,
+  type PutEventsEntry,
+  sqsAnswers,
+  useAwsFakes,
+} from './support/aws-fakes.js';
+import { expectValidSchema } from './support/conformance.js';
 
 const REGION = 'us-east-1';
 const BUS_NAME = 'items-bus';
@@ -35,108 +38,11 @@ const SQS_MAX_ATTEMPTS = 3;
 // EventBridge and SQS, as seen on the wire
 // ---------------------------------------------------------------------------------------------
 
-interface WireRequest {
-  /** Lower-case names. */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: Record<string, unknown>;
-}
-
-interface PutEventsEntry {
-  readonly EventBusName: string;
-  readonly Source: string;
-  readonly DetailType: string;
-  readonly Detail: string;
-}
-
-type Answer = (request: WireRequest) => Response;
-
-/** A fake AWS service: keeps every request, answers from a script whose last answer repeats. */
-function fakeService(fallback: Answer) {
-  const requests: WireRequest[] = [];
-  let script: Answer[] = [];
-  return {
-    requests,
-    /** Answer the next requests with `answers` in order, then the last one for good. */
-    answerWith(...answers: Answer[]): void {
-      script = answers;
-    },
-    reset(): void {
-      requests.length = 0;
-      script = [];
-    },
-    async handle(request: Request): Promise<Response> {
-      const seen: WireRequest = {
-        headers: headersOf(request),
-        body: (await request.json()) as Record<string, unknown>,
-      };
-      requests.push(seen);
-      const answer = (script.length > 1 ? script.shift() : script[0]) ?? fallback;
-      return answer(seen);
-    },
-  };
-}
-
-const JSON_1_1 = { 'content-type': 'application/x-amz-json-1.1' };
-const JSON_1_0 = { 'content-type': 'application/x-amz-json-1.0' };
-
-/** The answers EventBridge gives. */
-const eventBridgeAnswers = {
-  accepted: (): Response =>
-    HttpResponse.json(
-      { FailedEntryCount: 0, Entries: [{ EventId: randomUUID() }] },
-      { headers: JSON_1_1 },
-    ),
-  /** HTTP 200, and the entry not put: what `FailedEntryCount` is there for. */
-  entryFailed:
-    (code: string, message: string): Answer =>
-    () =>
-      HttpResponse.json(
-        { FailedEntryCount: 1, Entries: [{ ErrorCode: code, ErrorMessage: message }] },
-        { headers: JSON_1_1 },
-      ),
-  error:
-    (status: number, type: string, message: string): Answer =>
-    () =>
-      HttpResponse.json(
-        { __type: type, message },
-        { status, headers: { ...JSON_1_1, 'x-amzn-errortype': type } },
-      ),
-  /** No HTTP answer at all (the connection failed). */
-  networkError: (): Response => HttpResponse.error(),
-};
-
-/** The answers SQS gives (JSON protocol; the SDK checks the body's MD5). */
-const sqsAnswers = {
-  sent: ({ body }: WireRequest): Response =>
-    HttpResponse.json(
-      {
-        MessageId: randomUUID(),
-        MD5OfMessageBody: createHash('md5').update(String(body.MessageBody)).digest('hex'),
-      },
-      { headers: JSON_1_0 },
-    ),
-  internalError: (): Response =>
-    HttpResponse.json(
-      { __type: 'com.amazonaws.sqs#InternalError', message: 'We encountered an internal error.' },
-      { status: 500, headers: { ...JSON_1_0, 'x-amzn-query-error': 'InternalError;Receiver' } },
-    ),
-};
-
-const eventBridge = fakeService(eventBridgeAnswers.accepted);
-const sqs = fakeService(sqsAnswers.sent);
-const network = setupServer(
-  http.post('https://events.us-east-1.amazonaws.com/', ({ request }) =>
-    eventBridge.handle(request),
-  ),
-  http.post('https://sqs.us-east-1.amazonaws.com/', ({ request }) => sqs.handle(request)),
-);
-beforeAll(() => network.listen({ onUnhandledRequest: 'error' }));
+const aws = useAwsFakes(REGION);
+const { eventBridge, sqs } = aws;
 afterEach(() => {
-  eventBridge.reset();
-  sqs.reset();
   vi.restoreAllMocks();
 });
-afterAll(() => network.close());
 
 /** The entry of each PutEvents request; fails unless each is a PutEvents with one entry. */
 function putEntries(): PutEventsEntry[] {
@@ -555,12 +461,3 @@ describe('EventBridge publisher', () => {
     });
   });
 });
-
-/** The headers as a plain object (lower-case names). */
-function headersOf(message: Request | Response): Record<string, string> {
-  const headers: Record<string, string> = {};
-  message.headers.forEach((value, name) => {
-    headers[name] = value;
-  });
-  return headers;
-}

@@ -9,15 +9,17 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createLocalPublisher, type EventEnvelope } from '../src/events/local.js';
-import { postRulePatternFor } from '../src/events/pattern.js';
-import type { LocalServer } from '../src/local/server.js';
+import type { NodeHttpServer as LocalServer } from '../src/adapters/node-http.js';
+import { createLocalPublisher, type EventEnvelope } from '../src/events/local-sink.js';
+import { postRulePatternFor } from '../src/events/rule-pattern.js';
 import { logger } from '../src/logger.js';
 import { createDynamoDbStore } from '../src/store/dynamodb.js';
-import { expectContractResponse, expectValidSchema, type OperationId } from './support/contract.js';
+import { checked, expectValidSchema, type OperationId } from './support/conformance.js';
 import { type TestTable, useTable } from './support/engine.js';
+import { sendOnce } from './support/http-client.js';
 import { captureOutput, LocalProcesses, REPO_ROOT } from './support/local-process.js';
-import { createTestApp, MAX_BODY_BYTES, startTestServer } from './support/transports.js';
+import type { TestRequest } from './support/request.js';
+import { createTestApp, startTestServer } from './support/transports.js';
 
 /** How long to wait for another process's output to arrive. */
 const OUTPUT_WAIT = { timeout: 10_000, interval: 20 };
@@ -115,11 +117,9 @@ async function startLocalApi(table: TestTable, webhookUrl: string | undefined): 
     logger,
     write: (line) => lines.push(line),
   });
-  const app = await createTestApp(
-    createDynamoDbStore(table.documentClient, table.tableName),
-    MAX_BODY_BYTES,
+  const app = createTestApp(createDynamoDbStore(table.documentClient, table.tableName), {
     events,
-  );
+  });
   const server: LocalServer = await startTestServer(app);
   return {
     url: server.url,
@@ -129,41 +129,9 @@ async function startLocalApi(table: TestTable, webhookUrl: string | undefined): 
   };
 }
 
-interface Sent {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly json: Record<string, unknown>;
-}
-
-/** Sends a request over HTTP and checks the answer against openapi.yaml. */
-async function send(
-  baseUrl: string,
-  operationId: OperationId,
-  init: {
-    method: string;
-    query?: string;
-    /** Sent as JSON; `raw` is sent as it is, as JSON. */
-    json?: unknown;
-    raw?: string;
-    headers?: Record<string, string>;
-  },
-): Promise<Sent> {
-  const body = init.raw ?? (init.json === undefined ? undefined : JSON.stringify(init.json));
-  const response = await fetch(`${baseUrl}/dynamo${init.query ?? ''}`, {
-    method: init.method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...init.headers,
-    },
-    ...(body === undefined ? {} : { body }),
-  });
-  const seen = {
-    status: response.status,
-    headers: headersOf(response),
-    body: await response.text(),
-  };
-  return { ...seen, json: expectContractResponse(operationId, seen) as Record<string, unknown> };
-}
+/** Sends a request to the server at `baseUrl` and checks the answer against openapi.yaml. */
+const send = (baseUrl: string, operationId: OperationId, request: TestRequest) =>
+  checked(operationId, sendOnce(baseUrl, request));
 
 const createItem = (baseUrl: string, item: Record<string, unknown>, requestId?: string) =>
   send(baseUrl, 'createItem', {
@@ -186,11 +154,11 @@ const updateItem = (
 const deleteItem = (baseUrl: string, userId: string, ifMatch?: string) =>
   send(baseUrl, 'deleteItem', {
     method: 'DELETE',
-    query: `?user_id=${encodeURIComponent(userId)}`,
+    query: { user_id: userId },
     ...(ifMatch === undefined ? {} : { headers: { 'if-match': ifMatch } }),
   });
 const getItem = (baseUrl: string, userId: string) =>
-  send(baseUrl, 'getItem', { method: 'GET', query: `?user_id=${encodeURIComponent(userId)}` });
+  send(baseUrl, 'getItem', { method: 'GET', query: { user_id: userId } });
 
 const newUserId = () => `user-${randomUUID()}`;
 
@@ -459,7 +427,11 @@ describe('examples/event-consumer', { timeout: 60_000 }, () => {
     const stderrBefore = consumer.stderr();
 
     // Act
-    const created = await send(api.url, 'createItem', { method: 'POST', raw: body });
+    const created = await send(api.url, 'createItem', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     await updateItem(api.url, userId, 'name', 'Ada L.');
 
     // Assess
@@ -540,13 +512,4 @@ async function startConsumer(): Promise<Consumer> {
     await stop();
     throw error;
   }
-}
-
-/** The headers as a plain object (lower-case names). */
-function headersOf(message: Request | Response): Record<string, string> {
-  const headers: Record<string, string> = {};
-  message.headers.forEach((value, name) => {
-    headers[name] = value;
-  });
-  return headers;
 }

@@ -9,9 +9,9 @@
  *   DATA_DIR, every write it acknowledged (201 or 200 received) is there.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { ensureTable } from '../src/local/engine.js';
+import { ensureTable } from '../src/local/dynalite.js';
 import { createDocumentClient, createDynamoDbStore } from '../src/store/dynamodb.js';
-import { expectContractResponse, type SeenResponse } from './support/contract.js';
+import { expectContractResponse, type SeenResponse } from './support/conformance.js';
 import { createTestClient } from './support/engine.js';
 import { createHttpClient, type HttpClient } from './support/http-client.js';
 import { LocalProcesses } from './support/local-process.js';
@@ -57,7 +57,7 @@ describe('when the DynamoDB engine stops mid-run and comes back', { timeout: 90_
     const tableName = 'items-faults';
     await ensureTable(client, tableName);
     const documentClient = createDocumentClient(client);
-    const app = await createTestApp(createDynamoDbStore(documentClient, tableName));
+    const app = createTestApp(createDynamoDbStore(documentClient, tableName));
     const server = await startTestServer(app);
     const http = createHttpClient(server.url, { maxSockets: WRITERS, timeoutMs: 15_000 });
     type Phase = 'up' | 'down' | 'back';

@@ -12,18 +12,22 @@
  * Reproducible: the seed is fixed; a failure prints it with the path to the failing case.
  * `FUZZ_SEED=<n>` runs another seed, `FUZZ_SCALE=<k>` k times as many cases.
  */
-import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NodeHttpServer as LocalServer } from '../src/adapters/node-http.js';
 import type { App } from '../src/core/app.js';
 import { fromDecimalText, type JsonValue, parseJson, stringifyJson } from '../src/core/json.js';
-import type { LocalServer } from '../src/local/server.js';
 import { createDynamoDbStore } from '../src/store/dynamodb.js';
-import { expectContractResponse, type OperationId, type SeenResponse } from './support/contract.js';
+import {
+  expectContractResponse,
+  type OperationId,
+  type SeenResponse,
+} from './support/conformance.js';
 import { useTable } from './support/engine.js';
 import { createHttpClient, type HttpClient } from './support/http-client.js';
 import { canonical, readStored, type StoredItem, scanStored, sideBySide } from './support/model.js';
-import { createTestApp, startTestServer } from './support/transports.js';
+import type { TestRequest } from './support/request.js';
+import { createTestApp, sendToCore, startTestServer } from './support/transports.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_124);
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
@@ -894,10 +898,9 @@ const table = useTable();
 let app: App;
 
 beforeAll(async () => {
-  app = await createTestApp(
-    createDynamoDbStore(table.documentClient, table.tableName),
-    MAX_BODY_BYTES,
-  );
+  app = createTestApp(createDynamoDbStore(table.documentClient, table.tableName), {
+    maxBodyBytes: MAX_BODY_BYTES,
+  });
 });
 
 afterAll(() => {
@@ -907,22 +910,18 @@ afterAll(() => {
   );
 });
 
-const inProcess: Send = async (c) => {
-  const query: Record<string, string | string[]> = {};
-  for (const [name, value] of c.query) {
-    const seen = query[name];
-    query[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
-  }
-  const response = await app.handle({
+/** A case as the tests send any request. */
+function toTestRequest(c: Case): TestRequest {
+  return {
     method: c.method,
     path: c.path,
-    query,
+    query: new URLSearchParams(c.query.map(([k, v]): [string, string] => [k, v])).toString(),
     headers: c.headers,
-    body: c.body,
-    requestId: randomUUID(),
-  });
-  return { status: response.statusCode, headers: response.headers, body: response.body };
-};
+    ...(c.body === undefined ? {} : { body: c.body }),
+  };
+}
+
+const inProcess: Send = (c) => sendToCore(app, toTestRequest(c));
 
 /** Runs `runs` cases of `arbitrary` with the fixed seed; then the whole table must be the model. */
 async function property(arbitrary: fc.Arbitrary<Case>, runs: number, send: Send): Promise<void> {
@@ -953,7 +952,7 @@ describe('generated requests through the local HTTP server', { timeout: RUN_TIME
   let client: HttpClient;
 
   beforeAll(async () => {
-    server = await startTestServer(app, MAX_BODY_BYTES);
+    server = await startTestServer(app);
     client = createHttpClient(server.url);
   });
 
@@ -962,16 +961,7 @@ describe('generated requests through the local HTTP server', { timeout: RUN_TIME
     await server?.close();
   });
 
-  const overHttp: Send = (c) => {
-    const search = new URLSearchParams(c.query.map(([k, v]): [string, string] => [k, v]));
-    const query = search.size === 0 ? '' : `?${search}`;
-    return client.send({
-      method: c.method,
-      path: `${c.path}${query}`,
-      headers: Object.entries(c.headers),
-      ...(c.body === undefined ? {} : { body: c.body }),
-    });
-  };
+  const overHttp: Send = (c) => client.send(toTestRequest(c));
 
   it(`${RUNS.http} valid and hostile requests over HTTP: the same answers`, async () => {
     const overTheWire = fc.oneof(validRequest, hostileRequest).filter(

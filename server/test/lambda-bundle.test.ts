@@ -2,16 +2,14 @@
  * The zip `npm run build:lambda` makes, run as Lambda runs it: unzipped alone into an empty
  * folder (no node_modules, no openapi.yaml beside it), imported by a fresh `node` process with
  * only the environment Lambda and Terraform give it, then invoked with an API Gateway REST (v1)
- * and an HTTP API (v2) event. DynamoDB is a real engine (dynalite); EventBridge and SQS are a
- * loopback stub that records each request. The bundle is code-split: the entry file and its
+ * and an HTTP API (v2) event. DynamoDB is a real engine (dynalite); EventBridge and SQS are the
+ * test fakes on a loopback port, which record each request. The bundle is code-split: the entry file and its
  * chunks, the SQS client's loaded only on the first dead letter, which a second fresh process
  * exercises (EventBridge answering 500, so the event goes to the dead-letter queue).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,11 +23,28 @@ import {
   CHUNK_DIR,
   LAMBDA_HANDLER,
 } from '../../scripts/build-lambda.js';
-import { type Engine, ensureTable, startEngine } from '../src/local/engine.js';
-import { expectContractResponse, type OperationId } from './support/contract.js';
+import type { ApiGatewayResult } from '../src/adapters/lambda.js';
+import { type Engine, ensureTable, startEngine } from '../src/local/dynalite.js';
+import {
+  type AwsFakeServer,
+  type AwsFakes,
+  createAwsFakes,
+  eventBridgeAnswers,
+  type PutEventsEntry,
+  startAwsFakeServer,
+} from './support/aws-fakes.js';
+import {
+  expectContractResponse,
+  expectValidSchema,
+  type OperationId,
+} from './support/conformance.js';
 import { createTestClient } from './support/engine.js';
-import { type EventInput, httpApiEvent, restApiEvent } from './support/events.js';
-import { expectSchema } from './support/schema.js';
+import {
+  httpApiEvent,
+  lambdaEnvironment,
+  restApiEvent,
+  seenFromLambda,
+} from './support/lambda-events.js';
 
 /** The child: imports the bundle, then answers each event sent to it over IPC. */
 const CHILD = `
@@ -57,25 +72,14 @@ interface Invocation {
   readonly isBase64Encoded?: boolean;
 }
 
-interface StubRequest {
-  readonly target: string | undefined;
-  readonly body: {
-    Entries?: Array<Record<string, string>>;
-    QueueUrl?: string;
-    MessageBody?: string;
-  };
-}
-
-/** How the stub answers PutEvents: accepting every entry, or failing with a 500. */
-type PutEventsMode = 'accept' | 'fail';
-
 const workDir = mkdtempSync(join(tmpdir(), 'dynamo-crud-bundle-'));
 const tableName = `items-${randomUUID()}`;
 let build: BuildResult;
 let zipEntries: string[];
 let taskDir: string;
 let engine: Engine;
-let stub: Stub;
+let aws: AwsFakes;
+let stub: AwsFakeServer;
 let child: ChildProcess;
 let output = '';
 /** The end of what the child printed (a crash prints a whole minified line first). */
@@ -98,7 +102,8 @@ beforeAll(async () => {
   const client = createTestClient(engine.endpoint);
   await ensureTable(client, tableName);
   client.destroy();
-  stub = await startStub('accept');
+  aws = createAwsFakes();
+  stub = await startAwsFakeServer(aws);
 
   child = await startFunction(taskDir, stub.url, (text) => {
     output += text;
@@ -115,7 +120,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopChild(child);
-  if (stub !== undefined) await new Promise((resolve) => stub.server.close(resolve));
+  await stub?.close();
   await engine?.close();
   rmSync(workDir, { recursive: true, force: true });
 });
@@ -132,19 +137,8 @@ async function invoke(
   });
   pending.delete(id);
   expect(reply.error, printed()).toBeUndefined();
-  const result = reply.result as Invocation;
-  const seen = {
-    status: result.statusCode,
-    headers: Object.fromEntries(
-      Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
-    ),
-    body: result.body,
-  };
+  const seen = seenFromLambda(reply.result as ApiGatewayResult);
   return { ...seen, json: expectContractResponse(operationId, seen) };
-}
-
-function input(method: string, options: Partial<EventInput> = {}): EventInput {
-  return { method, path: '/dynamo', query: [], headers: {}, body: undefined, ...options };
 }
 
 describe('the Lambda bundle', () => {
@@ -183,21 +177,14 @@ describe('the Lambda bundle', () => {
 
   it('creates through a REST API (v1) event, announcing it with one PutEvents, and reads it back through an HTTP API (v2) event', async () => {
     const item = { user_id: `user-${randomUUID()}`, name: 'Ada', visits: 3 };
-    const before = stub.requests.length;
+    const requests = () => [...aws.eventBridge.requests, ...aws.sqs.requests];
+    const before = requests().length;
 
-    const created = await invoke(
-      'createItem',
-      restApiEvent(
-        input('POST', {
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(item),
-        }),
-      ),
-    );
-    const announced = stub.requests.slice(before);
+    const created = await invoke('createItem', restApiEvent({ method: 'POST', json: item }));
+    const announced = requests().slice(before);
     const read = await invoke(
       'getItem',
-      httpApiEvent(input('GET', { query: [['user_id', item.user_id]] })),
+      httpApiEvent({ method: 'GET', query: { user_id: item.user_id } }),
     );
 
     expect(created.status, printed()).toBe(201);
@@ -206,22 +193,26 @@ describe('the Lambda bundle', () => {
     expect(read.json).toEqual(item);
     expect(read.headers.etag).toBe('"1"');
     expect(announced.map((r) => r.target)).toEqual(['AWSEvents.PutEvents']);
-    const entries = announced[0]?.body.Entries ?? [];
+    const entries = (announced[0]?.body.Entries as PutEventsEntry[] | undefined) ?? [];
     expect(entries).toHaveLength(1);
-    const entry = entries[0] as Record<string, string>;
+    const entry = entries[0] as PutEventsEntry;
     expect(entry).toMatchObject({
       EventBusName: 'test-bus',
       Source: 'dynamo',
       DetailType: 'dynamo_POST',
     });
-    const detail = JSON.parse(entry.Detail as string) as Record<string, unknown>;
-    expectSchema('ItemCreatedDetail', detail);
+    const detail = JSON.parse(entry.Detail) as Record<string, unknown>;
+    expectValidSchema('ItemCreatedDetail', detail);
     expect(detail).toMatchObject({ operation: 'POST', user_id: item.user_id, item, version: 1 });
-    expect(stub.requests.length, 'a read announces nothing').toBe(before + 1);
+    expect(requests().length, 'a read announces nothing').toBe(before + 1);
   });
 
   it('sends an event EventBridge will not take to the SQS dead-letter queue, from the zip, in a fresh process', async () => {
-    const failing = await startStub('fail');
+    const failingAws = createAwsFakes();
+    failingAws.eventBridge.answerWith(
+      eventBridgeAnswers.error(500, 'InternalException', 'stubbed failure'),
+    );
+    const failing = await startAwsFakeServer(failingAws);
     let text = '';
     let fresh: ChildProcess | undefined;
     try {
@@ -238,20 +229,15 @@ describe('the Lambda bundle', () => {
         child.once('exit', (code) => reject(new Error(`exited (${code}):\n${text.slice(-2000)}`)));
         child.send({
           id,
-          event: restApiEvent(
-            input('POST', {
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify(item),
-            }),
-          ),
+          event: restApiEvent({ method: 'POST', json: item }),
         });
       });
 
       expect(reply.error, text.slice(-2000)).toBeUndefined();
       expect(reply.result?.statusCode, text.slice(-2000)).toBe(201);
-      const targets = failing.requests.map((r) => r.target);
+      const targets = failingAws.eventBridge.requests.map((r) => r.target);
       expect(targets.filter((t) => t === 'AWSEvents.PutEvents').length).toBeGreaterThan(0);
-      const sent = failing.requests.filter((r) => r.target === 'AmazonSQS.SendMessage');
+      const sent = failingAws.sqs.requests.filter((r) => r.target === 'AmazonSQS.SendMessage');
       expect(sent, text.slice(-2000)).toHaveLength(1);
       expect(sent[0]?.body.QueueUrl).toBe(`${failing.url}/123456789012/undelivered-events`);
       const letter = JSON.parse(sent[0]?.body.MessageBody as string) as {
@@ -263,7 +249,7 @@ describe('the Lambda bundle', () => {
       expect(letter.attempts).toBe(targets.filter((t) => t === 'AWSEvents.PutEvents').length);
     } finally {
       await stopChild(fresh);
-      await new Promise((resolve) => failing.server.close(resolve));
+      await failing.close();
     }
   });
 
@@ -273,12 +259,6 @@ describe('the Lambda bundle', () => {
     expect(readFileSync(again.zipPath).equals(readFileSync(build.zipPath))).toBe(true);
   });
 });
-
-interface Stub {
-  readonly server: Server;
-  readonly url: string;
-  readonly requests: StubRequest[];
-}
 
 /**
  * Starts the unzipped function in a fresh `node`, with only the environment Lambda (and
@@ -299,19 +279,15 @@ async function startFunction(
       // Only what Lambda (and Terraform's environment block) would give the function.
       env: {
         PATH: process.env.PATH ?? '',
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
-        AWS_SECRET_ACCESS_KEY: 'local-test-secret',
-        AWS_LAMBDA_FUNCTION_NAME: 'dynamo-crud',
-        TABLE_NAME: tableName,
-        DYNAMODB_ENDPOINT: engine.endpoint,
-        EVENT_BUS_NAME: 'test-bus',
-        AWS_ENDPOINT_URL_EVENTBRIDGE: stubUrl,
-        // Dead letters go to the stub too (a test that expects none fails on one).
-        AWS_ENDPOINT_URL_SQS: stubUrl,
-        DLQ_URL: `${stubUrl}/123456789012/undelivered-events`,
+        ...lambdaEnvironment({
+          dynamodbEndpoint: engine.endpoint,
+          tableName,
+          busName: 'test-bus',
+          // Dead letters go to the fake too (a test that expects none fails on one).
+          awsEndpoint: stubUrl,
+          deadLetterQueueUrl: `${stubUrl}/123456789012/undelivered-events`,
+        }),
         POWERTOOLS_LOG_LEVEL: 'WARN',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     },
@@ -337,41 +313,4 @@ async function stopChild(started: ChildProcess | undefined): Promise<void> {
     started.once('exit', resolve);
     started.kill();
   });
-}
-
-/**
- * A loopback EventBridge and SQS that records each request. PutEvents accepts every entry, or
- * (`fail`) answers 500; SendMessage is accepted, with the body's MD5 as SQS gives it.
- */
-async function startStub(putEvents: PutEventsMode): Promise<Stub> {
-  const requests: StubRequest[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const target = req.headers['x-amz-target'];
-      const text = Buffer.concat(chunks).toString();
-      const body = text === '' ? {} : (JSON.parse(text) as StubRequest['body']);
-      requests.push({ target: Array.isArray(target) ? target[0] : target, body });
-      if (target === 'AWSEvents.PutEvents' && putEvents === 'accept') {
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] }));
-      } else if (target === 'AWSEvents.PutEvents') {
-        res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify({ __type: 'InternalException', message: 'stubbed failure' }));
-      } else if (target === 'AmazonSQS.SendMessage') {
-        const md5 = createHash('md5')
-          .update(body.MessageBody ?? '')
-          .digest('hex');
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(JSON.stringify({ MessageId: randomUUID(), MD5OfMessageBody: md5 }));
-      } else {
-        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(JSON.stringify({ __type: 'UnexpectedRequest', message: 'not stubbed' }));
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { server, url: `http://127.0.0.1:${port}`, requests };
 }

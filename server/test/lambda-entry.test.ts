@@ -6,51 +6,35 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
-import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { handler as LambdaHandler } from '../src/lambda.js';
 import { VERSION_ATTRIBUTE } from '../src/store/dynamodb.js';
-import { expectContractResponse, type OperationId } from './support/contract.js';
+import { putEventsEntries, useAwsFakes } from './support/aws-fakes.js';
+import { expectContractResponse, type OperationId } from './support/conformance.js';
 import { useTable } from './support/engine.js';
-import { type EventInput, httpApiEvent, lambdaContext, restApiEvent } from './support/events.js';
+import {
+  httpApiEvent,
+  lambdaContext,
+  lambdaEnvironment,
+  restApiEvent,
+  seenFromLambda,
+} from './support/lambda-events.js';
+import type { TestRequest } from './support/request.js';
 
-/** The environment Lambda gives the function, pointed at `endpoint` and `tableName`. */
-function stubLambdaEnv(endpoint: string, tableName: string): void {
-  vi.stubEnv('TABLE_NAME', tableName);
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  vi.stubEnv('DYNAMODB_ENDPOINT', endpoint);
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDLOCALTEST');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local-test-secret');
+/** The environment Lambda gives the function, pointed at the engine and table. */
+function stubLambdaEnv(dynamodbEndpoint: string, tableName: string): void {
+  for (const [name, value] of Object.entries(lambdaEnvironment({ dynamodbEndpoint, tableName }))) {
+    vi.stubEnv(name, value);
+  }
   vi.stubEnv('AWS_SESSION_TOKEN', undefined);
-  vi.stubEnv('EVENT_BUS_NAME', 'items-bus');
 }
 
-interface PutEventsEntry {
-  EventBusName: string;
-  Source: string;
-  DetailType: string;
-  Detail: string;
-}
-
-/** EventBridge has no local engine: its HTTP API is answered here, and each entry kept. */
-const putEvents: PutEventsEntry[] = [];
-const eventBridge = setupServer(
-  http.post('https://events.us-east-1.amazonaws.com/', async ({ request }) => {
-    const { Entries } = (await request.json()) as { Entries: PutEventsEntry[] };
-    putEvents.push(...Entries);
-    return HttpResponse.json({
-      FailedEntryCount: 0,
-      Entries: Entries.map((_, i) => ({ EventId: `event-${i}` })),
-    });
-  }),
-);
-beforeAll(() => eventBridge.listen({ onUnhandledRequest: 'bypass' }));
-afterAll(() => eventBridge.close());
+/** EventBridge has no local engine: its HTTP API is answered by a fake that keeps each entry. */
+const aws = useAwsFakes();
 
 /** The events put for `userId`, as DetailType and parsed Detail. */
 function eventsFor(userId: string) {
-  return putEvents
+  return putEventsEntries(aws.eventBridge)
     .map((e) => ({ ...e, detail: JSON.parse(e.Detail) as { user_id: string } }))
     .filter((e) => e.detail.user_id === userId);
 }
@@ -63,13 +47,6 @@ async function coldStart(): Promise<typeof import('../src/lambda.js')> {
 
 const newId = () => `user-${randomUUID()}`;
 const json = { 'content-type': 'application/json' };
-
-function input(
-  method: string,
-  options: Partial<Omit<EventInput, 'method' | 'path'>> = {},
-): EventInput {
-  return { method, path: '/dynamo', query: [], headers: {}, body: undefined, ...options };
-}
 
 describe('the Lambda entry, configured from the environment', () => {
   const table = useTable();
@@ -90,16 +67,13 @@ describe('the Lambda entry, configured from the environment', () => {
     event: APIGatewayProxyEvent | APIGatewayProxyEventV2,
   ) {
     const result = await handler(event, lambdaContext());
-    if (typeof result === 'string') throw new Error('the handler returned a bare string');
-    const seen = {
-      status: result.statusCode ?? 200,
-      headers: Object.fromEntries(
-        Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
-      ),
-      body: result.body ?? '',
-    };
+    const seen = seenFromLambda(result);
     const body = expectContractResponse(operationId, seen);
-    return { ...seen, isBase64Encoded: result.isBase64Encoded, json: body };
+    return {
+      ...seen,
+      isBase64Encoded: typeof result === 'string' ? undefined : result.isBase64Encoded,
+      json: body,
+    };
   }
 
   async function stored(userId: string) {
@@ -116,13 +90,10 @@ describe('the Lambda entry, configured from the environment', () => {
   it('creates through a REST API (v1) event and reads it back through an HTTP API (v2) event', async () => {
     const item = { user_id: newId(), name: 'Ada', visits: 3, tags: ['a', 'b'] };
 
-    const created = await invoke(
-      'createItem',
-      restApiEvent(input('POST', { headers: json, body: JSON.stringify(item) })),
-    );
+    const created = await invoke('createItem', restApiEvent({ method: 'POST', json: item }));
     const read = await invoke(
       'getItem',
-      httpApiEvent(input('GET', { query: [['user_id', item.user_id]] })),
+      httpApiEvent({ method: 'GET', query: { user_id: item.user_id } }),
     );
 
     expect(created.status).toBe(201);
@@ -145,13 +116,13 @@ describe('the Lambda entry, configured from the environment', () => {
 
   it.each([
     ['REST API (v1)', restApiEvent],
-    ['HTTP API (v2)', (event: EventInput) => httpApiEvent(event)],
+    ['HTTP API (v2)', (request: TestRequest) => httpApiEvent(request)],
   ] as const)('decodes a base64-encoded body of a %s event', async (_, toEvent) => {
     const item = { user_id: newId(), name: 'Zoë 🚀', note: 'non-ASCII survives the decoding' };
 
     const created = await invoke(
       'createItem',
-      toEvent(input('POST', { headers: json, body: JSON.stringify(item), base64: true })),
+      toEvent({ method: 'POST', headers: json, body: Buffer.from(JSON.stringify(item)) }),
     );
 
     expect(created.status).toBe(201);
@@ -164,11 +135,8 @@ describe('the Lambda entry, configured from the environment', () => {
     ['the $default stage', '$default', '/dynamo'],
   ])('routes an HTTP API (v2) event on %s (rawPath %s)', async (_, stage, rawPath) => {
     const userId = newId();
-    await invoke(
-      'createItem',
-      restApiEvent(input('POST', { headers: json, body: JSON.stringify({ user_id: userId }) })),
-    );
-    const event = httpApiEvent(input('GET', { query: [['user_id', userId]] }), stage);
+    await invoke('createItem', restApiEvent({ method: 'POST', json: { user_id: userId } }));
+    const event = httpApiEvent({ method: 'GET', query: { user_id: userId } }, stage);
     expect(event.rawPath).toBe(rawPath);
 
     const read = await invoke('getItem', event);
@@ -179,23 +147,19 @@ describe('the Lambda entry, configured from the environment', () => {
 
   it('updates and deletes through HTTP API (v2) events on the same warm handler', async () => {
     const userId = newId();
-    await invoke(
-      'createItem',
-      httpApiEvent(input('POST', { headers: json, body: JSON.stringify({ user_id: userId }) })),
-    );
+    await invoke('createItem', httpApiEvent({ method: 'POST', json: { user_id: userId } }));
 
     const updated = await invoke(
       'updateItem',
-      httpApiEvent(
-        input('PATCH', {
-          headers: { ...json, 'if-match': '"1"' },
-          body: JSON.stringify({ user_id: userId, updatedKey: 'status', updatedValue: 'active' }),
-        }),
-      ),
+      httpApiEvent({
+        method: 'PATCH',
+        headers: { ...json, 'if-match': '"1"' },
+        body: JSON.stringify({ user_id: userId, updatedKey: 'status', updatedValue: 'active' }),
+      }),
     );
     const deleted = await invoke(
       'deleteItem',
-      restApiEvent(input('DELETE', { query: [['user_id', userId]] })),
+      restApiEvent({ method: 'DELETE', query: { user_id: userId } }),
     );
 
     expect(updated.status).toBe(200);
@@ -216,7 +180,7 @@ describe('the Lambda entry, configured from the environment', () => {
 
     const missing = await invoke(
       'deleteItem',
-      restApiEvent(input('DELETE', { query: [['user_id', userId]] })),
+      restApiEvent({ method: 'DELETE', query: { user_id: userId } }),
     );
 
     expect(missing.status).toBe(404);

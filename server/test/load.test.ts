@@ -10,10 +10,14 @@
  * retrying on 412, and the counter ends at exactly K × N.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NodeHttpServer as LocalServer } from '../src/adapters/node-http.js';
 import { type JsonValue, NumberValue, parseJson, stringifyJson } from '../src/core/json.js';
-import type { LocalServer } from '../src/local/server.js';
 import { createDynamoDbStore } from '../src/store/dynamodb.js';
-import { expectContractResponse, type OperationId, type SeenResponse } from './support/contract.js';
+import {
+  expectContractResponse,
+  type OperationId,
+  type SeenResponse,
+} from './support/conformance.js';
 import { useTable } from './support/engine.js';
 import { createHttpClient, type HttpClient } from './support/http-client.js';
 import { canonical, readStored, type StoredItem } from './support/model.js';
@@ -31,7 +35,7 @@ let server: LocalServer;
 let http: HttpClient;
 
 beforeAll(async () => {
-  const app = await createTestApp(createDynamoDbStore(table.documentClient, table.tableName));
+  const app = createTestApp(createDynamoDbStore(table.documentClient, table.tableName));
   server = await startTestServer(app);
   http = createHttpClient(server.url, { maxSockets: CLIENTS, timeoutMs: 20_000 });
 });

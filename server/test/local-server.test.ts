@@ -6,42 +6,18 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readContractText } from '../src/contract.js';
-import { expectContractResponse, type OperationId } from './support/contract.js';
+import { readOpenApiText } from '../src/openapi.js';
+import { checked, type OperationId } from './support/conformance.js';
+import { sendOnce } from './support/http-client.js';
 import { LocalProcesses } from './support/local-process.js';
-
-interface Sent {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly body: string;
-  readonly json: Record<string, unknown>;
-}
+import type { TestRequest } from './support/request.js';
 
 /** Sends a request to the running server and checks the answer against openapi.yaml. */
-async function send(
-  baseUrl: string,
-  operationId: OperationId,
-  init: { method: string; query?: string; json?: unknown; headers?: Record<string, string> },
-): Promise<Sent> {
-  const response = await fetch(`${baseUrl}/dynamo${init.query ?? ''}`, {
-    method: init.method,
-    headers: {
-      ...(init.json === undefined ? {} : { 'content-type': 'application/json' }),
-      ...init.headers,
-    },
-    ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }),
-  });
-  const seen = {
-    status: response.status,
-    headers: Object.fromEntries(response.headers),
-    body: await response.text(),
-  };
-  const json = expectContractResponse(operationId, seen) as Record<string, unknown>;
-  return { ...seen, json };
-}
+const send = (baseUrl: string, operationId: OperationId, request: TestRequest) =>
+  checked(operationId, sendOnce(baseUrl, request));
 
 const getItem = (baseUrl: string, userId: string) =>
-  send(baseUrl, 'getItem', { method: 'GET', query: `?user_id=${encodeURIComponent(userId)}` });
+  send(baseUrl, 'getItem', { method: 'GET', query: { user_id: userId } });
 const createItem = (baseUrl: string, item: Record<string, unknown>) =>
   send(baseUrl, 'createItem', { method: 'POST', json: item });
 
@@ -62,7 +38,10 @@ describe('npm start (the local server process)', { timeout: 90_000 }, () => {
         json: { user_id: 'ada', updatedKey: 'name', updatedValue: 'Ada L.' },
         headers: { 'if-match': fetched.headers.etag ?? '' },
       });
-      const deleted = await send(url, 'deleteItem', { method: 'DELETE', query: '?user_id=ada' });
+      const deleted = await send(url, 'deleteItem', {
+        method: 'DELETE',
+        query: { user_id: 'ada' },
+      });
       const gone = await getItem(url, 'ada');
 
       expect(created.status).toBe(201);
@@ -88,7 +67,7 @@ describe('npm start (the local server process)', { timeout: 90_000 }, () => {
 
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^application\/yaml\b/);
-      expect(await response.text()).toBe(readContractText());
+      expect(await response.text()).toBe(readOpenApiText());
     });
   });
 

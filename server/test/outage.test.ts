@@ -8,18 +8,22 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { NodeHttpServer as LocalServer } from '../src/adapters/node-http.js';
 import type { App } from '../src/core/app.js';
-import type { ApiRequest } from '../src/core/types.js';
-import type { LocalServer } from '../src/local/server.js';
 import {
   createDocumentClient,
   createDynamoDbStore,
   VERSION_ATTRIBUTE,
 } from '../src/store/dynamodb.js';
-import { expectContractResponse, type OperationId, type SeenResponse } from './support/contract.js';
+import {
+  expectContractResponse,
+  type OperationId,
+  type SeenResponse,
+} from './support/conformance.js';
 import { createTestClient, useTable } from './support/engine.js';
 import { type FaultProxy, faults, startFaultProxy } from './support/fault-proxy.js';
-import { createTestApp, startTestServer } from './support/transports.js';
+import type { TestRequest } from './support/request.js';
+import { createTestApp, sendToCore, startTestServer } from './support/transports.js';
 
 /** Attempts per DynamoDB call, as the server is configured here (the first one included). */
 const MAX_ATTEMPTS = 2;
@@ -35,7 +39,7 @@ beforeAll(async () => {
     DYNAMODB_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
     DYNAMODB_TIMEOUT_MS: '500',
   });
-  app = await createTestApp(createDynamoDbStore(createDocumentClient(client), table.tableName));
+  app = createTestApp(createDynamoDbStore(createDocumentClient(client), table.tableName));
 });
 
 afterEach(async () => {
@@ -50,19 +54,8 @@ afterAll(async () => {
 type Seen = SeenResponse & { json: Record<string, unknown> };
 
 /** Sends `request` to the app as `operationId` and checks the answer against the contract. */
-async function send(
-  operationId: OperationId,
-  request: Pick<ApiRequest, 'method'> & Partial<ApiRequest>,
-): Promise<Seen> {
-  const response = await app.handle({
-    path: '/dynamo',
-    query: {},
-    headers: {},
-    body: undefined,
-    requestId: randomUUID(),
-    ...request,
-  });
-  const seen = { status: response.statusCode, headers: response.headers, body: response.body };
+async function send(operationId: OperationId, request: TestRequest): Promise<Seen> {
+  const seen = await sendToCore(app, request);
   const json = expectContractResponse(operationId, seen) as Record<string, unknown>;
   return { ...seen, json };
 }

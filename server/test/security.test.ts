@@ -14,37 +14,41 @@ import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, readConfig } from '../src/config.js';
-import { type App, createApp } from '../src/core/app.js';
-import { ServiceUnavailableError } from '../src/core/errors.js';
-import type { ItemStore } from '../src/core/types.js';
+import type { App } from '../src/core/app.js';
+import { type ItemStore, StoreUnavailableError } from '../src/core/ports.js';
 import { createLogger, REDACTED } from '../src/logger.js';
 import {
   createDocumentClient,
   createDynamoDbStore,
   VERSION_ATTRIBUTE,
 } from '../src/store/dynamodb.js';
-import { expectContractResponse, type OperationId, type SeenResponse } from './support/contract.js';
+import {
+  expectContractResponse,
+  type OperationId,
+  type SeenResponse,
+} from './support/conformance.js';
 import { createTestClient, useTable } from './support/engine.js';
-import { httpApiEvent, restApiEvent } from './support/events.js';
 import { type FaultProxy, faults, startFaultProxy } from './support/fault-proxy.js';
 import { createHttpClient } from './support/http-client.js';
+import { httpApiEvent, restApiEvent } from './support/lambda-events.js';
 import { LocalProcesses } from './support/local-process.js';
-import { type Reached, type Request, reach } from './support/reach.js';
-import { createRecordingPublisher } from './support/recorder.js';
-import { TRANSPORTS } from './support/transports.js';
+import type { TestRequest } from './support/request.js';
+import {
+  createTestApp,
+  MAX_BODY_BYTES,
+  quietLogger,
+  type Reached,
+  reach,
+  TRANSPORTS,
+} from './support/transports.js';
 
-const MAX_BODY_BYTES = 64 * 1024;
-const quiet = createLogger({ logLevel: 'SILENT' });
-
+/** The core as the server builds it; events recorded, logs silent unless a logger is given. */
 function makeApp(
   store: ItemStore,
   options: { logger?: Logger; corsAllowOrigins?: string[] } = {},
-): Promise<App> {
-  return createApp({
-    store,
-    events: createRecordingPublisher(),
-    logger: options.logger ?? quiet,
-    maxBodyBytes: MAX_BODY_BYTES,
+): App {
+  return createTestApp(store, {
+    logger: options.logger ?? quietLogger,
     corsAllowOrigins: options.corsAllowOrigins,
   });
 }
@@ -58,7 +62,7 @@ function failingStore(error: () => unknown): ItemStore {
 }
 
 const json = { 'content-type': 'application/json' };
-const operationOf = (r: Request): OperationId | undefined =>
+const operationOf = (r: TestRequest): OperationId | undefined =>
   (r.path ?? '/dynamo') === '/dynamo'
     ? ({ GET: 'getItem', POST: 'createItem', PATCH: 'updateItem', DELETE: 'deleteItem' } as const)[
         r.method as 'GET'
@@ -84,7 +88,7 @@ const INTERNALS = [
 ];
 const PROBLEM_KEYS = ['type', 'title', 'status', 'detail', 'instance', 'errors'];
 
-function expectBareProblem(request: Request, response: SeenResponse, status: number): void {
+function expectBareProblem(request: TestRequest, response: SeenResponse, status: number): void {
   const what = `${request.method} → ${response.status} ${response.body}`;
   expect(response.status, what).toBe(status);
   const problem = expectContractResponse(operationOf(request), response) as Record<string, unknown>;
@@ -99,7 +103,7 @@ const REAL_ERRORS: ReadonlyArray<{
   name: string;
   status: number;
   fault?: (proxy: FaultProxy) => Promise<void> | void;
-  request: Request;
+  request: TestRequest;
 }> = [
   {
     name: 'an invalid field',
@@ -119,7 +123,7 @@ const REAL_ERRORS: ReadonlyArray<{
   {
     name: 'a missing item',
     status: 404,
-    request: { method: 'GET', query: [['user_id', 'nobody']] },
+    request: { method: 'GET', query: { user_id: 'nobody' } },
   },
   { name: 'an unknown path', status: 404, request: { method: 'GET', path: '/etc/passwd' } },
   { name: 'another method', status: 405, request: { method: 'PUT' } },
@@ -131,7 +135,7 @@ const REAL_ERRORS: ReadonlyArray<{
   {
     name: 'a stale If-Match',
     status: 412,
-    request: { method: 'DELETE', query: [['user_id', SEEDED]], headers: { 'if-match': '"9"' } },
+    request: { method: 'DELETE', query: { user_id: SEEDED }, headers: { 'if-match': '"9"' } },
   },
   {
     name: 'a body over the limit',
@@ -167,7 +171,7 @@ const REAL_ERRORS: ReadonlyArray<{
     name: 'DynamoDB throttling',
     status: 503,
     fault: (proxy) => proxy.failAlways(faults.throttling()),
-    request: { method: 'GET', query: [['user_id', SEEDED]] },
+    request: { method: 'GET', query: { user_id: SEEDED } },
   },
   {
     name: 'DynamoDB answering 500',
@@ -183,19 +187,19 @@ const REAL_ERRORS: ReadonlyArray<{
     name: 'an HTML 503 in front of DynamoDB',
     status: 503,
     fault: (proxy) => proxy.failAlways(faults.serviceUnavailable()),
-    request: { method: 'DELETE', query: [['user_id', SEEDED]] },
+    request: { method: 'DELETE', query: { user_id: SEEDED } },
   },
   {
     name: 'a refused connection',
     status: 503,
     fault: (proxy) => proxy.refuseConnections(),
-    request: { method: 'GET', query: [['user_id', SEEDED]] },
+    request: { method: 'GET', query: { user_id: SEEDED } },
   },
   {
     name: 'a reset connection',
     status: 503,
     fault: (proxy) => proxy.failAlways(faults.reset()),
-    request: { method: 'GET', query: [['user_id', SEEDED]] },
+    request: { method: 'GET', query: { user_id: SEEDED } },
   },
 ];
 
@@ -226,7 +230,7 @@ const BUGS: ReadonlyArray<{ name: string; status: number; error: () => unknown }
     name: 'a 503 whose cause carries the AWS error',
     status: 503,
     error: () =>
-      new ServiceUnavailableError('The database is busy.', 1, {
+      new StoreUnavailableError({
         cause: new Error('SECRET ProvisionedThroughputExceededException'),
       }),
   },
@@ -244,8 +248,8 @@ describe.each(TRANSPORTS)('error bodies through the %s', (transport) => {
       DYNAMODB_MAX_ATTEMPTS: '1',
       DYNAMODB_TIMEOUT_MS: '300',
     });
-    const app = await makeApp(createDynamoDbStore(createDocumentClient(client), table.tableName));
-    api = await reach(app, transport, quiet, MAX_BODY_BYTES);
+    const app = makeApp(createDynamoDbStore(createDocumentClient(client), table.tableName));
+    api = await reach(app, transport);
     await table.documentClient.send(
       new PutCommand({
         TableName: table.tableName,
@@ -272,9 +276,9 @@ describe.each(TRANSPORTS)('error bodies through the %s', (transport) => {
   );
 
   it.each(BUGS)('$name: $status, nothing of it in the body', async ({ status, error }) => {
-    const buggy = await reach(await makeApp(failingStore(error)), transport, quiet);
+    const buggy = await reach(makeApp(failingStore(error)), transport);
     try {
-      const request: Request = { method: 'GET', query: [['user_id', 'any']] };
+      const request: TestRequest = { method: 'GET', query: { user_id: 'any' } };
 
       const response = await buggy.send(request);
 
@@ -319,18 +323,14 @@ describe.each(TRANSPORTS)('logs through the %s', (transport) => {
   it('a failed request is logged with its headers, credentials redacted', async () => {
     // Prepare: an outage makes the core log the request at error level.
     const logger = createLogger({ logLevel: 'DEBUG' });
-    const unavailable = () => new ServiceUnavailableError('The database is busy.', 1);
-    const api = await reach(
-      await makeApp(failingStore(unavailable), { logger }),
-      transport,
-      logger,
-    );
+    const unavailable = () => new StoreUnavailableError({ cause: new Error('throttled') });
+    const api = await reach(makeApp(failingStore(unavailable), { logger }), transport, logger);
     const output = captureOutput();
 
     // Act
     let text: string;
     try {
-      await api.send({ method: 'GET', query: [['user_id', 'ada']], headers: SIGV4 });
+      await api.send({ method: 'GET', query: { user_id: 'ada' }, headers: SIGV4 });
     } finally {
       text = output.stop();
       await api.close();
@@ -362,17 +362,16 @@ describe('the logger', () => {
     const input = {
       method: 'GET',
       path: '/dynamo',
-      query: [
-        ['user_id', 'ada'],
-        ['X-Amz-Signature', '5ecre7signature'],
-        ['X-Amz-Security-Token', 'SECRET-SESSION-TOKEN'],
-      ] as const,
+      query: {
+        user_id: 'ada',
+        'X-Amz-Signature': '5ecre7signature',
+        'X-Amz-Security-Token': 'SECRET-SESSION-TOKEN',
+      },
       headers: {
         Authorization: SIGV4.authorization,
         Cookie: SIGV4.cookie,
         'X-Amz-Date': SIGV4['x-amz-date'],
       },
-      body: undefined,
     };
     const v2 = { ...httpApiEvent(input), cookies: ['session=SECRET-COOKIE'] };
     const output = captureOutput();
@@ -398,7 +397,7 @@ describe('the logger', () => {
 // --- CORS -----------------------------------------------------------------------------------
 
 const ALLOWED = ['https://a.example', 'http://localhost:5173'];
-const preflight = (origin: string): Request => ({
+const preflight = (origin: string): TestRequest => ({
   method: 'OPTIONS',
   headers: {
     origin,
@@ -417,8 +416,8 @@ describe.each(TRANSPORTS)('CORS through the %s', (transport) => {
 
   beforeAll(async () => {
     const store = createDynamoDbStore(table.documentClient, table.tableName);
-    byDefault = await reach(await makeApp(store), transport, quiet);
-    configured = await reach(await makeApp(store, { corsAllowOrigins: ALLOWED }), transport, quiet);
+    byDefault = await reach(makeApp(store), transport);
+    configured = await reach(makeApp(store, { corsAllowOrigins: ALLOWED }), transport);
   });
   afterAll(async () => {
     await byDefault?.close();
@@ -470,7 +469,7 @@ describe.each(TRANSPORTS)('CORS through the %s', (transport) => {
     );
 
     it('lets an allowed origin read the answer, ETag and Location included', async () => {
-      const request: Request = {
+      const request: TestRequest = {
         method: 'POST',
         headers: { ...json, origin: 'https://a.example' },
         body: JSON.stringify({ user_id: `cors-${randomUUID()}` }),
@@ -487,9 +486,9 @@ describe.each(TRANSPORTS)('CORS through the %s', (transport) => {
     });
 
     it('lets an allowed origin read an error too', async () => {
-      const request: Request = {
+      const request: TestRequest = {
         method: 'GET',
-        query: [['user_id', 'nobody']],
+        query: { user_id: 'nobody' },
         headers: { origin: 'http://localhost:5173' },
       };
 
@@ -508,7 +507,7 @@ describe.each(TRANSPORTS)('CORS through the %s', (transport) => {
     ])('gives %s no Access-Control-* header: its preflight is 405', async (origin) => {
       const read = await configured.send({
         method: 'GET',
-        query: [['user_id', 'nobody']],
+        query: { user_id: 'nobody' },
         headers: { origin },
       });
       const answer = await configured.send(preflight(origin));
@@ -521,7 +520,7 @@ describe.each(TRANSPORTS)('CORS through the %s', (transport) => {
     });
 
     it('answers a request without Origin as before, with Vary: Origin', async () => {
-      const read = await configured.send({ method: 'GET', query: [['user_id', 'nobody']] });
+      const read = await configured.send({ method: 'GET', query: { user_id: 'nobody' } });
 
       expect(read.status).toBe(404);
       expect(corsHeaders(read)).toEqual([]);

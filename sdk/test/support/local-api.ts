@@ -1,40 +1,42 @@
 /**
- * The real API for SDK tests: the server's core behind its local `node:http` server, on a real
- * engine (dynalite in-process, a fresh table per file), built the way the server's own tests
- * build it. Every answer the SDK receives through `recordingFetch` can be checked against
- * openapi.yaml.
+ * The real API for SDK tests: the server as `npm start` runs it (`@dynamo-crud/server/local`),
+ * in memory, on a free port, one per file. Every answer the SDK receives through
+ * `recordingFetch` can be checked against openapi.yaml with the contract-test package's checker.
  */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { afterAll, beforeAll } from 'vitest';
-import type { LocalServer } from '../../../server/src/local/server.js';
-import { createDocumentClient, createDynamoDbStore } from '../../../server/src/store/dynamodb.js';
-import type { OperationId, SeenResponse } from '../../../server/test/support/contract.js';
-import { createTestClient, useTable } from '../../../server/test/support/engine.js';
-import {
-  createTestApp,
-  MAX_BODY_BYTES,
-  startTestServer,
-} from '../../../server/test/support/transports.js';
+import { createConformance, type SeenResponse } from '@dynamo-crud/contract-tests';
+import { type LocalApi as StartedApi, startLocal } from '@dynamo-crud/server/local';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { parse } from 'yaml';
 
-export { MAX_BODY_BYTES };
+/** Small, so a 413 is cheap to provoke. */
+export const MAX_BODY_BYTES = 64 * 1024;
 
 export interface LocalApi {
   /** e.g. `http://127.0.0.1:41234`; set once the file's `beforeAll` has run. */
   readonly url: string;
 }
 
-/** Starts the API on a fresh table before the file's tests, and stops it after. */
-export function useLocalApi(): LocalApi {
-  const table = useTable();
+/** Starts the API before the file's tests, and stops it after. */
+export function useLocalApi(env: Record<string, string> = {}): LocalApi {
   const api = { url: '' };
-  let server: LocalServer | undefined;
+  let started: StartedApi | undefined;
   beforeAll(async () => {
-    const app = await createTestApp(createDynamoDbStore(table.documentClient, table.tableName));
-    server = await startTestServer(app);
-    api.url = server.url;
+    started = await startLocal(
+      {
+        HOST: '127.0.0.1',
+        PORT: '0',
+        DATA_DIR: ':memory:',
+        MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+        ...env,
+      },
+      { writeEvent: () => {} },
+    );
+    api.url = started.url;
   });
   afterAll(async () => {
-    await server?.close();
+    await started?.close();
   });
   return api;
 }
@@ -45,20 +47,22 @@ export function useLocalApi(): LocalApi {
  */
 export function useUnavailableApi(): LocalApi {
   const api = { url: '' };
-  let server: LocalServer | undefined;
-  let client: ReturnType<typeof createTestClient> | undefined;
+  let started: StartedApi | undefined;
   beforeAll(async () => {
-    client = createTestClient(`http://127.0.0.1:${await closedPort()}`, {
-      DYNAMODB_MAX_ATTEMPTS: '1',
-      DYNAMODB_TIMEOUT_MS: '1000',
-    });
-    const app = await createTestApp(createDynamoDbStore(createDocumentClient(client), 'items'));
-    server = await startTestServer(app);
-    api.url = server.url;
+    started = await startLocal(
+      {
+        HOST: '127.0.0.1',
+        PORT: '0',
+        DYNAMODB_ENDPOINT: `http://127.0.0.1:${await closedPort()}`,
+        DYNAMODB_MAX_ATTEMPTS: '1',
+        DYNAMODB_TIMEOUT_MS: '1000',
+      },
+      { writeEvent: () => {}, createTable: false },
+    );
+    api.url = started.url;
   });
   afterAll(async () => {
-    await server?.close();
-    client?.destroy();
+    await started?.close();
   });
   return api;
 }
@@ -76,6 +80,16 @@ async function closedPort(): Promise<number> {
   return address.port;
 }
 
+const conformance = createConformance(
+  parse(readFileSync(new URL('../../../openapi.yaml', import.meta.url), 'utf8')) as object,
+);
+
+/** Asserts that `response` is an answer openapi.yaml allows `operationId`. Returns its body. */
+export function expectContractResponse(operationId: string, response: SeenResponse): unknown {
+  expect(conformance.checkResponse(operationId, response), response.body).toEqual([]);
+  return response.body === '' ? undefined : JSON.parse(response.body);
+}
+
 /** A request the SDK sent and the answer it got, as the wire carried them. */
 export interface Exchange {
   readonly method: string;
@@ -85,8 +99,8 @@ export interface Exchange {
 }
 
 /** The operation a request to `/dynamo` is, by its method. */
-export function operationOf(method: string): OperationId {
-  const byMethod: Record<string, OperationId> = {
+export function operationOf(method: string): string {
+  const byMethod: Record<string, string> = {
     GET: 'getItem',
     POST: 'createItem',
     PATCH: 'updateItem',

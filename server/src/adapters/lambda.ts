@@ -1,6 +1,7 @@
 /**
- * The Lambda screen over the core: API Gateway REST (v1) and HTTP API (v2) proxy events in,
- * the matching result shape out. No behaviour lives here.
+ * The Lambda screen over the core: API Gateway REST (v1) and HTTP API (v2) proxy events in, the
+ * matching result shape out. No behaviour lives here: bytes and text are handed to the core as
+ * they came, and the core decodes and checks them.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type {
@@ -11,12 +12,12 @@ import type {
   Context,
 } from 'aws-lambda';
 import type { App } from '../core/app.js';
-import type { ApiRequest, ApiResponse } from '../core/types.js';
+import type { ApiRequest, ApiResponse } from '../core/request.js';
 
 export type ApiGatewayEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
 export type ApiGatewayResult = APIGatewayProxyResult | APIGatewayProxyStructuredResultV2;
 
-export function createLambdaHandler(app: App | Promise<App>, logger: Logger) {
+export function createLambdaHandler(app: App, logger: Logger) {
   return async function handler(
     event: ApiGatewayEvent,
     context: Context,
@@ -24,13 +25,7 @@ export function createLambdaHandler(app: App | Promise<App>, logger: Logger) {
     const request = isV2(event) ? fromV2(event, context) : fromV1(event, context);
     logger.addContext(context);
     logger.setCorrelationId(request.requestId);
-    const response = await (await app).handle(request);
-    logger.debug('handled', {
-      method: request.method,
-      path: request.path,
-      status: response.statusCode,
-    });
-    return toResult(response);
+    return toResult(await app.handle(request));
   };
 }
 
@@ -39,13 +34,14 @@ function isV2(event: ApiGatewayEvent): event is APIGatewayProxyEventV2 {
 }
 
 function fromV1(event: APIGatewayProxyEvent, context: Context): ApiRequest {
-  const query: Record<string, string | string[]> = {};
+  // REST APIs hand over the query decoded; it goes back to the core as a query string.
+  const pairs: string[] = [];
   const multi = event.multiValueQueryStringParameters ?? {};
   for (const [name, values] of Object.entries(multi)) {
-    if (values !== undefined) query[name] = values.length === 1 ? (values[0] ?? '') : values;
+    for (const value of values ?? []) pairs.push(`${encode(name)}=${encode(value)}`);
   }
   for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
-    if (!(name in query) && value !== undefined) query[name] = value;
+    if (!(name in multi) && value !== undefined) pairs.push(`${encode(name)}=${encode(value)}`);
   }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) {
@@ -57,20 +53,15 @@ function fromV1(event: APIGatewayProxyEvent, context: Context): ApiRequest {
   return {
     method: event.httpMethod,
     path: event.path,
-    query,
+    query: pairs.join('&'),
     headers,
-    body: decodeBody(event.body, event.isBase64Encoded),
+    body: body(event.body, event.isBase64Encoded),
     requestId: event.requestContext?.requestId ?? context.awsRequestId,
   };
 }
 
 function fromV2(event: APIGatewayProxyEventV2, context: Context): ApiRequest {
-  const query: Record<string, string | string[]> = {};
-  for (const [name, value] of new URLSearchParams(event.rawQueryString ?? '')) {
-    const seen = query[name];
-    query[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
-  }
-  const { stage, http, requestId } = event.requestContext;
+  const { stage, requestId } = event.requestContext;
   // Named stages prefix the raw path (`/prod/dynamo`); `$default` does not.
   const prefix = stage !== undefined && stage !== '$default' ? `/${stage}` : '';
   const path =
@@ -82,18 +73,27 @@ function fromV2(event: APIGatewayProxyEventV2, context: Context): ApiRequest {
     if (value !== undefined) headers[name.toLowerCase()] = value;
   }
   return {
-    method: http.method,
+    method: event.requestContext.http.method,
     path,
-    query,
+    query: event.rawQueryString ?? '',
     headers,
-    body: decodeBody(event.body, event.isBase64Encoded),
+    body: body(event.body, event.isBase64Encoded),
     requestId: requestId ?? context.awsRequestId,
   };
 }
 
-function decodeBody(body: string | null | undefined, base64: boolean): string | undefined {
-  if (body === null || body === undefined) return undefined;
-  return base64 ? Buffer.from(body, 'base64').toString('utf8') : body;
+/** A binary body arrives base64-encoded: the core gets its bytes; text stays text. */
+function body(value: string | null | undefined, base64: boolean): ApiRequest['body'] {
+  if (value === null || value === undefined) return undefined;
+  return base64 ? Buffer.from(value, 'base64') : value;
+}
+
+/**
+ * A decoded query value, percent-encoded again. Text with a lone surrogate has no UTF-8 form:
+ * it becomes a byte the core's strict decoding refuses, so the client hears which parameter.
+ */
+function encode(text: string): string {
+  return text.isWellFormed() ? encodeURIComponent(text) : '%FF';
 }
 
 function toResult(response: ApiResponse): ApiGatewayResult {

@@ -4,7 +4,7 @@
  * any other origin gets no `Access-Control-*` header at all, so the browser blocks the read.
  * No credentials mode: the API authenticates with SigV4 headers (IAM), not cookies.
  */
-import type { ApiRequest, ApiResponse } from './types.js';
+import type { ApiRequest, ApiResponse } from './request.js';
 
 /** Request headers a page may send: the contract's, and SigV4's for IAM-authorised calls. */
 const ALLOW_HEADERS = [

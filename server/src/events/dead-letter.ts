@@ -4,7 +4,7 @@
  */
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { boundedRequests, type Credentials } from '../aws-clients.js';
+import { boundedRequests, type Credentials } from '../aws/clients.js';
 
 /** What the dead-letter queue receives: the entry as it would have been put, and why not. */
 export interface DeadLetter {

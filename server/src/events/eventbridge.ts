@@ -13,9 +13,10 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
+import { isTransientAwsError, isTransientAwsErrorCode } from '../aws/transient.js';
 import { stringifyJson } from '../core/json.js';
+import { type EventPublisher, eventDetailType, type WriteEventDetail } from '../core/ports.js';
 import type { DeadLetter, DeadLetterQueue } from './dead-letter.js';
-import { detailType, type EventPublisher, type WriteEventDetail } from './types.js';
 
 /** The EventBridge actions this publisher calls; Terraform grants exactly these. */
 export const EVENTBRIDGE_ACTIONS = ['events:PutEvents'] as const;
@@ -92,13 +93,13 @@ export function createEventBridgePublisher(options: EventBridgePublisherOptions)
       const code = failed?.ErrorCode ?? 'UnknownFailure';
       return {
         ok: false,
-        retryable: RETRYABLE_ENTRY_CODES.has(code),
+        retryable: isTransientAwsErrorCode(code),
         reason: `entry failed: ${code}${failed?.ErrorMessage ? ` (${failed.ErrorMessage})` : ''}`,
       };
     } catch (error) {
       return {
         ok: false,
-        retryable: isRetryable(error),
+        retryable: isTransientAwsError(error),
         reason: `PutEvents failed: ${describe(error)}`,
       };
     }
@@ -135,7 +136,7 @@ export function toEntry(
   const entry = (d: WriteEventDetail): PutEventsRequestEntry => ({
     EventBusName: busName,
     Source: source,
-    DetailType: detailType(d.operation),
+    DetailType: eventDetailType(d.operation),
     Detail: stringifyJson(d),
   });
   const size = (e: PutEventsRequestEntry) =>
@@ -149,40 +150,6 @@ export function toEntry(
   if (size(full) <= MAX_ENTRY_BYTES) return full;
   const { item: _item, ...bare } = withoutPrevious;
   return entry({ ...bare, truncated: true });
-}
-
-/** Entry error codes that a later attempt can clear. */
-const RETRYABLE_ENTRY_CODES = new Set([
-  'ThrottlingException',
-  'InternalFailure',
-  'InternalException',
-]);
-
-const RETRYABLE_NAMES = new Set([
-  'ThrottlingException',
-  'InternalException',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'TimeoutError',
-  'RequestTimeout',
-]);
-
-function isRetryable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const { $metadata, $retryable } = error as Error & {
-    $metadata?: { httpStatusCode?: number };
-    $retryable?: unknown;
-  };
-  const status = $metadata?.httpStatusCode;
-  return (
-    $retryable !== undefined ||
-    RETRYABLE_NAMES.has(error.name) ||
-    // No HTTP answer at all is a transport failure (ECONNRESET, EAI_AGAIN, a TLS or fetch error).
-    status === undefined ||
-    status >= 500 ||
-    status === 429
-  );
 }
 
 function backoff(attempt: number, retry: RetryPolicy): number {

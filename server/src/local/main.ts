@@ -3,60 +3,14 @@
  * http://127.0.0.1:3000. No AWS account needed. Ctrl-C (or SIGTERM) stops it cleanly.
  */
 
-import { createDynamoDbClient } from '../aws-clients.js';
-import { ConfigError, readLocalConfig } from '../config.js';
-import { loadContract, readContractText } from '../contract.js';
-import { createApp } from '../core/app.js';
-import { assertCompiledFrom } from '../core/compiled-contract.js';
-import { compiledContract } from '../core/contract.gen.js';
-import { createLocalPublisher } from '../events/local.js';
-import { postRulePatternFor } from '../events/pattern.js';
-import { logger } from '../logger.js';
-import { createDocumentClient, createDynamoDbStore } from '../store/dynamodb.js';
-import { type Engine, ensureTable, LOCAL_CREDENTIALS, startEngine } from './engine.js';
-import { startLocalServer } from './server.js';
+import { ConfigError } from '../config.js';
+import { startLocal } from './start.js';
 
 async function main(): Promise<void> {
-  const config = readLocalConfig();
-  const engine: Engine | undefined =
-    config.dynamodbEndpoint === undefined ? await startEngine(config.dataDir) : undefined;
-  const endpoint = config.dynamodbEndpoint ?? engine?.endpoint;
-  const client = createDynamoDbClient(
-    { ...config, dynamodbEndpoint: endpoint },
-    process.env.AWS_ACCESS_KEY_ID === undefined ? LOCAL_CREDENTIALS : undefined,
-  );
-  await ensureTable(client, config.tableName);
-
-  // Served from disk here, so it may have been edited since `npm run generate` compiled the
-  // routing and validators: refuse to serve one contract while checking another.
-  const contractText = readContractText();
-  assertCompiledFrom(compiledContract, loadContract(contractText));
-  const app = await createApp({
-    store: createDynamoDbStore(createDocumentClient(client), config.tableName),
-    events: createLocalPublisher({
-      source: config.events.source,
-      region: config.region,
-      pattern: postRulePatternFor(config.events.source),
-      webhookUrl: config.eventsWebhookUrl,
-      logger,
-    }),
-    logger,
-    maxBodyBytes: config.maxBodyBytes,
-    corsAllowOrigins: config.corsAllowOrigins,
-  });
-  const server = await startLocalServer({
-    app,
-    host: config.host,
-    port: config.port,
-    contractText,
-    maxBodyBytes: config.maxBodyBytes,
-  });
-
-  const storage = engine === undefined ? endpoint : config.dataDir;
-  console.log(
-    `dynamo-crud listening on ${server.url}/dynamo (contract: ${server.url}/openapi.yaml)`,
-  );
-  console.log(`table ${config.tableName} on ${storage}; Ctrl-C to stop`);
+  const api = await startLocal(process.env);
+  const { config } = api;
+  console.log(`dynamo-crud listening on ${api.url}/dynamo (contract: ${api.url}/openapi.yaml)`);
+  console.log(`table ${config.tableName} on ${api.storage}; Ctrl-C to stop`);
   console.log(
     config.eventsWebhookUrl === undefined
       ? 'events: printed below as JSON lines (set EVENTS_WEBHOOK_URL to also POST them)'
@@ -68,9 +22,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: stopping`);
-    await server.close();
-    client.destroy();
-    await engine?.close();
+    await api.close();
     process.exit(0);
   };
   process.on('SIGINT', (s) => void stop(s));

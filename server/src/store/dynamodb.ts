@@ -2,11 +2,7 @@
  * The only code that speaks DynamoDB. Every write is conditional, every attribute name goes
  * through `ExpressionAttributeNames`, and the item's version lives in a reserved attribute.
  */
-import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  type DynamoDBServiceException,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -14,24 +10,21 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import {
-  ConflictError,
-  NotFoundError,
-  PayloadTooLargeError,
-  PreconditionFailedError,
-  quote,
-  ServiceUnavailableError,
-  ValidationError,
-} from '../core/errors.js';
-import { RESERVED_PREFIX } from '../core/item.js';
+import { isTransientAwsError } from '../aws/transient.js';
 import { fromDecimalText } from '../core/json.js';
-import type {
-  ExpectedVersions,
-  Item,
-  ItemStore,
-  UpdatedItem,
-  VersionedItem,
-} from '../core/types.js';
+import {
+  type ExpectedVersions,
+  type Item,
+  ItemExistsError,
+  ItemNotFoundError,
+  type ItemStore,
+  StoreRefusedError,
+  StoreUnavailableError,
+  type UpdatedItem,
+  type VersionedItem,
+  VersionMismatchError,
+} from '../core/ports.js';
+import { RESERVED_PREFIX } from '../core/storable.js';
 
 /** Where an item's version is kept: a name clients cannot write (see `RESERVED_PREFIX`). */
 export const VERSION_ATTRIBUTE = `${RESERVED_PREFIX}version`;
@@ -43,9 +36,6 @@ export const DYNAMODB_ACTIONS = [
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
 ] as const;
-
-/** Seconds a client is told to wait when DynamoDB throttles or cannot be reached. */
-const RETRY_AFTER_SECONDS = 1;
 
 export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, {
@@ -65,13 +55,11 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
     return stored === undefined ? undefined : fromStored(stored);
   }
 
-  /** After a conditional write failed: was the item missing (404) or another version (412)? */
+  /** After a conditional write failed: was the item missing, or at another version? */
   async function whyConditionFailed(userId: string, expected: ExpectedVersions): Promise<never> {
     const current = expected === undefined ? undefined : await get(userId);
-    if (current === undefined) throw new NotFoundError(`No item has user_id ${quote(userId)}.`);
-    throw new PreconditionFailedError(
-      `If-Match does not match the item's current version, "${current.version}"; read it again and retry.`,
-    );
+    if (current === undefined) throw new ItemNotFoundError(userId);
+    throw new VersionMismatchError(userId, current.version);
   }
 
   return {
@@ -91,7 +79,7 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
         );
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) {
-          throw new ConflictError(`An item with user_id ${quote(item.user_id)} already exists.`);
+          throw new ItemExistsError(item.user_id);
         }
         throw error;
       }
@@ -195,7 +183,7 @@ function fromStored(stored: Record<string, unknown>): VersionedItem {
   return { item: item as Item, version: typeof version === 'number' ? version : 0 };
 }
 
-/** Runs a DynamoDB call, turning what the client can do something about into API errors. */
+/** Runs a DynamoDB call; what fails is said in the store's terms (`ports.ts`). */
 async function send<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
@@ -204,52 +192,14 @@ async function send<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-const UNAVAILABLE = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-]);
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
-
 function translate(error: unknown): unknown {
-  if (!(error instanceof Error) || error instanceof ConditionalCheckFailedException) return error;
-  const { code, $metadata } = error as Partial<DynamoDBServiceException> & { code?: string };
-  const status = $metadata?.httpStatusCode;
-  if (
-    UNAVAILABLE.has(error.name) ||
-    (code !== undefined && NETWORK_CODES.has(code)) ||
-    (status !== undefined && status >= 500)
-  ) {
-    return new ServiceUnavailableError(
-      'The database is busy or unreachable; retry after the time in Retry-After.',
-      RETRY_AFTER_SECONDS,
-      { cause: error },
-    );
-  }
-  if (error.name === 'ValidationException') {
-    if (/item size|size has exceeded|exceeds the maximum/i.test(error.message)) {
-      return new PayloadTooLargeError('The item is larger than DynamoDB holds (400 KB).', {
-        cause: error,
-      });
-    }
-    return new ValidationError(
-      [{ pointer: '', detail: 'cannot be stored in DynamoDB' }],
-      'DynamoDB refused the item; check its attribute names, nesting and sizes.',
-    );
+  if (error instanceof ConditionalCheckFailedException) return error;
+  if (isTransientAwsError(error)) return new StoreUnavailableError({ cause: error });
+  if (error instanceof Error && error.name === 'ValidationException') {
+    // DynamoDB's words for an item over 400 KB; anything else it refuses is unexpected, since
+    // the core checks items first: the core logs it with this cause.
+    const tooLarge = /item size|size has exceeded|exceeds the maximum/i.test(error.message);
+    return new StoreRefusedError(tooLarge ? 'item-too-large' : 'invalid', { cause: error });
   }
   return error;
 }

@@ -6,14 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
-import { createDynamoDbClient } from '../../src/aws-clients.js';
+import { createDynamoDbClient } from '../../src/aws/clients.js';
 import { readConfig } from '../../src/config.js';
 import {
   type Engine,
   ensureTable,
   LOCAL_CREDENTIALS,
   startEngine,
-} from '../../src/local/engine.js';
+} from '../../src/local/dynalite.js';
 import { createDocumentClient } from '../../src/store/dynamodb.js';
 
 export interface TestTable {

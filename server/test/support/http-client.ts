@@ -4,20 +4,12 @@
  * in the client's own agent, so many requests in a row or in parallel stay cheap; `close()`
  * ends them. Every request has a time limit, so none can hang a test.
  */
-import { Agent, request } from 'node:http';
-import type { SeenResponse } from './contract.js';
-
-export interface RawRequest {
-  readonly method: string;
-  /** Path and query, e.g. `/dynamo?user_id=ada`. */
-  readonly path: string;
-  /** Repeated names are sent as repeated header lines. */
-  readonly headers?: ReadonlyArray<readonly [string, string]>;
-  readonly body?: string | Buffer;
-}
+import { Agent, request as httpRequest } from 'node:http';
+import { type SeenResponse, type TestRequest, toWire } from './request.js';
 
 export interface HttpClient {
-  send(req: RawRequest): Promise<SeenResponse>;
+  /** Sends `request` as it is: repeated headers as repeated lines, bytes as bytes. */
+  send(request: TestRequest): Promise<SeenResponse>;
   close(): void;
 }
 
@@ -34,17 +26,19 @@ export function createHttpClient(baseUrl: string, options: HttpClientOptions = {
   const timeoutMs = options.timeoutMs ?? 15_000;
 
   return {
-    send: (req) =>
+    send: (request) =>
       new Promise<SeenResponse>((resolve, reject) => {
-        const body = req.body === undefined ? undefined : Buffer.from(req.body);
+        const wire = toWire(request);
+        const path = wire.query === '' ? wire.path : `${wire.path}?${wire.query}`;
+        const body = wire.body === undefined ? undefined : Buffer.from(wire.body);
         const headers: Record<string, string[]> = {};
-        for (const [name, value] of req.headers ?? []) {
+        for (const [name, value] of wire.headers) {
           const key = name.toLowerCase();
           headers[key] = [...(headers[key] ?? []), value];
         }
         if (body !== undefined) headers['content-length'] = [String(body.length)];
-        const outgoing = request(
-          { host: hostname, port, method: req.method, path: req.path, headers, agent },
+        const outgoing = httpRequest(
+          { host: hostname, port, method: wire.method, path, headers, agent },
           (response) => {
             const chunks: Buffer[] = [];
             response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -64,11 +58,21 @@ export function createHttpClient(baseUrl: string, options: HttpClientOptions = {
           },
         );
         outgoing.setTimeout(timeoutMs, () =>
-          outgoing.destroy(new Error(`no answer to ${req.method} ${req.path} in ${timeoutMs} ms`)),
+          outgoing.destroy(new Error(`no answer to ${wire.method} ${path} in ${timeoutMs} ms`)),
         );
         outgoing.once('error', reject);
         outgoing.end(body);
       }),
     close: () => agent.destroy(),
   };
+}
+
+/** Sends one request to the server at `baseUrl` on a connection of its own. */
+export async function sendOnce(baseUrl: string, request: TestRequest): Promise<SeenResponse> {
+  const client = createHttpClient(baseUrl, { maxSockets: 1 });
+  try {
+    return await client.send(request);
+  } finally {
+    client.close();
+  }
 }

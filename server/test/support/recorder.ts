@@ -1,4 +1,4 @@
-import type { EventPublisher, WriteEventDetail } from '../../src/events/types.js';
+import type { EventPublisher, WriteEventDetail } from '../../src/core/ports.js';
 
 /** A publisher that keeps what it is given, for tests that look at the events of their writes. */
 export interface RecordingPublisher extends EventPublisher {

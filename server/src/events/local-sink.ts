@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { stringifyJson } from '../core/json.js';
-import { type EventPattern, matchesPattern } from './pattern.js';
-import { detailType, type EventPublisher, type WriteEventDetail } from './types.js';
+import { type EventPublisher, eventDetailType, type WriteEventDetail } from '../core/ports.js';
+import { type EventPattern, matchesPattern } from './rule-pattern.js';
 
 /** An event as EventBridge hands it to rules and targets. */
 export interface EventEnvelope {
@@ -42,7 +42,7 @@ export function createLocalPublisher(options: LocalPublisherOptions): EventPubli
       const envelope: EventEnvelope = {
         version: '0',
         id: randomUUID(),
-        'detail-type': detailType(detail.operation),
+        'detail-type': eventDetailType(detail.operation),
         source,
         account: '000000000000',
         time: detail.occurredAt,

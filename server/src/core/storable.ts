@@ -2,8 +2,9 @@
  * What DynamoDB can store, checked before we ask it, so a client hears exactly which field is
  * wrong and why instead of a generic refusal.
  */
-import type { FieldError } from './errors.js';
+
 import { type JsonValue, NumberValue, toDecimal } from './json.js';
+import type { FieldError } from './problems.js';
 
 /** Server metadata lives in attributes whose names start with this; clients cannot use them. */
 export const RESERVED_PREFIX = '@';
@@ -55,6 +56,7 @@ function walk(value: JsonValue, pointer: string, depth: number, errors: FieldErr
     return;
   }
   for (const [key, v] of Object.entries(value)) {
+    if (errors.length >= MAX_ERRORS) return;
     const at = `${pointer}/${escapePointer(key)}`;
     // Nested maps may use any name but these three (DynamoDB refuses empty names at any depth);
     // top-level attributes follow the item's rules.

@@ -10,7 +10,7 @@ import {
   readConfig,
   readLambdaConfig,
   readLocalConfig,
-} from '../src/config.js';
+} from './config.js';
 
 /** What Lambda always provides; the rest is the function's own environment. */
 const LAMBDA_ENV = { TABLE_NAME: 'items', AWS_REGION: 'eu-west-1' };

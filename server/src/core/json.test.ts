@@ -7,7 +7,7 @@ import {
   parseJson,
   stringifyJson,
   toDecimal,
-} from '../src/core/json.js';
+} from './json.js';
 
 describe('parseJson then stringifyJson', () => {
   it.each([

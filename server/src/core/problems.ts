@@ -1,36 +1,24 @@
 /**
- * The one error hierarchy of the API. Operations and the store throw these; `toProblemResponse`
- * in `app.ts` is the one place that turns them into `application/problem+json` responses.
+ * The one error hierarchy of the API's answers. Operations throw these; `app.ts` is the one place
+ * that turns any error into an `application/problem+json` response (RFC 9457), and the one place
+ * that maps the store's domain errors (`ports.ts`) onto them.
  */
+import type { components } from './openapi/types.gen.js';
 
-/** One bad field of a request, as in RFC 9457's examples: where it is, and what is wrong. */
-export interface FieldError {
-  readonly detail: string;
-  /** JSON Pointer into the request body (`""` is the whole body). */
-  readonly pointer?: string;
-  /** A query parameter. */
-  readonly parameter?: string;
-  /** A request header. */
-  readonly header?: string;
-}
+/** One bad field of a request (schema `FieldError`): where it is, and what is wrong. */
+export type FieldError = components['schemas']['FieldError'];
 
-/** The RFC 9457 body every error response carries (schema `Problem` in openapi.yaml). */
-export interface Problem {
-  readonly type: string;
-  readonly title: string;
-  readonly status: number;
-  readonly detail: string;
-  readonly instance?: string;
-  readonly errors?: readonly FieldError[];
-}
+/** The body of every error response (schema `Problem`). */
+export type Problem = components['schemas']['Problem'];
 
+/** Problem types are stable URNs: clients branch on them, never on `title` or `detail`. */
 const problemType = (slug: string) => `urn:problem-type:dynamo-crud:${slug}`;
 
 export abstract class ApiError extends Error {
   abstract readonly status: number;
   abstract readonly type: string;
   abstract readonly title: string;
-  /** Extra response headers this error implies (`Allow`, `Retry-After`). */
+  /** Response headers this error implies (`Allow`, `Retry-After`, `ETag`), lower-case names. */
   readonly headers: Readonly<Record<string, string>> = {};
   readonly errors: readonly FieldError[] | undefined;
 
@@ -40,6 +28,7 @@ export abstract class ApiError extends Error {
     this.errors = options?.errors;
   }
 
+  /** The problem body; `instance` is the request id, which the logs carry too. */
   toProblem(instance?: string): Problem {
     return {
       type: this.type,
@@ -47,11 +36,12 @@ export abstract class ApiError extends Error {
       status: this.status,
       detail: this.message,
       ...(instance === undefined ? {} : { instance }),
-      ...(this.errors === undefined ? {} : { errors: this.errors }),
+      ...(this.errors === undefined ? {} : { errors: [...this.errors] }),
     };
   }
 }
 
+/** A field breaks the contract or what DynamoDB can store. */
 export class ValidationError extends ApiError {
   readonly status = 400;
   readonly type = problemType('validation');
@@ -62,7 +52,8 @@ export class ValidationError extends ApiError {
   }
 }
 
-export class MalformedJsonError extends ApiError {
+/** The body is not what its media type says (not JSON, not UTF-8). */
+export class MalformedBodyError extends ApiError {
   readonly status = 400;
   readonly type = problemType('malformed-json');
   readonly title = 'Malformed JSON';
@@ -81,7 +72,7 @@ export class MethodNotAllowedError extends ApiError {
   override readonly headers: Readonly<Record<string, string>>;
 
   constructor(method: string, allowed: readonly string[]) {
-    super(`${method} is not allowed here; use ${allowed.join(', ')}`);
+    super(`${method} is not allowed here; use ${allowed.join(', ')}.`);
     this.headers = { allow: allowed.join(', ') };
   }
 }
@@ -116,9 +107,10 @@ export class ServiceUnavailableError extends ApiError {
   readonly title = 'Service unavailable';
   override readonly headers: Readonly<Record<string, string>>;
 
+  /** @param retryAfterSeconds sent as `Retry-After` (RFC 9110 §10.2.3), at least 1. */
   constructor(detail: string, retryAfterSeconds: number, options?: { cause?: unknown }) {
     super(detail, options);
-    this.headers = { 'retry-after': String(retryAfterSeconds) };
+    this.headers = { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) };
   }
 }
 
@@ -136,12 +128,23 @@ export class InternalError extends ApiError {
   }
 }
 
+/** The first bad field as a sentence, for `detail`; `errors` lists them all. */
 function describeFieldErrors(errors: readonly FieldError[]): string {
   const first = errors[0];
   if (first === undefined) return 'The request is invalid.';
-  const where = first.pointer ?? first.parameter ?? first.header ?? '';
-  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
-  return `${where === '' ? 'body' : where} ${first.detail}${more}`;
+  const where =
+    first.parameter !== undefined
+      ? `Query parameter ${first.parameter}`
+      : first.header !== undefined
+        ? `Header ${first.header}`
+        : first.pointer === undefined || first.pointer === ''
+          ? 'The body'
+          : `Body field ${first.pointer}`;
+  const more =
+    errors.length > 1
+      ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''})`
+      : '';
+  return `${where} ${first.detail}${more}.`;
 }
 
 /** A client-supplied value for an error message: JSON-quoted, and cut if long. */

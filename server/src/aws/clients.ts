@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { Config } from './config.js';
+import type { Config } from '../config.js';
 
 export interface Credentials {
   readonly accessKeyId: string;

@@ -1,0 +1,172 @@
+/**
+ * Whether an answer is one the contract allows: its status is documented for the operation
+ * (or, for a request no operation matches, it is an error), its media type and body match the
+ * documented schema, and the headers the contract requires are there and valid. Errors must be
+ * problems (RFC 9457) whose `status` is the answer's.
+ */
+import { Ajv, type ValidateFunction } from 'ajv';
+import ajvFormats from 'ajv-formats';
+
+/** An answer as it came over the wire. */
+export interface SeenResponse {
+  readonly status: number;
+  /** Lower-case names. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export interface Conformance {
+  /** Every operation id of the document. */
+  readonly operationIds: readonly string[];
+  /**
+   * What is wrong with `response` as the answer to `operationId` (`undefined`: a request that
+   * no operation matches); empty when nothing is.
+   */
+  checkResponse(operationId: string | undefined, response: SeenResponse): string[];
+  /** What is wrong with `value` as an instance of `components.schemas[name]`. */
+  checkSchema(name: string, value: unknown): string[];
+}
+
+interface Reference {
+  readonly $ref: string;
+}
+interface HeaderObject {
+  readonly required?: boolean;
+  readonly schema?: Record<string, unknown> | Reference;
+}
+interface ResponseObject {
+  readonly content?: Record<string, { readonly schema?: object }>;
+  readonly headers?: Record<string, HeaderObject | Reference>;
+}
+interface OperationObject {
+  readonly operationId?: string;
+  readonly responses: Record<string, ResponseObject | Reference>;
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+const DOCUMENT_ID = 'openapi.json';
+
+/** @param document a parsed OpenAPI 3.0 document (openapi.yaml). */
+export function createConformance(document: object): Conformance {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  ajvFormats.default(ajv);
+  ajv.addSchema(document, DOCUMENT_ID);
+
+  const operations = new Map<string, OperationObject>();
+  const paths = (document as { paths?: Record<string, Record<string, unknown>> }).paths ?? {};
+  for (const item of Object.values(paths)) {
+    for (const method of METHODS) {
+      const operation = item[method] as OperationObject | undefined;
+      if (operation?.operationId !== undefined) operations.set(operation.operationId, operation);
+    }
+  }
+
+  const resolve = <T>(value: T | Reference): T => {
+    let node: unknown = value;
+    while (typeof node === 'object' && node !== null && '$ref' in node) {
+      node = (node as Reference).$ref
+        .replace(/^#\//, '')
+        .split('/')
+        .reduce<unknown>((at, key) => (at as Record<string, unknown>)?.[key], document);
+    }
+    return node as T;
+  };
+
+  const validators = new Map<string, ValidateFunction>();
+  const check = (schema: object | string, value: unknown, where: string): string[] => {
+    const ref = typeof schema === 'string' ? { $ref: `${DOCUMENT_ID}${schema}` } : schema;
+    const key = JSON.stringify(ref);
+    let validate = validators.get(key);
+    if (validate === undefined) {
+      validate = ajv.compile(rebase(ref));
+      validators.set(key, validate);
+    }
+    if (validate(value)) return [];
+    return (validate.errors ?? []).map(
+      (e) => `${where}${e.instancePath === '' ? '' : ` at ${e.instancePath}`} ${e.message}`,
+    );
+  };
+
+  return {
+    operationIds: [...operations.keys()],
+
+    checkResponse(operationId, response) {
+      const violations: string[] = [];
+      const mediaType = response.headers['content-type']?.split(';')[0]?.trim();
+      let body: unknown;
+      if (response.body !== '') {
+        try {
+          body = JSON.parse(response.body);
+        } catch {
+          violations.push(`the body is not JSON: ${response.body.slice(0, 200)}`);
+        }
+      }
+      const operation = operationId === undefined ? undefined : operations.get(operationId);
+      if (operationId !== undefined && operation === undefined) {
+        return [`openapi.yaml has no operation ${operationId}`];
+      }
+      const documented =
+        operation === undefined
+          ? undefined
+          : (operation.responses[String(response.status)] ?? operation.responses.default);
+      if (operation === undefined) {
+        if (response.status < 400) violations.push(`an unmatched request got ${response.status}`);
+        if (mediaType !== 'application/problem+json') {
+          violations.push(`an unmatched request got ${mediaType ?? 'no media type'}`);
+        }
+        violations.push(...check('#/components/schemas/Problem', body, 'the problem'));
+      } else if (documented === undefined) {
+        violations.push(`${operationId} does not document status ${response.status}`);
+      } else {
+        const resolved = resolve<ResponseObject>(documented);
+        const content = resolved.content ?? {};
+        if (Object.keys(content).length === 0) {
+          if (response.body !== '') violations.push(`${response.status} documents no body`);
+        } else if (mediaType === undefined || content[mediaType] === undefined) {
+          violations.push(
+            `${operationId} ${response.status}: media type ${mediaType ?? '(none)'} is not one of ${Object.keys(content).join(', ')}`,
+          );
+        } else {
+          const schema = content[mediaType]?.schema;
+          if (schema !== undefined) violations.push(...check(schema, body, 'the body'));
+        }
+        for (const [name, header] of Object.entries(resolved.headers ?? {})) {
+          const spec = resolve<HeaderObject>(header);
+          const value = response.headers[name.toLowerCase()];
+          if (value === undefined) {
+            if (spec.required === true) violations.push(`the required header ${name} is missing`);
+            continue;
+          }
+          if (spec.schema === undefined) continue;
+          const schema = resolve<Record<string, unknown>>(spec.schema);
+          const typed =
+            schema.type === 'integer' || schema.type === 'number' ? Number(value) : value;
+          violations.push(...check(schema, typed, `the header ${name}`));
+        }
+      }
+      if (response.status >= 400 && body !== undefined) {
+        const status = (body as { status?: unknown } | null)?.status;
+        if (status !== response.status) {
+          violations.push(
+            `the problem says status ${String(status)}, the answer ${response.status}`,
+          );
+        }
+      }
+      return violations;
+    },
+
+    checkSchema(name, value) {
+      const schemas = (document as { components?: { schemas?: Record<string, unknown> } })
+        .components?.schemas;
+      if (schemas?.[name] === undefined) return [`openapi.yaml has no schema ${name}`];
+      return check(`#/components/schemas/${name}`, value, name);
+    },
+  };
+}
+
+/** Points the local `#/...` references of an inline schema at the document. */
+function rebase(schema: object): object {
+  return JSON.parse(
+    JSON.stringify(schema).replaceAll('"$ref":"#/', `"$ref":"${DOCUMENT_ID}#/`),
+  ) as object;
+}

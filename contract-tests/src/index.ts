@@ -1,0 +1,5 @@
+export {
+  type Conformance,
+  createConformance,
+  type SeenResponse,
+} from './conformance.js';

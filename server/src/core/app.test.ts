@@ -1,0 +1,159 @@
+/**
+ * The core on its own: an in-memory store, events recorded, no transport. What the store says
+ * in domain terms becomes the one problem each case deserves, here and nowhere else.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../logger.js';
+import { createMemoryStore } from '../store/memory.js';
+import { type App, createApp } from './app.js';
+import {
+  type ItemStore,
+  StoreRefusedError,
+  StoreUnavailableError,
+  type WriteEventDetail,
+} from './ports.js';
+import type { ApiRequest } from './request.js';
+
+function setup(store: ItemStore = createMemoryStore()) {
+  const published: WriteEventDetail[] = [];
+  const logger = createLogger({ logLevel: 'SILENT' });
+  const logged = vi.spyOn(logger, 'error');
+  const app = createApp({
+    store,
+    events: { publish: async (detail) => void published.push(detail) },
+    logger,
+    maxBodyBytes: 1024,
+  });
+  /** What the app logged at error level: each line's message, and its error and that's cause. */
+  const lines = () =>
+    logged.mock.calls
+      .map(([message, extra]) => {
+        const error = (extra as { error?: Error } | undefined)?.error;
+        const cause = error?.cause instanceof Error ? error.cause.message : '';
+        return `${String(message)}: ${error?.message ?? ''} ${cause}`;
+      })
+      .join('\n');
+  return { app, published, lines };
+}
+
+const send = (app: App, request: Partial<ApiRequest> & Pick<ApiRequest, 'method'>) =>
+  app.handle({
+    path: '/dynamo',
+    query: '',
+    headers: {},
+    body: undefined,
+    requestId: 'req-1',
+    ...request,
+  });
+const post = (app: App, item: unknown) =>
+  send(app, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(item),
+  });
+const problem = (body: string) =>
+  JSON.parse(body) as { type: string; detail: string; instance: string };
+
+/** A store whose every call fails with what `error()` makes. */
+function failing(error: () => unknown): ItemStore {
+  const fail = async (): Promise<never> => {
+    throw error();
+  };
+  return { get: fail, create: fail, update: fail, delete: fail };
+}
+
+describe('the core', () => {
+  it('creates, reads, updates and deletes, announcing each write once', async () => {
+    const { app, published } = setup();
+
+    const created = await post(app, { user_id: 'ada', n: 1 });
+    const read = await send(app, { method: 'GET', query: 'user_id=ada' });
+    const updated = await send(app, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', 'if-match': '"1"' },
+      body: '{"user_id":"ada","updatedKey":"n","updatedValue":2}',
+    });
+    const deleted = await send(app, { method: 'DELETE', query: 'user_id=ada' });
+
+    expect([created.statusCode, read.statusCode, updated.statusCode, deleted.statusCode]).toEqual([
+      201, 200, 200, 200,
+    ]);
+    expect(created.headers).toMatchObject({ etag: '"1"', location: '/dynamo?user_id=ada' });
+    expect(updated.headers.etag).toBe('"2"');
+    expect(deleted.body).toBe('{"user_id":"ada","n":2}');
+    expect(published.map((e) => [e.operation, e.version, e.requestId])).toEqual([
+      ['POST', 1, 'req-1'],
+      ['PATCH', 2, 'req-1'],
+      ['DELETE', 2, 'req-1'],
+    ]);
+  });
+
+  it.each([
+    ['an existing user_id: 409', 409, 'conflict'],
+    ['a stale If-Match: 412 naming the current version', 412, 'precondition-failed'],
+    ['a missing item: 404', 404, 'not-found'],
+  ])('maps the store’s answer to %s', async (_what, status, type) => {
+    // Prepare
+    const { app } = setup();
+    await post(app, { user_id: 'ada' });
+
+    // Act
+    const response =
+      status === 409
+        ? await post(app, { user_id: 'ada' })
+        : await send(app, {
+            method: 'DELETE',
+            query: `user_id=${status === 404 ? 'nobody' : 'ada'}`,
+            headers: { 'if-match': '"7"' },
+          });
+
+    // Assess
+    expect(response.statusCode).toBe(status);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect(problem(response.body).type).toBe(`urn:problem-type:dynamo-crud:${type}`);
+    if (status === 412) expect(problem(response.body).detail).toContain('"1"');
+  });
+
+  it('answers 503 with Retry-After when the store is unavailable, and logs the cause', async () => {
+    const cause = new Error('throttled');
+    const { app, lines } = setup(failing(() => new StoreUnavailableError({ cause })));
+
+    const response = await send(app, { method: 'GET', query: 'user_id=ada' });
+
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('1');
+    expect(problem(response.body).instance).toBe('req-1');
+    expect(lines()).toMatch(/request failed/);
+  });
+
+  it('answers 413 for an item the store finds too large', async () => {
+    const { app } = setup(
+      failing(() => new StoreRefusedError('item-too-large', { cause: new Error('size') })),
+    );
+
+    const response = await post(app, { user_id: 'ada' });
+
+    expect(response.statusCode).toBe(413);
+  });
+
+  it('answers 400 for a request the store refused otherwise, and logs its cause: no silent 400s', async () => {
+    const cause = new Error('Invalid UpdateExpression: syntax error');
+    const { app, lines } = setup(failing(() => new StoreRefusedError('invalid', { cause })));
+
+    const response = await post(app, { user_id: 'ada' });
+
+    expect(response.statusCode).toBe(400);
+    expect(response.body).not.toMatch(/UpdateExpression/);
+    expect(lines()).toMatch(/request failed.*Invalid UpdateExpression/s);
+  });
+
+  it('answers 500 for anything else, its cause in the log only', async () => {
+    const { app, lines } = setup(failing(() => new TypeError('secret bug')));
+
+    const response = await send(app, { method: 'GET', query: 'user_id=ada' });
+
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toMatch(/secret bug/);
+    expect(lines()).toMatch(/request failed/);
+  });
+});

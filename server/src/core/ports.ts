@@ -1,0 +1,123 @@
+/**
+ * What the core needs from the outside, declared here so that the core depends on nothing
+ * outside it: a store for items and a publisher for events. `../store` and `../events`
+ * implement them (and tests implement them in memory).
+ *
+ * Implementations speak in domain terms: they throw the `StoreError`s below, never HTTP errors;
+ * the core alone decides what a client hears (status, problem, `Retry-After`).
+ */
+import type { components } from './openapi/types.gen.js';
+
+/** An item as the client sees it (schema `Item`): a JSON object with a `user_id`. */
+export type Item = components['schemas']['Item'];
+
+/** The `detail` of every write's event (schema `WriteEventDetail`). */
+export type WriteEventDetail = components['schemas']['WriteEventDetail'];
+
+export type WriteOperation = WriteEventDetail['operation'];
+
+/** An item with the version its `ETag` carries. */
+export interface VersionedItem {
+  readonly item: Item;
+  readonly version: number;
+}
+
+/** An updated item, with the item as it was before. */
+export interface UpdatedItem extends VersionedItem {
+  readonly previous: VersionedItem;
+}
+
+/**
+ * Which versions a conditional write accepts: `undefined` is any existing item (no `If-Match`,
+ * or `*`); otherwise one of these. An empty list matches nothing.
+ */
+export type ExpectedVersions = readonly number[] | undefined;
+
+/**
+ * Items by `user_id`. Every write is conditional: `create` never overwrites, `update` and
+ * `delete` never create. Each method may throw `StoreUnavailableError` or `StoreRefusedError`.
+ */
+export interface ItemStore {
+  get(userId: string): Promise<VersionedItem | undefined>;
+  /** @throws ItemExistsError when an item has `item.user_id`. */
+  create(item: Item): Promise<VersionedItem>;
+  /**
+   * Sets the top-level attribute `attribute` to `value` and bumps the version.
+   * @throws ItemNotFoundError, VersionMismatchError (the item is not at an `expected` version)
+   */
+  update(
+    userId: string,
+    attribute: string,
+    value: unknown,
+    expected: ExpectedVersions,
+  ): Promise<UpdatedItem>;
+  /**
+   * Deletes the item and returns it as it was.
+   * @throws ItemNotFoundError, VersionMismatchError
+   */
+  delete(userId: string, expected: ExpectedVersions): Promise<VersionedItem>;
+}
+
+/**
+ * Announces committed writes. `publish` never rejects: an event it cannot deliver goes to a
+ * dead-letter queue, or failing that to the error log with the whole event.
+ */
+export interface EventPublisher {
+  publish(detail: WriteEventDetail): Promise<void>;
+}
+
+/** The `detail-type` of each operation's event: `dynamo_POST`, `dynamo_PATCH`, `dynamo_DELETE`. */
+export function eventDetailType(operation: WriteOperation): `dynamo_${WriteOperation}` {
+  return `dynamo_${operation}`;
+}
+
+/** What a store throws. Each carries what the core needs to explain it, and nothing HTTP. */
+export abstract class StoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+  }
+}
+
+export class ItemExistsError extends StoreError {
+  constructor(readonly userId: string) {
+    super('an item with this user_id exists');
+  }
+}
+
+export class ItemNotFoundError extends StoreError {
+  constructor(readonly userId: string) {
+    super('no item has this user_id');
+  }
+}
+
+/** A conditional write found the item at another version than expected. */
+export class VersionMismatchError extends StoreError {
+  /** @param current the item's version when the write was refused */
+  constructor(
+    readonly userId: string,
+    readonly current: number,
+  ) {
+    super('the item is at another version');
+  }
+}
+
+/** The store is throttling, failing or unreachable; a later attempt may work. */
+export class StoreUnavailableError extends StoreError {
+  constructor(options: { cause: unknown }) {
+    super('the store is unavailable', options);
+  }
+}
+
+/**
+ * The store refused the request for good: `item-too-large` (over what it holds) or `invalid`
+ * (something the core did not check first, or a bug in how the request was built: logged).
+ */
+export class StoreRefusedError extends StoreError {
+  constructor(
+    readonly reason: 'item-too-large' | 'invalid',
+    options: { cause: unknown },
+  ) {
+    super(`the store refused the request: ${reason}`, options);
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Which operation of openapi.yaml a request is: a map lookup on method and path, built once
+ * from the generated operations table.
+ */
+import type { OperationSpec } from './openapi/operation.js';
+import { type OperationId, operations } from './openapi/operations.gen.js';
+
+export interface Route {
+  readonly operationId: OperationId;
+  readonly spec: OperationSpec;
+}
+
+export interface Router {
+  /** The operation serving `method` at `path` (decoded), or `undefined` when none does. */
+  match(method: string, path: string): Route | undefined;
+  /** The methods served at `path` (upper case, for `Allow`), or `undefined` for an unknown path. */
+  allowedMethods(path: string): readonly string[] | undefined;
+}
+
+/** `Allow` lists methods in this order, whatever order the contract declares them in. */
+const METHOD_ORDER = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];
+
+/** @param table the operations to route to; the generated table of openapi.yaml by default. */
+export function createRouter(
+  table: Readonly<Record<OperationId, OperationSpec>> = operations,
+): Router {
+  const byRoute = new Map<string, Route>();
+  const methodsByPath = new Map<string, Set<string>>();
+  for (const [operationId, spec] of Object.entries(table) as Array<[OperationId, OperationSpec]>) {
+    byRoute.set(`${spec.method} ${spec.path}`, { operationId, spec });
+    const methods = methodsByPath.get(spec.path) ?? new Set<string>();
+    methods.add(spec.method);
+    methodsByPath.set(spec.path, methods);
+  }
+  const allowByPath = new Map(
+    [...methodsByPath].map(([path, methods]) => [path, METHOD_ORDER.filter((m) => methods.has(m))]),
+  );
+  return {
+    // Methods are case-sensitive (RFC 9110 §9.1): `get` is not `GET`.
+    match: (method, path) => byRoute.get(`${method} ${normalizePath(path)}`),
+    allowedMethods: (path) => allowByPath.get(normalizePath(path)),
+  };
+}
+
+/** `/dynamo/` and `/dynamo//` are `/dynamo`; the root stays `/`. */
+export function normalizePath(path: string): string {
+  let end = path.length;
+  while (end > 1 && path.charCodeAt(end - 1) === 0x2f /* / */) end--;
+  return path.slice(0, end);
+}

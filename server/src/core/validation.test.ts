@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { parseJson } from './json.js';
+import { operations } from './openapi/operations.gen.js';
+import { describe as describeError, type RequestParts, validateRequest } from './validation.js';
+
+const parts = (given: Partial<RequestParts> = {}): RequestParts => ({
+  query: new Map(),
+  headers: {},
+  body: undefined,
+  ...given,
+});
+const json = (value: unknown) => ({ mediaType: 'application/json', value });
+
+describe('validateRequest', () => {
+  it('hands over exactly the validated input: query, declared headers, body', () => {
+    // Prepare
+    const body = parseJson(
+      '{"user_id":"ada","updatedKey":"n","updatedValue":12345678901234567890}',
+    );
+
+    // Act
+    const result = validateRequest(
+      operations.updateItem,
+      parts({ headers: { 'if-match': '"1"', 'x-other': 'kept out' }, body: json(body) }),
+    );
+
+    // Assess
+    expect(result).toEqual({
+      valid: true,
+      input: { query: {}, headers: { 'if-match': '"1"' }, body: json(body) },
+    });
+    if (result.valid) expect(result.input.body?.value).toBe(body);
+  });
+
+  it('refuses a body that is a JSON string holding JSON: it is a string, not an object', () => {
+    // Act
+    const result = validateRequest(
+      operations.updateItem,
+      parts({ body: json('{"user_id":"ada","updatedKey":"name","updatedValue":"x"}') }),
+    );
+
+    // Assess
+    expect(result).toEqual({
+      valid: false,
+      errors: [{ pointer: '', detail: 'must be an object' }],
+    });
+  });
+
+  it('names a missing required body and says what to send', () => {
+    expect(validateRequest(operations.createItem, parts())).toEqual({
+      valid: false,
+      errors: [{ pointer: '', detail: 'is required: send it as application/json' }],
+    });
+  });
+
+  it('ignores a body on an operation that takes none', () => {
+    const result = validateRequest(
+      operations.getItem,
+      parts({ query: new Map([['user_id', ['ada']]]), body: json({ x: 1 }) }),
+    );
+
+    expect(result).toEqual({
+      valid: true,
+      input: { query: { user_id: 'ada' }, headers: {}, body: undefined },
+    });
+  });
+
+  it.each([
+    [
+      new Map([['user_id', ['a', 'b']]]),
+      [{ parameter: 'user_id', detail: 'is given 2 times; send it once' }],
+    ],
+    [new Map(), [{ parameter: 'user_id', detail: 'is required' }]],
+    [
+      new Map([['user_id', ['']]]),
+      [{ parameter: 'user_id', detail: 'must be at least 1 character long' }],
+    ],
+    [
+      new Map([
+        ['user_id', ['a']],
+        ['colour', ['red']],
+      ]),
+      [{ parameter: 'colour', detail: 'is not a parameter of this operation; it takes user_id' }],
+    ],
+  ])('names each bad query parameter: %o', (query, errors) => {
+    expect(validateRequest(operations.getItem, parts({ query }))).toEqual({ valid: false, errors });
+  });
+
+  it('names a bad header as the contract spells it', () => {
+    const result = validateRequest(
+      operations.deleteItem,
+      parts({ query: new Map([['user_id', ['a']]]), headers: { 'if-match': 'x'.repeat(1025) } }),
+    );
+
+    expect(result).toEqual({
+      valid: false,
+      errors: [{ header: 'If-Match', detail: 'must be at most 1024 characters long' }],
+    });
+  });
+
+  it('points into the body with JSON Pointers, escaping ~ and /', () => {
+    const result = validateRequest(
+      operations.updateItem,
+      parts({ body: json({ user_id: 'a', updatedKey: 'k', updatedValue: 1, 'a/b~c': true }) }),
+    );
+
+    expect(result).toEqual({
+      valid: false,
+      errors: [{ pointer: '/a~1b~0c', detail: 'is not allowed here' }],
+    });
+  });
+
+  it('reports every problem of every part at once, at most 20', () => {
+    const many = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`x${i}`, i]));
+    const result = validateRequest(
+      operations.updateItem,
+      parts({ headers: { 'if-match': 'x'.repeat(2000) }, body: json(many) }),
+    );
+
+    expect(result.valid).toBe(false);
+    if (!result.valid) {
+      expect(result.errors).toHaveLength(20);
+      expect(result.errors[0]).toEqual({ header: 'If-Match', detail: expect.any(String) });
+    }
+  });
+});
+
+describe('the words for each kind of error', () => {
+  it.each([
+    ['type', { type: 'string' }, 'must be a string'],
+    ['type', { type: 'integer' }, 'must be an integer'],
+    ['type', { type: 'string,null' }, 'must be a string or null'],
+    ['minLength', { limit: 1 }, 'must be at least 1 character long'],
+    ['maxLength', { limit: 512 }, 'must be at most 512 characters long'],
+    ['minimum', { limit: 1 }, 'must be at least 1'],
+    ['exclusiveMaximum', { limit: 100 }, 'must be less than 100'],
+    ['maxItems', { limit: 1 }, 'must have at most 1 item'],
+    ['minProperties', { limit: 2 }, 'must have at least 2 properties'],
+    ['enum', { allowedValues: ['a', 1] }, 'must be one of "a", 1'],
+    ['format', { format: 'email' }, 'must be an email address such as ada@example.com'],
+    ['format', { format: 'ipv9' }, 'must be a valid ipv9'],
+    ['pattern', { pattern: '^a' }, 'must match the pattern ^a'],
+  ])('%s %o: %s', (keyword, params, words) => {
+    const error = { keyword, params, instancePath: '', schemaPath: '' };
+
+    expect(describeError(error)).toBe(words);
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * The API on this machine, as `npm start` runs it: the same core as the Lambda, on the embedded
+ * DynamoDB engine (or the one `DYNAMODB_ENDPOINT` names), behind the `node:http` adapter, with
+ * events going to the local sink. Also what other packages' tests start (`@dynamo-crud/server/local`).
+ */
+import { type NodeHttpServer, startNodeHttpServer } from '../adapters/node-http.js';
+import { createDynamoDbClient } from '../aws/clients.js';
+import { ConfigError, type LocalConfig, readLocalConfig } from '../config.js';
+import { createApp } from '../core/app.js';
+import { OPENAPI_FINGERPRINT } from '../core/openapi/operations.gen.js';
+import { createLocalPublisher } from '../events/local-sink.js';
+import { postRulePatternFor } from '../events/rule-pattern.js';
+import { logger } from '../logger.js';
+import { openApiFingerprint, parseOpenApi, readOpenApiText } from '../openapi.js';
+import { createDocumentClient, createDynamoDbStore } from '../store/dynamodb.js';
+import { type Engine, ensureTable, LOCAL_CREDENTIALS, startEngine } from './dynalite.js';
+
+export interface LocalApi {
+  /** e.g. `http://127.0.0.1:3000`; the API is at `/dynamo`, the contract at `/openapi.yaml`. */
+  readonly url: string;
+  readonly config: LocalConfig;
+  /** Where the items are: the data folder of the embedded engine, or the endpoint used. */
+  readonly storage: string;
+  /** Stops the server, then the engine it started. */
+  close(): Promise<void>;
+}
+
+export interface LocalOptions {
+  /** Where the local sink writes each event as a JSON line; stdout by default. */
+  readonly writeEvent?: (line: string) => void;
+  /** Create the table when it is missing (default); `false` serves whatever is there. */
+  readonly createTable?: boolean;
+}
+
+/**
+ * Starts the API with the configuration in `env` (see the README's table; `PORT=0` picks a
+ * free port).
+ *
+ * @throws ConfigError naming a variable with a bad value, or when openapi.yaml changed since
+ *   the code was generated from it.
+ */
+export async function startLocal(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  options: LocalOptions = {},
+): Promise<LocalApi> {
+  const config = readLocalConfig(env);
+  // Served from disk here, so it may have been edited since `npm run generate` compiled the
+  // routing and validators: refuse to serve one contract while checking another.
+  const openApiText = readOpenApiText();
+  if (openApiFingerprint(parseOpenApi(openApiText)) !== OPENAPI_FINGERPRINT) {
+    throw new ConfigError(
+      'openapi.yaml changed since the server code was generated from it: run `npm run generate`',
+    );
+  }
+
+  const engine: Engine | undefined =
+    config.dynamodbEndpoint === undefined ? await startEngine(config.dataDir) : undefined;
+  const endpoint = config.dynamodbEndpoint ?? (engine as Engine).endpoint;
+  const client = createDynamoDbClient(
+    { ...config, dynamodbEndpoint: endpoint },
+    env.AWS_ACCESS_KEY_ID === undefined ? LOCAL_CREDENTIALS : undefined,
+  );
+  let server: NodeHttpServer | undefined;
+  try {
+    if (options.createTable !== false) await ensureTable(client, config.tableName);
+    const app = createApp({
+      store: createDynamoDbStore(createDocumentClient(client), config.tableName),
+      events: createLocalPublisher({
+        source: config.events.source,
+        region: config.region,
+        pattern: postRulePatternFor(config.events.source),
+        webhookUrl: config.eventsWebhookUrl,
+        logger,
+        ...(options.writeEvent === undefined ? {} : { write: options.writeEvent }),
+      }),
+      logger,
+      maxBodyBytes: config.maxBodyBytes,
+      corsAllowOrigins: config.corsAllowOrigins,
+    });
+    server = await startNodeHttpServer({
+      app,
+      host: config.host,
+      port: config.port,
+      assets: new Map([
+        ['/openapi.yaml', { contentType: 'application/yaml; charset=utf-8', body: openApiText }],
+      ]),
+    });
+  } catch (error) {
+    client.destroy();
+    await engine?.close();
+    throw error;
+  }
+  const started = server;
+  return {
+    url: started.url,
+    config,
+    storage: engine === undefined ? endpoint : config.dataDir,
+    async close() {
+      await started.close();
+      client.destroy();
+      await engine?.close();
+    },
+  };
+}

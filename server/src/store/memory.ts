@@ -1,0 +1,60 @@
+/**
+ * Items in a `Map`: the store port with DynamoDB's conditional semantics and no I/O, for the
+ * core's unit tests and for measuring the core alone (`npm run bench`). Values are kept as
+ * given (copy on the way in and out), versions as the DynamoDB store keeps them.
+ */
+import {
+  type ExpectedVersions,
+  type Item,
+  ItemExistsError,
+  ItemNotFoundError,
+  type ItemStore,
+  type VersionedItem,
+  VersionMismatchError,
+} from '../core/ports.js';
+
+export interface MemoryStore extends ItemStore {
+  /** The stored items, by `user_id`, for tests to look at or seed. */
+  readonly items: Map<string, VersionedItem>;
+}
+
+export function createMemoryStore(): MemoryStore {
+  const items = new Map<string, VersionedItem>();
+
+  /** The item, if it exists and is at one of the `expected` versions. */
+  function current(userId: string, expected: ExpectedVersions): VersionedItem {
+    const found = items.get(userId);
+    if (found === undefined) throw new ItemNotFoundError(userId);
+    if (expected !== undefined && !expected.includes(found.version)) {
+      throw new VersionMismatchError(userId, found.version);
+    }
+    return found;
+  }
+
+  return {
+    items,
+    async get(userId) {
+      return items.get(userId);
+    },
+    async create(item) {
+      if (items.has(item.user_id)) throw new ItemExistsError(item.user_id);
+      const stored = { item: { ...item }, version: 1 };
+      items.set(item.user_id, stored);
+      return stored;
+    },
+    async update(userId, attribute, value, expected) {
+      const previous = current(userId, expected);
+      const updated = {
+        item: { ...previous.item, [attribute]: value } as Item,
+        version: previous.version + 1,
+      };
+      items.set(userId, updated);
+      return { ...updated, previous };
+    },
+    async delete(userId, expected) {
+      const previous = current(userId, expected);
+      items.delete(userId);
+      return previous;
+    },
+  };
+}
