@@ -210,17 +210,31 @@ function generateOperationsTable(
       (p) =>
         `{ name: ${JSON.stringify(p.name)}, key: ${JSON.stringify(p.name.toLowerCase())}, required: ${p.required === true} }`,
     );
+    const content = Object.entries(op.requestBody?.content ?? {});
     const body =
       op.requestBody === undefined
         ? 'undefined'
-        : `{\n      required: ${op.requestBody.required === true},\n      content: {\n${Object.keys(
-            op.requestBody.content,
-          )
-            .map(
-              (mediaType) =>
+        : [
+            '{',
+            `      required: ${op.requestBody.required === true},`,
+            '      content: {',
+            ...content.map(
+              ([mediaType]) =>
                 `        ${JSON.stringify(mediaType)}: validators.${validatorName(op.id, 'Body', mediaType)},`,
-            )
-            .join('\n')}\n      },\n    }`;
+            ),
+            '      },',
+            '      examples: {',
+            ...content.flatMap(([mediaType, media]) => {
+              const example = media.example ?? exampleOf(document, media.schema);
+              return example === undefined
+                ? []
+                : [
+                    `        ${JSON.stringify(mediaType)}: ${JSON.stringify(JSON.stringify(example))},`,
+                  ];
+            }),
+            '      },',
+            '    }',
+          ].join('\n');
     return [
       `  ${op.id}: {`,
       `    method: ${JSON.stringify(op.method)},`,
@@ -251,6 +265,21 @@ function generateOperationsTable(
     '} as const satisfies Record<OperationId, OperationSpec>;',
     '',
   ].join('\n');
+}
+
+/**
+ * An example of a value of `schema`, for messages that say what to send: its own `example`, or
+ * an object made of its properties' examples.
+ */
+function exampleOf(document: OpenApiDocument, schema: Schema | undefined, depth = 0): unknown {
+  if (schema === undefined || depth > 8) return undefined;
+  const resolved = resolveSchema(document, schema);
+  if (resolved.example !== undefined) return resolved.example;
+  const properties = Object.entries(resolved.properties ?? {}).flatMap(([name, property]) => {
+    const example = exampleOf(document, property, depth + 1);
+    return example === undefined ? [] : [[name, example] as const];
+  });
+  return properties.length === 0 ? undefined : Object.fromEntries(properties);
 }
 
 function validatorName(operationId: string, part: string, mediaType?: string): string {

@@ -20,9 +20,14 @@ export interface Conformance {
   readonly operationIds: readonly string[];
   /**
    * What is wrong with `response` as the answer to `operationId` (`undefined`: a request that
-   * no operation matches); empty when nothing is.
+   * no operation matches); empty when nothing is. For `method: 'HEAD'`, the answer a GET would
+   * get without its body (RFC 9110 §9.3.2).
    */
-  checkResponse(operationId: string | undefined, response: SeenResponse): string[];
+  checkResponse(
+    operationId: string | undefined,
+    response: SeenResponse,
+    options?: { readonly method?: string },
+  ): string[];
   /** What is wrong with `value` as an instance of `components.schemas[name]`. */
   checkSchema(name: string, value: unknown): string[];
 }
@@ -90,9 +95,11 @@ export function createConformance(document: object): Conformance {
   return {
     operationIds: [...operations.keys()],
 
-    checkResponse(operationId, response) {
+    checkResponse(operationId, response, options = {}) {
       const violations: string[] = [];
       const mediaType = response.headers['content-type']?.split(';')[0]?.trim();
+      const head = options.method === 'HEAD';
+      if (head && response.body !== '') violations.push('a HEAD answer has a body');
       let body: unknown;
       if (response.body !== '') {
         try {
@@ -114,7 +121,7 @@ export function createConformance(document: object): Conformance {
         if (mediaType !== 'application/problem+json') {
           violations.push(`an unmatched request got ${mediaType ?? 'no media type'}`);
         }
-        violations.push(...check('#/components/schemas/Problem', body, 'the problem'));
+        if (!head) violations.push(...check('#/components/schemas/Problem', body, 'the problem'));
       } else if (documented === undefined) {
         violations.push(`${operationId} does not document status ${response.status}`);
       } else {
@@ -128,7 +135,7 @@ export function createConformance(document: object): Conformance {
           );
         } else {
           const schema = content[mediaType]?.schema;
-          if (schema !== undefined) violations.push(...check(schema, body, 'the body'));
+          if (schema !== undefined && !head) violations.push(...check(schema, body, 'the body'));
         }
         for (const [name, header] of Object.entries(resolved.headers ?? {})) {
           const spec = resolve<HeaderObject>(header);

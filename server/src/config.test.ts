@@ -43,6 +43,7 @@ describe('readConfig (the Lambda)', () => {
         deadLetterQueueUrl: undefined,
         maxAttempts: 3,
       },
+      logLevel: 'INFO',
     });
   });
 
@@ -57,6 +58,7 @@ describe('readConfig (the Lambda)', () => {
       EVENT_SOURCE: 'shop.items',
       DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/events-dlq',
       EVENTS_MAX_ATTEMPTS: '4',
+      POWERTOOLS_LOG_LEVEL: 'debug',
     };
 
     const config = readConfig(env);
@@ -74,6 +76,7 @@ describe('readConfig (the Lambda)', () => {
         deadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/events-dlq',
         maxAttempts: 4,
       },
+      logLevel: 'DEBUG',
     });
   });
 
@@ -112,6 +115,7 @@ describe('readConfig (the Lambda)', () => {
       'DLQ_URL',
       'EVENTS_MAX_ATTEMPTS',
       'CORS_ALLOW_ORIGINS',
+      'POWERTOOLS_LOG_LEVEL',
     ]);
     expect(LOCAL_CONFIG_ENV_NAMES).toEqual([
       ...CONFIG_ENV_NAMES,
@@ -255,6 +259,7 @@ describe('readLocalConfig (npm start)', () => {
         deadLetterQueueUrl: undefined,
         maxAttempts: 3,
       },
+      logLevel: 'INFO',
     });
   });
 
@@ -323,5 +328,24 @@ describe('events settings', () => {
     const config = readLocalConfig({ EVENTS_WEBHOOK_URL: 'http://127.0.0.1:4000/events' });
 
     expect(config.eventsWebhookUrl).toBe('http://127.0.0.1:4000/events');
+  });
+});
+
+describe('POWERTOOLS_LOG_LEVEL', () => {
+  it.each([
+    [undefined, 'INFO'],
+    ['debug', 'DEBUG'],
+    [' Warn ', 'WARN'],
+    ['SILENT', 'SILENT'],
+  ])('reads %j as %s', (raw, level) => {
+    expect(readConfig({ ...LAMBDA_ENV, POWERTOOLS_LOG_LEVEL: raw }).logLevel).toBe(level);
+  });
+
+  it.each(['verbose', 'info,debug', '3'])('refuses %j, naming it and the levels', (raw) => {
+    const error = configError(() => readConfig({ ...LAMBDA_ENV, POWERTOOLS_LOG_LEVEL: raw }));
+
+    expect(error.message).toBe(
+      `POWERTOOLS_LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT, got ${JSON.stringify(raw)}`,
+    );
   });
 });

@@ -20,6 +20,8 @@ export interface Config {
   /** Origins browsers may call the API from (CORS); `undefined`: CORS is off. */
   readonly corsAllowOrigins: readonly string[] | undefined;
   readonly events: EventsConfig;
+  /** Powertools' log level (`POWERTOOLS_LOG_LEVEL`, which the logger reads itself), upper case. */
+  readonly logLevel: string;
 }
 
 export interface EventsConfig {
@@ -58,6 +60,7 @@ export const CONFIG_ENV_NAMES = [
   'DLQ_URL',
   'EVENTS_MAX_ATTEMPTS',
   'CORS_ALLOW_ORIGINS',
+  'POWERTOOLS_LOG_LEVEL',
 ] as const;
 
 export const LOCAL_CONFIG_ENV_NAMES = [
@@ -94,6 +97,7 @@ export function readConfig(env: Env = process.env, defaults: Partial<Config> = {
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1, 10 * 1024 * 1024, 400 * 1024),
     corsAllowOrigins: origins(env, 'CORS_ALLOW_ORIGINS'),
     events: readEventsConfig(env),
+    logLevel: logLevel(env, 'POWERTOOLS_LOG_LEVEL'),
   };
 }
 
@@ -154,6 +158,19 @@ function int(env: Env, name: string, min: number, max: number, fallback: number)
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${show(raw)}`);
   }
   return n;
+}
+
+/** The levels Powertools' logger knows (`LogLevel`); it would take any other word silently. */
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
+
+function logLevel(env: Env, name: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return 'INFO';
+  const level = raw.trim().toUpperCase();
+  if (!LOG_LEVELS.includes(level)) {
+    throw new ConfigError(`${name} must be one of ${LOG_LEVELS.join(', ')}, got ${show(raw)}`);
+  }
+  return level;
 }
 
 function url(env: Env, name: string): string | undefined {

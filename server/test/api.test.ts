@@ -189,14 +189,19 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
 
       expect(response.status).toBe(400);
       expect(problem(response).errors).toEqual([
-        { pointer: '', detail: 'is required: send it as application/json' },
+        {
+          pointer: '',
+          detail:
+            'is required: send application/json such as {"user_id":"user-123","name":"Ada","visits":3}',
+        },
       ]);
     });
 
     it.each([
       ['text/plain', 'text/plain'],
       ['form data', 'application/x-www-form-urlencoded'],
-      ['a non-UTF-8 charset', 'application/json; charset=latin1'],
+      ['another JSON-based type', 'application/vnd.api+json'],
+      ['a problem, which is an answer', 'application/problem+json'],
     ])('refuses %s: 415', async (_what, contentType) => {
       const response = await createItem({ user_id: newId() }, { 'content-type': contentType });
 
@@ -540,6 +545,7 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
       expect(response.headers.allow?.split(', ').sort()).toEqual([
         'DELETE',
         'GET',
+        'HEAD',
         'PATCH',
         'POST',
       ]);

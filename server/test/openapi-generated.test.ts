@@ -6,8 +6,9 @@
  * same operation, and the same request fields found wrong.
  *
  * Where they differ on purpose, the cases are left out: methods are case-sensitive here
- * (RFC 9110 §9.1; openapi-backend lowercases them), and a body that is a JSON string is
- * validated as the string it is (openapi-backend parses it again).
+ * (RFC 9110 §9.1; openapi-backend lowercases them), HEAD is served by GET's operation (§9.3.2),
+ * and a body that is a JSON string is validated as the string it is (openapi-backend parses it
+ * again).
  */
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -117,16 +118,7 @@ async function typeCheckServerWith(openApiText: string): Promise<string> {
 
 // --- requests, plausible and hostile --------------------------------------------------------
 
-const methods = fc.constantFrom(
-  'GET',
-  'POST',
-  'PATCH',
-  'DELETE',
-  'PUT',
-  'OPTIONS',
-  'HEAD',
-  'TRACE',
-);
+const methods = fc.constantFrom('GET', 'POST', 'PATCH', 'DELETE', 'PUT', 'OPTIONS', 'TRACE');
 const paths = fc.oneof(
   fc.constantFrom('/dynamo', '/dynamo/', '/dynamo//', '/DYNAMO', '//dynamo', '/dynamo/x', '/'),
   fc.string({ maxLength: 12 }).map((s) => `/${s.replace(/[?#\s]/g, '')}`),

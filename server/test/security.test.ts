@@ -440,7 +440,7 @@ describe.each(TRANSPORTS)('CORS through the %s', (transport) => {
       const response = await byDefault.send(preflight('https://a.example'));
 
       expectBareProblem(preflight(''), response, 405);
-      expect(methods(response.headers.allow)).toEqual(['DELETE', 'GET', 'PATCH', 'POST']);
+      expect(methods(response.headers.allow)).toEqual(['DELETE', 'GET', 'HEAD', 'PATCH', 'POST']);
       expect(corsHeaders(response)).toEqual([]);
     });
   });
@@ -457,6 +457,7 @@ describe.each(TRANSPORTS)('CORS through the %s', (transport) => {
         expect(methods(response.headers['access-control-allow-methods'])).toEqual([
           'DELETE',
           'GET',
+          'HEAD',
           'PATCH',
           'POST',
         ]);

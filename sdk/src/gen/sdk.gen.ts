@@ -27,6 +27,11 @@ export const deleteItem = <ThrowOnError extends boolean = true>(options: Options
 
 /**
  * Read an item
+ *
+ * Reads the item. `HEAD` answers the same without the body. With `If-None-Match` naming
+ * the item's current ETag (weak comparison), the answer is 304 with no body: a cache's copy
+ * is still good. With `If-Match`, the read is conditional (412 when it does not match).
+ *
  */
 export const getItem = <ThrowOnError extends boolean = true>(options: Options<GetItemData, ThrowOnError>): RequestResult<GetItemResponses, GetItemErrors, ThrowOnError> => (options.client ?? client).get<GetItemResponses, GetItemErrors, ThrowOnError>({ url: '/dynamo', ...options });
 
@@ -50,7 +55,9 @@ export const updateItem = <ThrowOnError extends boolean = true>(options: Options
 /**
  * Create an item
  *
- * Creates the item; never overwrites one with the same `user_id`.
+ * Creates the item; never overwrites one with the same `user_id` (409). With
+ * `If-None-Match: *`, an existing item is a 412 instead.
+ *
  */
 export const createItem = <ThrowOnError extends boolean = true>(options: Options<CreateItemData, ThrowOnError>): RequestResult<CreateItemResponses, CreateItemErrors, ThrowOnError> => (options.client ?? client).post<CreateItemResponses, CreateItemErrors, ThrowOnError>({
     url: '/dynamo',

@@ -130,21 +130,40 @@ export type ItemDeletedDetail = WriteEventDetail & {
 export type UserIdQuery = UserId;
 
 /**
- * An `ETag` from an earlier response (or `*`). The write happens only if the item's current
- * version matches; otherwise 412.
+ * `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
+ * request is carried out only if the item's current version is one of them (strong
+ * comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
+ * says.
  *
  */
 export type IfMatch = string;
+
+/**
+ * `*` or a list of `ETag`s, quoted as sent. A read answers 304 when the item's current
+ * version is one of them (weak comparison); a write is refused with 412 when it is (and
+ * `*` refuses any existing item).
+ *
+ */
+export type IfNoneMatch = string;
 
 export type DeleteItemData = {
     body?: never;
     headers?: {
         /**
-         * An `ETag` from an earlier response (or `*`). The write happens only if the item's current
-         * version matches; otherwise 412.
+         * `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
+         * request is carried out only if the item's current version is one of them (strong
+         * comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
+         * says.
          *
          */
         'If-Match'?: string;
+        /**
+         * `*` or a list of `ETag`s, quoted as sent. A read answers 304 when the item's current
+         * version is one of them (weak comparison); a write is refused with 412 when it is (and
+         * `*` refuses any existing item).
+         *
+         */
+        'If-None-Match'?: string;
     };
     path?: never;
     query: {
@@ -192,6 +211,23 @@ export type DeleteItemResponse = DeleteItemResponses[keyof DeleteItemResponses];
 
 export type GetItemData = {
     body?: never;
+    headers?: {
+        /**
+         * `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
+         * request is carried out only if the item's current version is one of them (strong
+         * comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
+         * says.
+         *
+         */
+        'If-Match'?: string;
+        /**
+         * `*` or a list of `ETag`s, quoted as sent. A read answers 304 when the item's current
+         * version is one of them (weak comparison); a write is refused with 412 when it is (and
+         * `*` refuses any existing item).
+         *
+         */
+        'If-None-Match'?: string;
+    };
     path?: never;
     query: {
         /**
@@ -211,6 +247,10 @@ export type GetItemErrors = {
      * No item has this `user_id`.
      */
     404: Problem;
+    /**
+     * `If-Match` does not match the item's current version.
+     */
+    412: Problem;
     /**
      * The database is throttling or unreachable; retry after `Retry-After` seconds.
      */
@@ -236,11 +276,20 @@ export type UpdateItemData = {
     body: UpdateRequest;
     headers?: {
         /**
-         * An `ETag` from an earlier response (or `*`). The write happens only if the item's current
-         * version matches; otherwise 412.
+         * `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
+         * request is carried out only if the item's current version is one of them (strong
+         * comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
+         * says.
          *
          */
         'If-Match'?: string;
+        /**
+         * `*` or a list of `ETag`s, quoted as sent. A read answers 304 when the item's current
+         * version is one of them (weak comparison); a write is refused with 412 when it is (and
+         * `*` refuses any existing item).
+         *
+         */
+        'If-None-Match'?: string;
     };
     path?: never;
     query?: never;
@@ -265,7 +314,9 @@ export type UpdateItemErrors = {
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The body is not sent as a media type the operation takes (see its request body), or
+     * with a `Content-Encoding` other than identity.
+     *
      */
     415: Problem;
     /**
@@ -291,6 +342,12 @@ export type UpdateItemResponse = UpdateItemResponses[keyof UpdateItemResponses];
 
 export type CreateItemData = {
     body: Item;
+    headers?: {
+        /**
+         * `*` only: create only if no item has this `user_id` (else 412).
+         */
+        'If-None-Match'?: string;
+    };
     path?: never;
     query?: never;
     url: '/dynamo';
@@ -306,11 +363,17 @@ export type CreateItemErrors = {
      */
     409: Problem;
     /**
+     * `If-Match` does not match the item's current version.
+     */
+    412: Problem;
+    /**
      * The body is larger than the server accepts, or the item larger than DynamoDB holds.
      */
     413: Problem;
     /**
-     * The body is not `application/json`.
+     * The body is not sent as a media type the operation takes (see its request body), or
+     * with a `Content-Encoding` other than identity.
+     *
      */
     415: Problem;
     /**

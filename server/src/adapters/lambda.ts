@@ -82,10 +82,10 @@ function fromV2(event: APIGatewayProxyEventV2, context: Context): ApiRequest {
   };
 }
 
-/** A binary body arrives base64-encoded: the core gets its bytes; text stays text. */
+/** A binary body arrives base64-encoded, for the core to decode; text stays text. */
 function body(value: string | null | undefined, base64: boolean): ApiRequest['body'] {
   if (value === null || value === undefined) return undefined;
-  return base64 ? Buffer.from(value, 'base64') : value;
+  return base64 ? { base64: value } : value;
 }
 
 /**

@@ -7,8 +7,9 @@
  * only here (`toApiError`).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { refuseUnevaluatedPreconditions } from './conditional.js';
 import { createCors } from './cors.js';
-import { parseJson, stringifyJson } from './json.js';
+import { DuplicateNameError, parseJson, stringifyJson } from './json.js';
 import { matchMediaType } from './media-type.js';
 import type { OperationResult } from './openapi/operation-types.js';
 import type { OperationId } from './openapi/operations.gen.js';
@@ -27,6 +28,7 @@ import {
   ConflictError,
   InternalError,
   MalformedBodyError,
+  MalformedRequestError,
   MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
@@ -78,15 +80,20 @@ export function createApp(options: AppOptions): App {
   async function respond(request: ApiRequest): Promise<ApiResponse> {
     try {
       const route = match(request);
+      refuseUnevaluatedPreconditions(
+        request.headers,
+        route.spec.headers.map((h) => h.key),
+      );
       const validated = validateRequest(route.spec, await readParts(route, request));
       if (!validated.valid) throw new ValidationError(validated.errors);
       const result = await run(route.operationId, validated.input, {
         requestId: request.requestId,
       });
+      const body = result.body === undefined ? '' : stringifyJson(result.body);
       return {
         statusCode: result.status,
-        headers: { 'content-type': JSON_TYPE, ...result.headers },
-        body: stringifyJson(result.body),
+        headers: body === '' ? result.headers : { 'content-type': JSON_TYPE, ...result.headers },
+        body,
       };
     } catch (error) {
       return problemResponse(error, request);
@@ -96,7 +103,9 @@ export function createApp(options: AppOptions): App {
   function match(request: ApiRequest): Route {
     const path = decodePath(request.path);
     if (path === undefined) {
-      throw new NotFoundError('The path is not valid percent-encoded UTF-8 (RFC 3986 §2.1).');
+      throw new MalformedRequestError(
+        'The path is not valid percent-encoded UTF-8 (RFC 3986 §2.1); encode it as UTF-8, then percent-encode it.',
+      );
     }
     const route = router.match(request.method, path);
     if (route !== undefined) return route;
@@ -109,27 +118,50 @@ export function createApp(options: AppOptions): App {
   async function readParts(route: Route, request: ApiRequest): Promise<RequestParts> {
     const query = parseQuery(request.query);
     const { requestBody } = route.spec;
-    if (requestBody === undefined) return { query, headers: request.headers, body: undefined };
-    const bytes = await readBody(request.body, maxBodyBytes, request.headers['content-length']);
-    if (bytes === undefined) return { query, headers: request.headers, body: undefined };
-    const contentType = request.headers['content-type'];
+    const { headers } = request;
+    if (requestBody === undefined) return { query, headers, body: undefined };
+    const bytes = await readBody(request.body, maxBodyBytes, headers['content-length']);
+    if (bytes === undefined) return { query, headers, body: undefined };
     const accepted = Object.keys(requestBody.content);
+    const acceptHeaders: Record<string, string> =
+      request.method === 'PATCH' ? { 'accept-patch': accepted.join(', ') } : {};
+    const encoding = headers['content-encoding']?.trim().toLowerCase();
+    if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+      // RFC 9110 §8.4.1, §15.5.16: a coding the server does not apply is a 415.
+      throw new UnsupportedMediaTypeError(
+        `The body is sent with Content-Encoding ${quote(encoding)}; send it unencoded.`,
+        { ...acceptHeaders, 'accept-encoding': 'identity' },
+      );
+    }
+    const contentType = headers['content-type'];
     const mediaType = matchMediaType(contentType, accepted);
     if (mediaType === undefined) {
       throw new UnsupportedMediaTypeError(
-        `The body is ${contentType === undefined ? 'sent without a Content-Type' : quote(contentType)}; send ${accepted.join(' or ')}.`,
+        `The body is ${contentType === undefined ? 'sent without a Content-Type' : `sent as ${quote(contentType)}`}; send ${accepted.join(' or ')}.`,
+        acceptHeaders,
       );
     }
-    const text = decodeBody(bytes);
+    const example = requestBody.examples[mediaType];
+    const sendInstead = `send ${mediaType}${example === undefined ? '' : ` such as ${example}`}`;
     let value: unknown;
     try {
-      value = parseJson(text);
+      value = parseJson(decodeBody(bytes));
     } catch (error) {
+      if (error instanceof DuplicateNameError) {
+        throw new ValidationError([
+          {
+            pointer: error.pointer,
+            detail:
+              'is given twice in one object, and JSON parsers disagree on which one counts (RFC 8259 §4); send each name once',
+          },
+        ]);
+      }
+      if (!(error instanceof SyntaxError)) throw error;
       throw new MalformedBodyError(
-        `The body is not valid JSON: ${error instanceof Error ? error.message : 'parse error'}.`,
+        `The body is not valid JSON (RFC 8259): ${describeSyntaxError(error)}; ${sendInstead}.`,
       );
     }
-    return { query, headers: request.headers, body: { mediaType, value } };
+    return { query, headers, body: { mediaType, value } };
   }
 
   /** Runs `operationId`'s handler on the input validation checked against its schemas. */
@@ -164,9 +196,27 @@ export function createApp(options: AppOptions): App {
 
   return {
     async handle(request) {
-      return cors.preflight(request) ?? cors.decorate(request, await respond(request));
+      const started = performance.now();
+      const answer = cors.preflight(request) ?? cors.decorate(request, await respond(request));
+      // HEAD: the headers GET would get, errors included, and no content (RFC 9110 §9.3.2).
+      const response = request.method === 'HEAD' ? { ...answer, body: '' } : answer;
+      // One structured line per request, so the `instance` a client quotes can be found.
+      logger.info('request', {
+        requestId: request.requestId,
+        method: request.method,
+        path: request.path,
+        status: response.statusCode,
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+      });
+      return response;
     },
   };
+}
+
+/** What is wrong with a body `JSON.parse` refused, without echoing the body back. */
+function describeSyntaxError(error: SyntaxError): string {
+  const message = error.message.replace(/, ".*" is not valid JSON$/s, '');
+  return message.charAt(0).toLowerCase() + message.slice(1);
 }
 
 /** What a client hears of `error`: the one mapping of domain errors onto problems. */
@@ -180,7 +230,9 @@ function toApiError(error: unknown): ApiError {
   }
   if (error instanceof VersionMismatchError) {
     return new PreconditionFailedError(
-      `If-Match does not match the item's current version, "${error.current}"; read it again and retry.`,
+      error.current === undefined
+        ? 'The item changed while this request was carried out; read it again and retry.'
+        : `The item's current version, "${error.current}", does not meet If-Match or If-None-Match; read it again and retry.`,
     );
   }
   if (error instanceof StoreUnavailableError) {

@@ -33,22 +33,45 @@ const MARK = `\u0001${randomUUID()}:`;
 const MARK_IN_JSON = JSON.stringify(MARK).slice(1, -1);
 const MARKED_NUMBER = new RegExp(`"${escapeRegExp(MARK_IN_JSON)}([^"]*)"`, 'g');
 
-/** @throws SyntaxError, as `JSON.parse` does, on malformed input. */
-export function parseJson(text: string): JsonValue {
-  const inexact = findInexactNumbers(text);
-  if (inexact.length === 0) return JSON.parse(text) as JsonValue;
-  let marked = '';
-  let from = 0;
-  for (const [start, end] of inexact) {
-    marked += `${text.slice(from, start)}"${MARK_IN_JSON}${text.slice(start, end)}"`;
-    from = end;
+/**
+ * A name given twice in one object. RFC 8259 §4 says names SHOULD be unique and that parsers
+ * disagree on which value wins, so a body that repeats one is refused rather than guessed at.
+ */
+export class DuplicateNameError extends SyntaxError {
+  override readonly name = 'DuplicateNameError';
+  /** JSON Pointer of the repeated member, e.g. `/user_id` or `/tags/0/name`. */
+  readonly pointer: string;
+
+  constructor(pointer: string) {
+    super(`the name at ${pointer} is given twice in one object`);
+    this.pointer = pointer;
   }
-  marked += text.slice(from);
-  return JSON.parse(marked, (_key, value: unknown) =>
-    typeof value === 'string' && value.startsWith(MARK)
-      ? NumberValue.from(value.slice(MARK.length))
-      : value,
-  ) as JsonValue;
+}
+
+/**
+ * @throws SyntaxError, as `JSON.parse` does, on malformed input; `DuplicateNameError` when well
+ *   formed but an object names a member twice.
+ */
+export function parseJson(text: string): JsonValue {
+  const { inexact, duplicate } = scan(text);
+  let value: JsonValue;
+  if (inexact.length === 0) {
+    value = JSON.parse(text) as JsonValue;
+  } else {
+    let marked = '';
+    let from = 0;
+    for (const [start, end] of inexact) {
+      marked += `${text.slice(from, start)}"${MARK_IN_JSON}${text.slice(start, end)}"`;
+      from = end;
+    }
+    marked += text.slice(from);
+    value = JSON.parse(marked, (_key, v: unknown) =>
+      typeof v === 'string' && v.startsWith(MARK) ? NumberValue.from(v.slice(MARK.length)) : v,
+    ) as JsonValue;
+  }
+  // Only once the text is known to be JSON: a malformed body is reported as malformed.
+  if (duplicate !== undefined) throw new DuplicateNameError(duplicate);
+  return value;
 }
 
 /** `JSON.stringify`, writing `NumberValue`s as the numbers they are. */
@@ -95,22 +118,47 @@ export function toDecimal(text: string): { digits: string; exponent: number } | 
   return { digits, exponent: int.length - lead - 1 + Number(m[3] ?? '0') };
 }
 
-/** [start, end) offsets of the number tokens outside strings that `number` cannot hold. */
-function findInexactNumbers(text: string): Array<[number, number]> {
-  const found: Array<[number, number]> = [];
+/** A container being scanned: an object (its names so far) or an array (its length so far). */
+type Frame =
+  | { kind: 'object'; names: Set<string>; expectName: boolean; name: string }
+  | { kind: 'array'; index: number };
+
+/**
+ * One pass over JSON text: the [start, end) offsets of number tokens outside strings that a
+ * `number` cannot hold, and the JSON Pointer of the first member whose name its object already
+ * has. Malformed text gives some answer; `JSON.parse` then refuses it anyway.
+ */
+function scan(text: string): { inexact: Array<[number, number]>; duplicate: string | undefined } {
+  const inexact: Array<[number, number]> = [];
+  let duplicate: string | undefined;
+  const stack: Frame[] = [];
   const n = text.length;
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
+    const top = stack[stack.length - 1];
     if (c === 0x22 /* " */) {
+      const start = i;
+      let escaped = false;
       i++;
       while (i < n) {
         const s = text.charCodeAt(i);
-        if (s === 0x5c /* \ */) i += 2;
-        else if (s === 0x22) break;
+        if (s === 0x5c /* \ */) {
+          escaped = true;
+          i += 2;
+        } else if (s === 0x22) break;
         else i++;
       }
       i++;
+      if (top?.kind === 'object' && top.expectName && duplicate === undefined) {
+        const raw = text.slice(start + 1, i - 1);
+        const name = escaped ? decodeString(text.slice(start, i)) : raw;
+        if (name !== undefined) {
+          if (top.names.has(name)) duplicate = pointerOf([...stack], name);
+          top.names.add(name);
+          top.name = name;
+        }
+      }
     } else if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) {
       const start = i;
       let plain = true;
@@ -125,13 +173,43 @@ function findInexactNumbers(text: string): Array<[number, number]> {
       // Without an exponent, 15 characters hold at most 15 significant digits, which always
       // survive a double; only longer or exponent tokens need the exact check.
       if ((!plain || i - start > 15) && !isExactAsNumber(text.slice(start, i))) {
-        found.push([start, i]);
+        inexact.push([start, i]);
       }
     } else {
+      if (c === 0x7b /* { */) {
+        stack.push({ kind: 'object', names: new Set(), expectName: true, name: '' });
+      } else if (c === 0x5b /* [ */) {
+        stack.push({ kind: 'array', index: 0 });
+      } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+        stack.pop();
+      } else if (c === 0x2c /* , */) {
+        if (top?.kind === 'object') top.expectName = true;
+        else if (top?.kind === 'array') top.index++;
+      } else if (c === 0x3a /* : */ && top?.kind === 'object') {
+        top.expectName = false;
+      }
       i++;
     }
   }
-  return found;
+  return { inexact, duplicate };
+}
+
+/** A JSON string token's value, or `undefined` when it is not one. */
+function decodeString(token: string): string | undefined {
+  try {
+    return JSON.parse(token) as string;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The JSON Pointer (RFC 6901) of member `name` of the innermost of `stack`'s containers. */
+function pointerOf(stack: readonly Frame[], name: string): string {
+  const escapeSegment = (segment: string) => segment.replaceAll('~', '~0').replaceAll('/', '~1');
+  const segments = stack
+    .slice(0, -1)
+    .map((frame) => (frame.kind === 'object' ? escapeSegment(frame.name) : String(frame.index)));
+  return `/${[...segments, escapeSegment(name)].join('/')}`;
 }
 
 function containsNumberValue(value: unknown, depth: number): boolean {

@@ -3,17 +3,18 @@
  * validation checked, typed by the contract, and answers a result the contract documents; a
  * new operation in openapi.yaml without a handler here does not compile.
  */
-import { etag, parseIfMatch } from './conditional.js';
+import { etag, evaluateRead, readPreconditions, toVersionCondition } from './conditional.js';
 import type { JsonValue } from './json.js';
 import type { OperationInput, OperationResult } from './openapi/operation-types.js';
 import type { OperationId } from './openapi/operations.gen.js';
 import {
   type EventPublisher,
+  ItemExistsError,
   ItemNotFoundError,
   type ItemStore,
   type WriteEventDetail,
 } from './ports.js';
-import { ValidationError } from './problems.js';
+import { PreconditionFailedError, quote, ValidationError } from './problems.js';
 import { checkAttributeName, checkStorable } from './storable.js';
 
 /** What an operation knows of the request besides its validated input. */
@@ -56,16 +57,38 @@ export function createOperations({ store, events }: OperationDependencies): Oper
   }
 
   return {
-    async getItem({ query }) {
+    async getItem({ query, headers }) {
+      const preconditions = readPreconditions(headers);
       const found = await store.get(query.user_id);
+      // A missing item is 404 whatever the preconditions say (RFC 9110 §13.2.1).
       if (found === undefined) throw new ItemNotFoundError(query.user_id);
-      return { status: 200, headers: { etag: etag(found.version) }, body: found.item };
+      const tag = etag(found.version);
+      if (evaluateRead(preconditions, found) === 'fresh') {
+        return { status: 304, headers: { etag: tag }, body: undefined };
+      }
+      return { status: 200, headers: { etag: tag }, body: found.item };
     },
 
-    async createItem({ body }, context) {
+    async createItem({ body, headers }, context) {
+      const { ifNoneMatch } = readPreconditions(headers);
+      if (ifNoneMatch !== undefined && ifNoneMatch !== '*') {
+        throw new ValidationError([
+          {
+            header: 'If-None-Match',
+            detail: 'must be * on POST (create only if no item has this user_id), or left out',
+          },
+        ]);
+      }
       const item = body.value;
       assertStorable(checkStorable(item as JsonValue, '', 0));
-      const created = await store.create(item);
+      const created = await store.create(item).catch((error: unknown) => {
+        if (ifNoneMatch === '*' && error instanceof ItemExistsError) {
+          throw new PreconditionFailedError(
+            `If-None-Match is *, and an item with user_id ${quote(item.user_id)} exists.`,
+          );
+        }
+        throw error;
+      });
       await announce(context, {
         operation: 'POST',
         user_id: item.user_id,
@@ -98,7 +121,7 @@ export function createOperations({ store, events }: OperationDependencies): Oper
         userId,
         updatedKey,
         updatedValue,
-        parseIfMatch(headers['if-match']),
+        toVersionCondition(readPreconditions(headers)),
       );
       await announce(context, {
         operation: 'PATCH',
@@ -111,7 +134,10 @@ export function createOperations({ store, events }: OperationDependencies): Oper
     },
 
     async deleteItem({ query, headers }, context) {
-      const deleted = await store.delete(query.user_id, parseIfMatch(headers['if-match']));
+      const deleted = await store.delete(
+        query.user_id,
+        toVersionCondition(readPreconditions(headers)),
+      );
       await announce(context, {
         operation: 'DELETE',
         user_id: query.user_id,

@@ -28,10 +28,16 @@ export interface UpdatedItem extends VersionedItem {
 }
 
 /**
- * Which versions a conditional write accepts: `undefined` is any existing item (no `If-Match`,
- * or `*`); otherwise one of these. An empty list matches nothing.
+ * What a conditional write requires of the item's current version, from `If-Match` and
+ * `If-None-Match` (RFC 9110 §13.1.1, §13.1.2) as versions. Both absent: any existing item.
+ * An item written without a version (by older code or another program) is at version 0.
  */
-export type ExpectedVersions = readonly number[] | undefined;
+export interface VersionCondition {
+  /** One of these (`If-Match`); empty: no version can match. */
+  readonly ifMatch?: readonly number[];
+  /** None of these (`If-None-Match`); `'*'`: no item at all, which no update or delete meets. */
+  readonly ifNoneMatch?: readonly number[] | '*';
+}
 
 /**
  * Items by `user_id`. Every write is conditional: `create` never overwrites, `update` and
@@ -42,20 +48,21 @@ export interface ItemStore {
   /** @throws ItemExistsError when an item has `item.user_id`. */
   create(item: Item): Promise<VersionedItem>;
   /**
-   * Sets the top-level attribute `attribute` to `value` and bumps the version.
-   * @throws ItemNotFoundError, VersionMismatchError (the item is not at an `expected` version)
+   * Sets the top-level attribute `attribute` to `value` and bumps the version, if the item
+   * exists and meets `condition`, in one conditional write.
+   * @throws ItemNotFoundError, VersionMismatchError (it does not meet `condition`)
    */
   update(
     userId: string,
     attribute: string,
     value: unknown,
-    expected: ExpectedVersions,
+    condition: VersionCondition,
   ): Promise<UpdatedItem>;
   /**
-   * Deletes the item and returns it as it was.
+   * Deletes the item, if it exists and meets `condition`, and returns it as it was.
    * @throws ItemNotFoundError, VersionMismatchError
    */
-  delete(userId: string, expected: ExpectedVersions): Promise<VersionedItem>;
+  delete(userId: string, condition: VersionCondition): Promise<VersionedItem>;
 }
 
 /**
@@ -91,14 +98,17 @@ export class ItemNotFoundError extends StoreError {
   }
 }
 
-/** A conditional write found the item at another version than expected. */
+/** A conditional write found the item at a version its condition excludes. */
 export class VersionMismatchError extends StoreError {
-  /** @param current the item's version when the write was refused */
+  /**
+   * @param current the item's version when the write was refused, when the store knows it for
+   *   sure (from the refusal itself); `undefined` when the item changed again meanwhile.
+   */
   constructor(
     readonly userId: string,
-    readonly current: number,
+    readonly current: number | undefined,
   ) {
-    super('the item is at another version');
+    super('the item is at a version the condition excludes');
   }
 }
 

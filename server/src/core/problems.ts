@@ -59,6 +59,13 @@ export class MalformedBodyError extends ApiError {
   readonly title = 'Malformed JSON';
 }
 
+/** The request line itself is broken (a path that is not percent-encoded UTF-8). */
+export class MalformedRequestError extends ApiError {
+  readonly status = 400;
+  readonly type = problemType('malformed-request');
+  readonly title = 'Malformed request';
+}
+
 export class NotFoundError extends ApiError {
   readonly status = 404;
   readonly type = problemType('not-found');
@@ -99,6 +106,13 @@ export class UnsupportedMediaTypeError extends ApiError {
   readonly status = 415;
   readonly type = problemType('unsupported-media-type');
   readonly title = 'Unsupported media type';
+  override readonly headers: Readonly<Record<string, string>>;
+
+  /** @param headers what the server does accept (`Accept-Patch`, `Accept-Encoding`) */
+  constructor(detail: string, headers: Readonly<Record<string, string>> = {}) {
+    super(detail);
+    this.headers = headers;
+  }
 }
 
 export class ServiceUnavailableError extends ApiError {

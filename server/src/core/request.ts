@@ -7,9 +7,15 @@ import { MalformedBodyError, PayloadTooLargeError, ValidationError } from './pro
 
 /**
  * The body as the transport has it: text (an API Gateway body that was not base64-encoded),
- * bytes, or a stream of bytes (`node:http`) that the core reads only as far as it accepts.
+ * base64 (one that was: binary media types), bytes, or a stream of bytes (`node:http`) that the
+ * core reads only as far as it accepts.
  */
-export type RequestBody = string | Uint8Array | AsyncIterable<Uint8Array> | undefined;
+export type RequestBody =
+  | string
+  | { readonly base64: string }
+  | Uint8Array
+  | AsyncIterable<Uint8Array>
+  | undefined;
 
 export interface ApiRequest {
   /** As sent, e.g. `GET`. */
@@ -54,6 +60,7 @@ export async function readBody(
     if (body.byteLength > maxBytes) throw tooLarge();
     return body.byteLength === 0 ? undefined : body;
   }
+  if ('base64' in body) return readBody(decodeBase64(body.base64), maxBytes, undefined);
   // A declared length over the limit is refused before a byte is read.
   if (declaredLength !== undefined && Number(declaredLength) > maxBytes) throw tooLarge();
   const chunks: Uint8Array[] = [];
@@ -64,6 +71,21 @@ export async function readBody(
     chunks.push(chunk);
   }
   return size === 0 ? undefined : Buffer.concat(chunks);
+}
+
+/**
+ * Base64 as RFC 4648 §4 defines it, strictly: `Buffer.from(text, 'base64')` would skip what is
+ * not base64 and decode the rest.
+ *
+ * @throws MalformedBodyError
+ */
+function decodeBase64(text: string): Uint8Array {
+  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) {
+    throw new MalformedBodyError(
+      'The body came base64-encoded (RFC 4648 §4) but is not valid base64; send it again.',
+    );
+  }
+  return Buffer.from(text, 'base64');
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

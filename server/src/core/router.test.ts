@@ -11,6 +11,7 @@ describe('the router', () => {
     ['DELETE', '/dynamo', 'deleteItem'],
     ['GET', '/dynamo/', 'getItem'],
     ['GET', '/dynamo//', 'getItem'],
+    ['HEAD', '/dynamo', 'getItem'],
   ])('routes %s %s to %s', (method, path, operationId) => {
     // Act
     const route = router.match(method, path);
@@ -32,8 +33,8 @@ describe('the router', () => {
   });
 
   it('lists the methods a known path serves, in a fixed order, for Allow', () => {
-    expect(router.allowedMethods('/dynamo')).toEqual(['GET', 'POST', 'DELETE', 'PATCH']);
-    expect(router.allowedMethods('/dynamo/')).toEqual(['GET', 'POST', 'DELETE', 'PATCH']);
+    expect(router.allowedMethods('/dynamo')).toEqual(['GET', 'POST', 'DELETE', 'HEAD', 'PATCH']);
+    expect(router.allowedMethods('/dynamo/')).toEqual(['GET', 'POST', 'DELETE', 'HEAD', 'PATCH']);
     expect(router.allowedMethods('/nothing')).toBeUndefined();
   });
 
@@ -57,7 +58,8 @@ describe('the router', () => {
 
     // Act + Assess
     expect(custom.match('POST', '/a')?.operationId).toBe('createItem');
-    expect(custom.allowedMethods('/b')).toEqual(['GET', 'DELETE']);
+    expect(custom.match('HEAD', '/b')?.operationId).toBe('updateItem');
+    expect(custom.allowedMethods('/b')).toEqual(['GET', 'DELETE', 'HEAD']);
   });
 });
 

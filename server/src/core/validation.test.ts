@@ -49,7 +49,13 @@ describe('validateRequest', () => {
   it('names a missing required body and says what to send', () => {
     expect(validateRequest(operations.createItem, parts())).toEqual({
       valid: false,
-      errors: [{ pointer: '', detail: 'is required: send it as application/json' }],
+      errors: [
+        {
+          pointer: '',
+          detail:
+            'is required: send application/json such as {"user_id":"user-123","name":"Ada","visits":3}',
+        },
+      ],
     });
   });
 

@@ -65,9 +65,11 @@ export function validateRequest(spec: OperationSpec, parts: RequestParts): Valid
     body = undefined;
   } else if (body === undefined) {
     if (requestBody.required) {
+      const [mediaType = 'a body'] = Object.keys(requestBody.content);
+      const example = requestBody.examples[mediaType];
       errors.push({
         pointer: '',
-        detail: `is required: send it as ${Object.keys(requestBody.content).join(' or ')}`,
+        detail: `is required: send ${mediaType}${example === undefined ? '' : ` such as ${example}`}`,
       });
     }
   } else {

@@ -5,6 +5,7 @@
  */
 import { type NodeHttpServer, startNodeHttpServer } from '../adapters/node-http.js';
 import { createDynamoDbClient } from '../aws/clients.js';
+import { isTransientAwsError } from '../aws/transient.js';
 import { ConfigError, type LocalConfig, readLocalConfig } from '../config.js';
 import { createApp } from '../core/app.js';
 import { OPENAPI_FINGERPRINT } from '../core/openapi/operations.gen.js';
@@ -62,7 +63,15 @@ export async function startLocal(
   );
   let server: NodeHttpServer | undefined;
   try {
-    if (options.createTable !== false) await ensureTable(client, config.tableName);
+    if (options.createTable !== false) {
+      await ensureTable(client, config.tableName).catch((error: unknown) => {
+        if (config.dynamodbEndpoint === undefined || !isTransientAwsError(error)) throw error;
+        const reason = (error as { code?: string }).code ?? (error as Error).name;
+        throw new ConfigError(
+          `DYNAMODB_ENDPOINT ${config.dynamodbEndpoint} cannot be reached (${reason}); start the engine there, or unset DYNAMODB_ENDPOINT to use the embedded one`,
+        );
+      });
+    }
     const app = createApp({
       store: createDynamoDbStore(createDocumentClient(client), config.tableName),
       events: createLocalPublisher({

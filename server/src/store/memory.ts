@@ -4,11 +4,11 @@
  * given (copy on the way in and out), versions as the DynamoDB store keeps them.
  */
 import {
-  type ExpectedVersions,
   type Item,
   ItemExistsError,
   ItemNotFoundError,
   type ItemStore,
+  type VersionCondition,
   type VersionedItem,
   VersionMismatchError,
 } from '../core/ports.js';
@@ -21,11 +21,16 @@ export interface MemoryStore extends ItemStore {
 export function createMemoryStore(): MemoryStore {
   const items = new Map<string, VersionedItem>();
 
-  /** The item, if it exists and is at one of the `expected` versions. */
-  function current(userId: string, expected: ExpectedVersions): VersionedItem {
+  /** The item, if it exists and meets `condition`. */
+  function current(userId: string, condition: VersionCondition): VersionedItem {
     const found = items.get(userId);
     if (found === undefined) throw new ItemNotFoundError(userId);
-    if (expected !== undefined && !expected.includes(found.version)) {
+    const { ifMatch, ifNoneMatch } = condition;
+    if (
+      (ifMatch !== undefined && !ifMatch.includes(found.version)) ||
+      ifNoneMatch === '*' ||
+      ifNoneMatch?.includes(found.version) === true
+    ) {
       throw new VersionMismatchError(userId, found.version);
     }
     return found;
@@ -42,8 +47,8 @@ export function createMemoryStore(): MemoryStore {
       items.set(item.user_id, stored);
       return stored;
     },
-    async update(userId, attribute, value, expected) {
-      const previous = current(userId, expected);
+    async update(userId, attribute, value, condition) {
+      const previous = current(userId, condition);
       const updated = {
         item: { ...previous.item, [attribute]: value } as Item,
         version: previous.version + 1,
@@ -51,8 +56,8 @@ export function createMemoryStore(): MemoryStore {
       items.set(userId, updated);
       return { ...updated, previous };
     },
-    async delete(userId, expected) {
-      const previous = current(userId, expected);
+    async delete(userId, condition) {
+      const previous = current(userId, condition);
       items.delete(userId);
       return previous;
     },

@@ -37,6 +37,8 @@ export interface RequestBodySpec {
   readonly required: boolean;
   /** A validator per media type the operation accepts, e.g. `application/json`. */
   readonly content: Readonly<Record<string, Validator>>;
+  /** An example body per media type, as JSON text, for messages that say what to send. */
+  readonly examples: Readonly<Record<string, string>>;
 }
 
 export interface OperationSpec {

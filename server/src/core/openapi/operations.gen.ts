@@ -8,7 +8,7 @@ import * as validators from './validators.gen.js';
 export type OperationId = keyof ContractOperations;
 
 /** SHA-256 of the parsed openapi.yaml this was generated from (`openApiFingerprint`). */
-export const OPENAPI_FINGERPRINT = "bed6703d08106bd302f420a9aa43c6c9b7762961020b13139889ed8960040b5a";
+export const OPENAPI_FINGERPRINT = "1573fb55c4e751bfa84a22762cd9d73b6963b8bd5d3eed7f5c0b2202e3639c9d";
 
 /** Each operation of openapi.yaml, by operation id. */
 export const operations = {
@@ -16,7 +16,7 @@ export const operations = {
     method: "GET",
     path: "/dynamo",
     query: [{ name: "user_id", required: true, type: "string", array: false }],
-    headers: [],
+    headers: [{ name: "If-Match", key: "if-match", required: false }, { name: "If-None-Match", key: "if-none-match", required: false }],
     requestBody: undefined,
     validateQuery: validators.getItemQuery,
     validateHeaders: validators.getItemHeaders,
@@ -25,11 +25,14 @@ export const operations = {
     method: "POST",
     path: "/dynamo",
     query: [],
-    headers: [],
+    headers: [{ name: "If-None-Match", key: "if-none-match", required: false }],
     requestBody: {
       required: true,
       content: {
         "application/json": validators.createItemBody_applicationJson,
+      },
+      examples: {
+        "application/json": "{\"user_id\":\"user-123\",\"name\":\"Ada\",\"visits\":3}",
       },
     },
     validateQuery: validators.createItemQuery,
@@ -39,7 +42,7 @@ export const operations = {
     method: "DELETE",
     path: "/dynamo",
     query: [{ name: "user_id", required: true, type: "string", array: false }],
-    headers: [{ name: "If-Match", key: "if-match", required: false }],
+    headers: [{ name: "If-Match", key: "if-match", required: false }, { name: "If-None-Match", key: "if-none-match", required: false }],
     requestBody: undefined,
     validateQuery: validators.deleteItemQuery,
     validateHeaders: validators.deleteItemHeaders,
@@ -48,11 +51,14 @@ export const operations = {
     method: "PATCH",
     path: "/dynamo",
     query: [],
-    headers: [{ name: "If-Match", key: "if-match", required: false }],
+    headers: [{ name: "If-Match", key: "if-match", required: false }, { name: "If-None-Match", key: "if-none-match", required: false }],
     requestBody: {
       required: true,
       content: {
         "application/json": validators.updateItemBody_applicationJson,
+      },
+      examples: {
+        "application/json": "{\"user_id\":\"user-123\",\"updatedKey\":\"name\",\"updatedValue\":\"Grace\"}",
       },
     },
     validateQuery: validators.updateItemQuery,

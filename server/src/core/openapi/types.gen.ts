@@ -9,12 +9,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read an item */
+        /**
+         * Read an item
+         * @description Reads the item. `HEAD` answers the same without the body. With `If-None-Match` naming
+         *     the item's current ETag (weak comparison), the answer is 304 with no body: a cache's copy
+         *     is still good. With `If-Match`, the read is conditional (412 when it does not match).
+         */
         get: operations["getItem"];
         put?: never;
         /**
          * Create an item
-         * @description Creates the item; never overwrites one with the same `user_id`.
+         * @description Creates the item; never overwrites one with the same `user_id` (409). With
+         *     `If-None-Match: *`, an existing item is a 412 instead.
          */
         post: operations["createItem"];
         /** Delete an item */
@@ -186,7 +192,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body is not `application/json`. */
+        /**
+         * @description The body is not sent as a media type the operation takes (see its request body), or
+         *     with a `Content-Encoding` other than identity.
+         */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
@@ -219,10 +228,18 @@ export interface components {
         /** @description The item's key. */
         UserIdQuery: components["schemas"]["UserId"];
         /**
-         * @description An `ETag` from an earlier response (or `*`). The write happens only if the item's current
-         *     version matches; otherwise 412.
+         * @description `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
+         *     request is carried out only if the item's current version is one of them (strong
+         *     comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
+         *     says.
          */
         IfMatch: string;
+        /**
+         * @description `*` or a list of `ETag`s, quoted as sent. A read answers 304 when the item's current
+         *     version is one of them (weak comparison); a write is refused with 412 when it is (and
+         *     `*` refuses any existing item).
+         */
+        IfNoneMatch: string;
     };
     requestBodies: never;
     headers: {
@@ -241,7 +258,21 @@ export interface operations {
                 /** @description The item's key. */
                 user_id: components["parameters"]["UserIdQuery"];
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
+                 *     request is carried out only if the item's current version is one of them (strong
+                 *     comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
+                 *     says.
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description `*` or a list of `ETag`s, quoted as sent. A read answers 304 when the item's current
+                 *     version is one of them (weak comparison); a write is refused with 412 when it is (and
+                 *     `*` refuses any existing item).
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -257,8 +288,17 @@ export interface operations {
                     "application/json": components["schemas"]["Item"];
                 };
             };
+            /** @description `If-None-Match` names the item's current version: the copy you have is current. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["Error"];
         };
@@ -266,7 +306,10 @@ export interface operations {
     createItem: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `*` only: create only if no item has this `user_id` (else 412). */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -290,6 +333,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
@@ -304,10 +348,18 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description An `ETag` from an earlier response (or `*`). The write happens only if the item's current
-                 *     version matches; otherwise 412.
+                 * @description `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
+                 *     request is carried out only if the item's current version is one of them (strong
+                 *     comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
+                 *     says.
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description `*` or a list of `ETag`s, quoted as sent. A read answers 304 when the item's current
+                 *     version is one of them (weak comparison); a write is refused with 412 when it is (and
+                 *     `*` refuses any existing item).
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path?: never;
             cookie?: never;
@@ -335,10 +387,18 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description An `ETag` from an earlier response (or `*`). The write happens only if the item's current
-                 *     version matches; otherwise 412.
+                 * @description `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
+                 *     request is carried out only if the item's current version is one of them (strong
+                 *     comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
+                 *     says.
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description `*` or a list of `ETag`s, quoted as sent. A read answers 304 when the item's current
+                 *     version is one of them (weak comparison); a write is refused with 412 when it is (and
+                 *     `*` refuses any existing item).
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path?: never;
             cookie?: never;
