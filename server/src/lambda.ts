@@ -4,6 +4,7 @@
  * SQS one on the first dead letter); nothing else runs at init.
  */
 import { createLambdaHandler } from './adapters/lambda.js';
+import { PUT_EVENTS_BACKOFF } from './aws/budget.js';
 import { createDynamoDbClient, createEventBridgeClient } from './aws/clients.js';
 import { readLambdaConfig } from './config.js';
 import { createApp } from './core/app.js';
@@ -26,7 +27,7 @@ const app = createApp({
       deadLetterQueueUrl === undefined
         ? undefined
         : createSqsDeadLetterQueue(deadLetterQueueUrl, { region: config.region }),
-    retry: { maxAttempts, baseDelayMs: 50, maxDelayMs: 1_000 },
+    retry: { maxAttempts, ...PUT_EVENTS_BACKOFF },
     logger,
   }),
   logger,

@@ -82,6 +82,7 @@ export function createApp(options: AppOptions): App {
       if (!validated.valid) throw new ValidationError(validated.errors);
       const result = await run(route.operationId, validated.input, {
         requestId: request.requestId,
+        deadline: request.deadline,
       });
       return {
         statusCode: result.status,

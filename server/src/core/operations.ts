@@ -20,6 +20,8 @@ import { checkAttributeName, checkStorable } from './storable.js';
 export interface OperationContext {
   /** Correlates logs, the problem `instance` and the event's `requestId`. */
   readonly requestId: string;
+  /** When the invocation will be stopped (epoch ms), for publishing; see `PublishOptions`. */
+  readonly deadline?: number | undefined;
 }
 
 export type Operation<Id extends OperationId> = (
@@ -47,12 +49,15 @@ export function createOperations({ store, events }: OperationDependencies): Oper
     context: OperationContext,
     detail: Pick<WriteEventDetail, 'operation' | 'user_id' | 'item' | 'version' | 'previous'>,
   ): Promise<void> {
-    return events.publish({
-      ...detail,
-      message: 'success',
-      occurredAt: new Date().toISOString(),
-      requestId: context.requestId,
-    });
+    return events.publish(
+      {
+        ...detail,
+        message: 'success',
+        occurredAt: new Date().toISOString(),
+        requestId: context.requestId,
+      },
+      { deadline: context.deadline },
+    );
   }
 
   return {

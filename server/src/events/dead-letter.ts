@@ -4,7 +4,12 @@
  */
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { boundedRequests, type Credentials } from '../aws/clients.js';
+import {
+  boundedRequests,
+  type Credentials,
+  SQS_ATTEMPT_TIMEOUT_MS,
+  SQS_MAX_ATTEMPTS,
+} from '../aws/clients.js';
 
 /** What the dead-letter queue receives: the entry as it would have been put, and why not. */
 export interface DeadLetter {
@@ -15,8 +20,11 @@ export interface DeadLetter {
 }
 
 export interface DeadLetterQueue {
-  /** @throws when SQS does not take the message (after the SDK's own retries). */
-  send(letter: DeadLetter): Promise<void>;
+  /**
+   * @param signal aborts the send (the invocation's deadline is near).
+   * @throws when SQS does not take the message (after the SDK's own retries), or on abort.
+   */
+  send(letter: DeadLetter, signal?: AbortSignal): Promise<void>;
 }
 
 export function createSqsDeadLetterQueue(
@@ -33,8 +41,8 @@ export function createSqsDeadLetterQueue(
     client ??= import('@aws-sdk/client-sqs').then(({ SQSClient, SendMessageCommand }) => ({
       sqs: new SQSClient({
         region: options.region,
-        maxAttempts: 3,
-        requestHandler: boundedRequests(2_000),
+        maxAttempts: SQS_MAX_ATTEMPTS,
+        requestHandler: boundedRequests(SQS_ATTEMPT_TIMEOUT_MS),
         ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
       }),
       SendMessageCommand,
@@ -42,10 +50,11 @@ export function createSqsDeadLetterQueue(
     return client;
   };
   return {
-    async send(letter) {
+    async send(letter, signal) {
       const { sqs, SendMessageCommand } = await load();
       await sqs.send(
         new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(letter) }),
+        signal === undefined ? {} : { abortSignal: signal },
       );
     },
   };
