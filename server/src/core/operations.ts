@@ -81,7 +81,10 @@ export function createOperations({ store, events }: OperationDependencies): Oper
         status: 201,
         headers: {
           etag: etag(created.version),
-          location: `/dynamo?user_id=${encodeURIComponent(item.user_id)}`,
+          // A relative reference keeping the request's path (RFC 3986 §4.2, §5.2.2): resolved
+          // against the target URI (RFC 9110 §10.2.2) it is the item's URL behind any stage or
+          // custom domain base path: /prod/dynamo gives /prod/dynamo?user_id=…
+          location: `?user_id=${encodeURIComponent(item.user_id)}`,
         },
         body: created.item,
       };
