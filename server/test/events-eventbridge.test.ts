@@ -411,7 +411,12 @@ describe('EventBridge publisher', () => {
     /** A clock that stands still unless an answer moves it. */
     function manualClock(start = 1_000_000) {
       let time = start;
-      return { now: () => time, advance: (ms: number) => void (time += ms) };
+      return {
+        now: () => time,
+        advance: (ms: number) => {
+          time += ms;
+        },
+      };
     }
 
     it('retries no further than leaves time to dead-letter the event, and logs the whole event first', async () => {

@@ -8,7 +8,7 @@ import * as validators from './validators.gen.js';
 export type OperationId = keyof ContractOperations;
 
 /** SHA-256 of the parsed openapi.yaml this was generated from (`openApiFingerprint`). */
-export const OPENAPI_FINGERPRINT = "bed6703d08106bd302f420a9aa43c6c9b7762961020b13139889ed8960040b5a";
+export const OPENAPI_FINGERPRINT = "4a9b584eafdc8713cb2e037fa244f9094019a1f9251bd116a541c4b3addddb7f";
 
 /** Each operation of openapi.yaml, by operation id. */
 export const operations = {
