@@ -29,7 +29,12 @@ export interface DeadLetterQueue {
 
 export function createSqsDeadLetterQueue(
   queueUrl: string,
-  options: { region: string; credentials?: Credentials },
+  options: {
+    region: string;
+    credentials?: Credentials;
+    /** Wraps the client once made (tracing). */
+    trace?: <T>(client: T) => T;
+  },
 ): DeadLetterQueue {
   let client:
     | Promise<{
@@ -39,12 +44,14 @@ export function createSqsDeadLetterQueue(
     | undefined;
   const load = () => {
     client ??= import('@aws-sdk/client-sqs').then(({ SQSClient, SendMessageCommand }) => ({
-      sqs: new SQSClient({
-        region: options.region,
-        maxAttempts: SQS_MAX_ATTEMPTS,
-        requestHandler: boundedRequests(SQS_ATTEMPT_TIMEOUT_MS),
-        ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
-      }),
+      sqs: (options.trace ?? ((client) => client))(
+        new SQSClient({
+          region: options.region,
+          maxAttempts: SQS_MAX_ATTEMPTS,
+          requestHandler: boundedRequests(SQS_ATTEMPT_TIMEOUT_MS),
+          ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+        }),
+      ),
       SendMessageCommand,
     }));
     return client;
