@@ -29,9 +29,11 @@ import { createDynamoDbClient } from '../server/src/aws/clients.js';
 import { readConfig } from '../server/src/config.js';
 import { ensureTable, LOCAL_CREDENTIALS, startEngine } from '../server/src/local/dynalite.js';
 import { createDocumentClient, VERSION_ATTRIBUTE } from '../server/src/store/dynamodb.js';
+import { findNode22 } from '../server/test/support/node22.js';
 import { buildBundles } from './bundles.js';
 import type { Command, Operation, Setup } from './client-worker.js';
 import { BARE_NODE, measureColdStart } from './cold-start.js';
+import { coldStartVariantFigures, coldStartVariants } from './cold-start-variants.js';
 import { measureCoreOverhead } from './core.js';
 import { type Figure, figure, formatTable } from './report.js';
 import { measureSdkSize } from './sdk-size.js';
@@ -126,8 +128,13 @@ async function main(): Promise<void> {
     mkdirSync(taskDir);
 
     log(`cold start: ${COUNTS.coldRuns} fresh processes of each variant, interleaved`);
+    const node22 = findNode22();
     const cold = await measureColdStart({
-      bundles: { function: bundles.function.path, floor: bundles.floor.path },
+      bundles: {
+        function: bundles.function.path,
+        floor: bundles.floor.path,
+        ...coldStartVariants(bundles.function.path, node22),
+      },
       runs: COUNTS.coldRuns,
       endpoint: engine.endpoint,
       tableName,
@@ -228,6 +235,7 @@ async function main(): Promise<void> {
         BARE_NODE,
         cold.medianMs[BARE_NODE] ?? Number.NaN,
       ),
+      ...coldStartVariantFigures(cold, COUNTS.coldRuns, node22),
       figure(
         'coldStart.init',
         'cold start: import (init)',

@@ -4,7 +4,8 @@
 # - EVENTBRIDGE_ACTIONS (server/src/events/eventbridge.ts) on the bus: eventbridge.tf,
 #   PutLambdaEventBridge;
 # - SQS_ACTIONS (same file) on the undelivered-events queue;
-# - writing its own log streams.
+# - writing its own log streams;
+# - with tracing on, X-Ray's two write actions, on "*" (X-Ray has no resource ARNs).
 # No managed policies (AWSLambdaBasicExecutionRole allows any log group, Resource "*").
 
 data "aws_iam_policy_document" "lambda_assume" {
@@ -19,7 +20,8 @@ data "aws_iam_policy_document" "lambda_assume" {
 }
 
 resource "aws_iam_role" "lambda" {
-  name               = "${var.name}-lambda"
+  # IAM is global: the region in the name lets the same var.name be deployed in two regions.
+  name               = "${var.name}-${var.aws_region}-fn"
   assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
 }
 
@@ -69,4 +71,26 @@ resource "aws_iam_role_policy" "lambda_logs" {
   name   = "WriteLogs"
   role   = aws_iam_role.lambda.id
   policy = data.aws_iam_policy_document.lambda_logs.json
+}
+
+# Active tracing: the function sends its segments (and those Powertools' tracer records around
+# DynamoDB, EventBridge and SQS) to X-Ray. These two actions are what Lambda documents for it
+# (services-xray.html, "Execution role permissions"); X-Ray has no resource-level permissions,
+# so the resource is "*".
+data "aws_iam_policy_document" "lambda_tracing" {
+  count = var.tracing ? 1 : 0
+
+  statement {
+    sid       = "WriteTraces"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "lambda_tracing" {
+  count = var.tracing ? 1 : 0
+
+  name   = "WriteTraces"
+  role   = aws_iam_role.lambda.id
+  policy = data.aws_iam_policy_document.lambda_tracing[0].json
 }

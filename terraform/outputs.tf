@@ -57,3 +57,12 @@ output "destination_dead_letter_queue_url" {
   description = "SQS queue of events EventBridge could not deliver to an API destination."
   value       = aws_sqs_queue.destination_dead_letter.url
 }
+
+output "alarm_names" {
+  description = "The CloudWatch alarms on the dead-letter queues, the function, the API and the table."
+  value = concat(
+    [for alarm in aws_cloudwatch_metric_alarm.dead_letters : alarm.alarm_name],
+    [aws_cloudwatch_metric_alarm.lambda_errors.alarm_name, aws_cloudwatch_metric_alarm.lambda_throttles.alarm_name, aws_cloudwatch_metric_alarm.api_5xx.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.dynamodb_throttles : alarm.alarm_name],
+  )
+}

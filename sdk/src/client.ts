@@ -103,7 +103,11 @@ export interface ItemResult {
 
 /** A created item, its version and where it can be read. */
 export interface CreateItemResult extends ItemResult {
-  /** The item's path on the API, e.g. `/dynamo?user_id=ada`. */
+  /**
+   * The item's URL: the `Location` header (`?user_id=ada`, a reference relative to the request)
+   * resolved against the URL the item was POSTed to (RFC 9110 §10.2.2), so it keeps the stage
+   * and any base path, e.g. `https://api.example.com/prod/dynamo?user_id=ada`.
+   */
   readonly location: string;
 }
 
@@ -215,7 +219,7 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
       return {
         item: data,
         etag: requiredHeader(response, 'ETag'),
-        location: requiredHeader(response, 'Location'),
+        location: resolveReference(requiredHeader(response, 'Location'), response.url),
       };
     },
 
@@ -289,6 +293,11 @@ function ifMatchHeader(ifMatch: WriteOptions['ifMatch']): HeaderMap {
  * A header the contract says every such answer has. A browser hides response headers from a
  * cross-origin page unless the API lists them in `Access-Control-Expose-Headers`.
  */
+/** `reference` resolved against `base` (RFC 3986 §5.2); as it is when there is no base URL. */
+function resolveReference(reference: string, base: string): string {
+  return base === '' ? reference : new URL(reference, base).href;
+}
+
 function requiredHeader(response: Response, name: 'ETag' | 'Location'): string {
   const value = response.headers.get(name);
   if (value === null) {

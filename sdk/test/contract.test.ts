@@ -75,7 +75,7 @@ describe('the SDK against the local server', () => {
       expect(created).toEqual({
         item,
         etag: '"1"',
-        location: `/dynamo?user_id=${encodeURIComponent(item.user_id)}`,
+        location: `${server.url}/dynamo?user_id=${encodeURIComponent(item.user_id)}`,
       });
       expect(exchanges).toHaveLength(1);
       expect(exchanges[0]?.method).toBe('POST');

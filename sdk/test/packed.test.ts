@@ -283,7 +283,7 @@ describe('examples/client-app on the packed SDK', () => {
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(6);
     expect(lines[0]).toMatch(
-      /^created example-[\w-]+ at \/dynamo\?user_id=example-[\w-]+, ETag "1"$/,
+      /^created example-[\w-]+ at http:\/\/127\.0\.0\.1:\d+\/dynamo\?user_id=example-[\w-]+, ETag "1"$/,
     );
     expect(lines[1]).toMatch(
       /^read \{"user_id":"example-[\w-]+","name":"Ada","visits":1\}, ETag "1"$/,

@@ -27,7 +27,7 @@ const item = { user_id: 'ada', name: 'Ada' };
 const ok = (status = 200) =>
   HttpResponse.json(item, {
     status,
-    headers: { etag: '"1"', ...(status === 201 ? { location: '/dynamo?user_id=ada' } : {}) },
+    headers: { etag: '"1"', ...(status === 201 ? { location: '?user_id=ada' } : {}) },
   });
 const problem = (status: number, headers: Record<string, string> = {}): HttpResponse<Problem> =>
   HttpResponse.json(

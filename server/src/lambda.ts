@@ -4,6 +4,7 @@
  * SQS one on the first dead letter); nothing else runs at init.
  */
 import { createLambdaHandler } from './adapters/lambda.js';
+import { PUT_EVENTS_BACKOFF } from './aws/budget.js';
 import { createDynamoDbClient, createEventBridgeClient } from './aws/clients.js';
 import { readLambdaConfig } from './config.js';
 import { createApp } from './core/app.js';
@@ -14,19 +15,27 @@ import { createDocumentClient, createDynamoDbStore } from './store/dynamodb.js';
 
 const config = readLambdaConfig();
 const { busName, source, deadLetterQueueUrl, maxAttempts } = config.events;
+/** Each AWS client, traced when tracing is on (Terraform's `tracing`); else as it is. */
+const trace: <T>(client: T) => T =
+  process.env.POWERTOOLS_TRACE_ENABLED === 'true'
+    ? (await import('./aws/tracing.js')).traceClient
+    : (client) => client;
 
 const app = createApp({
-  store: createDynamoDbStore(createDocumentClient(createDynamoDbClient(config)), config.tableName),
+  store: createDynamoDbStore(
+    createDocumentClient(trace(createDynamoDbClient(config))),
+    config.tableName,
+  ),
   events: createEventBridgePublisher({
     // Built on the first write: a container that only serves reads never needs it.
-    eventBridge: () => createEventBridgeClient(config),
+    eventBridge: () => trace(createEventBridgeClient(config)),
     busName,
     source,
     deadLetter:
       deadLetterQueueUrl === undefined
         ? undefined
-        : createSqsDeadLetterQueue(deadLetterQueueUrl, { region: config.region }),
-    retry: { maxAttempts, baseDelayMs: 50, maxDelayMs: 1_000 },
+        : createSqsDeadLetterQueue(deadLetterQueueUrl, { region: config.region, trace }),
+    retry: { maxAttempts, ...PUT_EVENTS_BACKOFF },
     logger,
   }),
   logger,

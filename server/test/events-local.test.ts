@@ -19,6 +19,7 @@ import { type TestTable, useTable } from './support/engine.js';
 import { sendOnce } from './support/http-client.js';
 import { captureOutput, LocalProcesses, REPO_ROOT } from './support/local-process.js';
 import type { TestRequest } from './support/request.js';
+import { Evaluator, loadModule } from './support/terraform.js';
 import { createTestApp, startTestServer } from './support/transports.js';
 
 /** How long to wait for another process's output to arrive. */
@@ -447,6 +448,47 @@ describe('examples/event-consumer', { timeout: 60_000 }, () => {
     const written = api.events().filter((e) => e.detail.user_id === userId);
     expect(written.map((e) => e['detail-type'])).toEqual(['dynamo_POST', 'dynamo_PATCH']);
     expect(consumer.stderr()).toBe(stderrBefore);
+  });
+
+  it('takes what a deployed API destination sends, the same event (WriteEvent) as npm start', async () => {
+    // Prepare: Terraform's target reshapes nothing, so on AWS the webhook body is the event as
+    // EventBridge has it: this one, with a real account and region.
+    const module = await loadModule();
+    const target = (
+      await new Evaluator(module, {
+        variables: {
+          event_destinations: { hook: { endpoint: 'https://hooks.example.com/items' } },
+          event_destination_api_keys: { hook: 'secret' },
+        },
+      }).instances('aws_cloudwatch_event_target.post_to_destination')
+    )[0]?.body;
+    expect(target?.input_transformer).toBeUndefined();
+    const local = api.events().find((e) => e['detail-type'] === 'dynamo_POST');
+    expect(local, 'an event npm start delivered').toBeDefined();
+    const userId = newUserId();
+    const deployed = {
+      ...local,
+      id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+      account: '123456789012',
+      region: 'eu-west-1',
+      time: '2026-11-24T18:00:00Z',
+      detail: { ...local?.detail, user_id: userId, item: { user_id: userId, name: 'Ada' } },
+    };
+    const printedBefore = consumer.printed().length;
+
+    // Act
+    const response = await fetch(consumer.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(deployed),
+    });
+
+    // Assess
+    expectValidSchema('WriteEvent', local);
+    expectValidSchema('WriteEvent', deployed);
+    expect(response.status).toBe(204);
+    await vi.waitFor(() => expect(consumer.printed()).toHaveLength(printedBefore + 1), OUTPUT_WAIT);
+    expect(consumer.printed().at(-1)).toEqual(deployed);
   });
 
   it('refuses what is not a dynamo-crud event, saying why', async () => {

@@ -6,6 +6,9 @@
  * test fakes on a loopback port, which record each request. The bundle is code-split: the entry file and its
  * chunks, the SQS client's loaded only on the first dead letter, which a second fresh process
  * exercises (EventBridge answering 500, so the event goes to the dead-letter queue).
+ *
+ * Every case runs on this process's Node.js and on Node.js 22, the runtime Terraform deploys,
+ * when it is installed (`support/node22.ts`; `.ci/run` installs it, so CI always runs both).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -45,6 +48,7 @@ import {
   restApiEvent,
   seenFromLambda,
 } from './support/lambda-events.js';
+import { bundleRuntimes, requireNode22OnCi } from './support/node22.js';
 
 /** The child: imports the bundle, then answers each event sent to it over IPC. */
 const CHILD = `
@@ -104,22 +108,10 @@ beforeAll(async () => {
   client.destroy();
   aws = createAwsFakes();
   stub = await startAwsFakeServer(aws);
-
-  child = await startFunction(taskDir, stub.url, (text) => {
-    output += text;
-  });
-  child.on('message', (message: Reply & { id?: string }) => {
-    if (message.id !== undefined) pending.get(message.id)?.resolve(message);
-  });
-  child.on('exit', (code) => {
-    for (const { reject } of pending.values()) {
-      reject(new Error(`the function exited (${code}):\n${printed()}`));
-    }
-  });
+  requireNode22OnCi();
 });
 
 afterAll(async () => {
-  await stopChild(child);
   await stub?.close();
   await engine?.close();
   rmSync(workDir, { recursive: true, force: true });
@@ -141,7 +133,42 @@ async function invoke(
   return { ...seen, json: expectContractResponse(operationId, seen) };
 }
 
-describe('the Lambda bundle', () => {
+describe.each(bundleRuntimes())('the Lambda bundle on $name', ({ node, major }) => {
+  beforeAll(async () => {
+    output = '';
+    child = await startFunction(
+      taskDir,
+      stub.url,
+      (text) => {
+        output += text;
+      },
+      node,
+    );
+    child.on('message', (message: Reply & { id?: string }) => {
+      if (message.id !== undefined) pending.get(message.id)?.resolve(message);
+    });
+    child.on('exit', (code) => {
+      for (const { reject } of pending.values()) {
+        reject(new Error(`the function exited (${code}):\n${printed()}`));
+      }
+    });
+  });
+  afterAll(async () => {
+    await stopChild(child);
+  });
+
+  it('runs on the Node.js it is given', async () => {
+    const version = await new Promise<string>((resolve) => {
+      const probe = spawn(node, ['--version']);
+      let text = '';
+      probe.stdout?.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      probe.on('close', () => resolve(text.trim()));
+    });
+    expect(version.startsWith(`v${major}.`), version).toBe(true);
+  });
+
   it('is an ESM entry file, the module Terraform names as the handler, plus its chunks, all in the zip', () => {
     expect(zipEntries).toEqual(build.files);
     expect(zipEntries[0]).toBe(BUNDLE_FILE_NAME);
@@ -216,9 +243,14 @@ describe('the Lambda bundle', () => {
     let text = '';
     let fresh: ChildProcess | undefined;
     try {
-      fresh = await startFunction(taskDir, failing.url, (chunk) => {
-        text += chunk;
-      });
+      fresh = await startFunction(
+        taskDir,
+        failing.url,
+        (chunk) => {
+          text += chunk;
+        },
+        node,
+      );
       const item = { user_id: `user-${randomUUID()}`, name: 'Grace', visits: 1 };
       const reply = await new Promise<Reply>((resolve, reject) => {
         const id = randomUUID();
@@ -269,10 +301,11 @@ async function startFunction(
   dir: string,
   stubUrl: string,
   onOutput: (text: string) => void,
+  node: string = process.execPath,
 ): Promise<ChildProcess> {
   let printedHere = '';
   const started = spawn(
-    process.execPath,
+    node,
     ['--input-type=module', '--eval', CHILD, pathToFileURL(join(dir, BUNDLE_FILE_NAME)).href],
     {
       cwd: dir,

@@ -46,7 +46,7 @@ describe('npm start (the local server process)', { timeout: 90_000 }, () => {
 
       expect(created.status).toBe(201);
       expect(created.json).toEqual(item);
-      expect(created.headers.location).toBe('/dynamo?user_id=ada');
+      expect(created.headers.location).toBe('?user_id=ada');
       expect(fetched.status).toBe(200);
       expect(fetched.json).toEqual(item);
       expect(fetched.headers.etag).toBe('"1"');

@@ -125,6 +125,33 @@ export type ItemDeletedDetail = WriteEventDetail & {
 };
 
 /**
+ * An event as EventBridge delivers it, and the one shape every consumer receives: the
+ * deployed webhooks (API destinations, sent unchanged), `npm start`'s stdout and its
+ * `EVENTS_WEBHOOK_URL`, the dead-letter queues and the bus's archive.
+ *
+ */
+export type WriteEvent = {
+    version: '0';
+    /**
+     * EventBridge's id of the event; a retried delivery keeps it.
+     */
+    id: string;
+    'detail-type': 'dynamo_POST' | 'dynamo_PATCH' | 'dynamo_DELETE';
+    /**
+     * The configured event source (`EVENT_SOURCE`), `dynamo` by default.
+     */
+    source: string;
+    /**
+     * The AWS account (`000000000000` locally).
+     */
+    account: string;
+    time: string;
+    region: string;
+    resources: Array<string>;
+    detail: WriteEventDetail;
+};
+
+/**
  * The item's key.
  */
 export type UserIdQuery = UserId;
@@ -181,6 +208,13 @@ export type DeleteItemErrors = {
      */
     400: Problem;
     /**
+     * Deployed on AWS with IAM authorization: the request is not signed with SigV4 (or the
+     * signature or credentials are invalid or expired), the caller may not call the operation,
+     * or nothing is served at the path. Answered by API Gateway, as a problem.
+     *
+     */
+    403: Problem;
+    /**
      * No item has this `user_id`.
      */
     404: Problem;
@@ -188,6 +222,12 @@ export type DeleteItemErrors = {
      * `If-Match` does not match the item's current version.
      */
     412: Problem;
+    /**
+     * Deployed on AWS: the stage's throttle was exceeded. Answered by API Gateway, as a problem;
+     * retry with backoff.
+     *
+     */
+    429: Problem;
     /**
      * The database is throttling or unreachable; retry after `Retry-After` seconds.
      */
@@ -244,6 +284,13 @@ export type GetItemErrors = {
      */
     400: Problem;
     /**
+     * Deployed on AWS with IAM authorization: the request is not signed with SigV4 (or the
+     * signature or credentials are invalid or expired), the caller may not call the operation,
+     * or nothing is served at the path. Answered by API Gateway, as a problem.
+     *
+     */
+    403: Problem;
+    /**
      * No item has this `user_id`.
      */
     404: Problem;
@@ -251,6 +298,12 @@ export type GetItemErrors = {
      * `If-Match` does not match the item's current version.
      */
     412: Problem;
+    /**
+     * Deployed on AWS: the stage's throttle was exceeded. Answered by API Gateway, as a problem;
+     * retry with backoff.
+     *
+     */
+    429: Problem;
     /**
      * The database is throttling or unreachable; retry after `Retry-After` seconds.
      */
@@ -302,6 +355,13 @@ export type UpdateItemErrors = {
      */
     400: Problem;
     /**
+     * Deployed on AWS with IAM authorization: the request is not signed with SigV4 (or the
+     * signature or credentials are invalid or expired), the caller may not call the operation,
+     * or nothing is served at the path. Answered by API Gateway, as a problem.
+     *
+     */
+    403: Problem;
+    /**
      * No item has this `user_id`.
      */
     404: Problem;
@@ -319,6 +379,12 @@ export type UpdateItemErrors = {
      *
      */
     415: Problem;
+    /**
+     * Deployed on AWS: the stage's throttle was exceeded. Answered by API Gateway, as a problem;
+     * retry with backoff.
+     *
+     */
+    429: Problem;
     /**
      * The database is throttling or unreachable; retry after `Retry-After` seconds.
      */
@@ -359,6 +425,13 @@ export type CreateItemErrors = {
      */
     400: Problem;
     /**
+     * Deployed on AWS with IAM authorization: the request is not signed with SigV4 (or the
+     * signature or credentials are invalid or expired), the caller may not call the operation,
+     * or nothing is served at the path. Answered by API Gateway, as a problem.
+     *
+     */
+    403: Problem;
+    /**
      * An item with this `user_id` already exists.
      */
     409: Problem;
@@ -376,6 +449,12 @@ export type CreateItemErrors = {
      *
      */
     415: Problem;
+    /**
+     * Deployed on AWS: the stage's throttle was exceeded. Answered by API Gateway, as a problem;
+     * retry with backoff.
+     *
+     */
+    429: Problem;
     /**
      * The database is throttling or unreachable; retry after `Retry-After` seconds.
      */

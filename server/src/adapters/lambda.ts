@@ -22,7 +22,12 @@ export function createLambdaHandler(app: App, logger: Logger) {
     event: ApiGatewayEvent,
     context: Context,
   ): Promise<ApiGatewayResult> {
-    const request = isV2(event) ? fromV2(event, context) : fromV1(event, context);
+    // Lambda stops the invocation at its timeout: publishing must be done (or on record) by then.
+    const deadline = Date.now() + context.getRemainingTimeInMillis();
+    const request = {
+      ...(isV2(event) ? fromV2(event, context) : fromV1(event, context)),
+      deadline,
+    };
     logger.addContext(context);
     logger.setCorrelationId(request.requestId);
     return toResult(await app.handle(request));

@@ -78,7 +78,7 @@ describe('the core', () => {
     expect([created.statusCode, read.statusCode, updated.statusCode, deleted.statusCode]).toEqual([
       201, 200, 200, 200,
     ]);
-    expect(created.headers).toMatchObject({ etag: '"1"', location: '/dynamo?user_id=ada' });
+    expect(created.headers).toMatchObject({ etag: '"1"', location: '?user_id=ada' });
     expect(updated.headers.etag).toBe('"2"');
     expect(deleted.body).toBe('{"user_id":"ada","n":2}');
     expect(published.map((e) => [e.operation, e.version, e.requestId])).toEqual([

@@ -88,6 +88,7 @@ export function createApp(options: AppOptions): App {
       if (!validated.valid) throw new ValidationError(validated.errors);
       const result = await run(route.operationId, validated.input, {
         requestId: request.requestId,
+        deadline: request.deadline,
       });
       const body = result.body === undefined ? '' : stringifyJson(result.body);
       return {

@@ -21,6 +21,8 @@ import { checkAttributeName, checkStorable } from './storable.js';
 export interface OperationContext {
   /** Correlates logs, the problem `instance` and the event's `requestId`. */
   readonly requestId: string;
+  /** When the invocation will be stopped (epoch ms), for publishing; see `PublishOptions`. */
+  readonly deadline?: number | undefined;
 }
 
 export type Operation<Id extends OperationId> = (
@@ -48,12 +50,15 @@ export function createOperations({ store, events }: OperationDependencies): Oper
     context: OperationContext,
     detail: Pick<WriteEventDetail, 'operation' | 'user_id' | 'item' | 'version' | 'previous'>,
   ): Promise<void> {
-    return events.publish({
-      ...detail,
-      message: 'success',
-      occurredAt: new Date().toISOString(),
-      requestId: context.requestId,
-    });
+    return events.publish(
+      {
+        ...detail,
+        message: 'success',
+        occurredAt: new Date().toISOString(),
+        requestId: context.requestId,
+      },
+      { deadline: context.deadline },
+    );
   }
 
   return {
@@ -99,7 +104,10 @@ export function createOperations({ store, events }: OperationDependencies): Oper
         status: 201,
         headers: {
           etag: etag(created.version),
-          location: `/dynamo?user_id=${encodeURIComponent(item.user_id)}`,
+          // A relative reference keeping the request's path (RFC 3986 §4.2, §5.2.2): resolved
+          // against the target URI (RFC 9110 §10.2.2) it is the item's URL behind any stage or
+          // custom domain base path: /prod/dynamo gives /prod/dynamo?user_id=…
+          location: `?user_id=${encodeURIComponent(item.user_id)}`,
         },
         body: created.item,
       };

@@ -65,12 +65,23 @@ export interface ItemStore {
   delete(userId: string, condition: VersionCondition): Promise<VersionedItem>;
 }
 
+/** What publishing needs to know of the request it announces. */
+export interface PublishOptions {
+  /**
+   * When the invocation will be stopped (epoch milliseconds; on Lambda, now plus
+   * `context.getRemainingTimeInMillis()`); `undefined` where nothing stops it (`npm start`).
+   * The publisher stops retrying in time to record the event before then.
+   */
+  readonly deadline?: number | undefined;
+}
+
 /**
  * Announces committed writes. `publish` never rejects: an event it cannot deliver goes to a
- * dead-letter queue, or failing that to the error log with the whole event.
+ * dead-letter queue and to the error log with the whole event, logged before the queue is
+ * tried, so that even an invocation stopped at its deadline leaves the event on record.
  */
 export interface EventPublisher {
-  publish(detail: WriteEventDetail): Promise<void>;
+  publish(detail: WriteEventDetail, options?: PublishOptions): Promise<void>;
 }
 
 /** The `detail-type` of each operation's event: `dynamo_POST`, `dynamo_PATCH`, `dynamo_DELETE`. */

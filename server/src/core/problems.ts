@@ -12,7 +12,7 @@ export type FieldError = components['schemas']['FieldError'];
 export type Problem = components['schemas']['Problem'];
 
 /** Problem types are stable URNs: clients branch on them, never on `title` or `detail`. */
-const problemType = (slug: string) => `urn:problem-type:dynamo-crud:${slug}`;
+export const problemType = (slug: string) => `urn:problem-type:dynamo-crud:${slug}`;
 
 export abstract class ApiError extends Error {
   abstract readonly status: number;

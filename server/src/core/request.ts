@@ -29,6 +29,11 @@ export interface ApiRequest {
   readonly body: RequestBody;
   /** Correlates logs and the problem `instance` with this request. */
   readonly requestId: string;
+  /**
+   * When the transport stops the request's work (epoch milliseconds): on Lambda, the
+   * invocation's timeout. `undefined` when nothing does.
+   */
+  readonly deadline?: number | undefined;
 }
 
 export interface ApiResponse {

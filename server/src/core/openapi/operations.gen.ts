@@ -8,7 +8,7 @@ import * as validators from './validators.gen.js';
 export type OperationId = keyof ContractOperations;
 
 /** SHA-256 of the parsed openapi.yaml this was generated from (`openApiFingerprint`). */
-export const OPENAPI_FINGERPRINT = "1573fb55c4e751bfa84a22762cd9d73b6963b8bd5d3eed7f5c0b2202e3639c9d";
+export const OPENAPI_FINGERPRINT = "7dedfbaaa4451718201f55bda85d79964f1ed5dcd8941d57a2b2c7b4eafab0ad";
 
 /** Each operation of openapi.yaml, by operation id. */
 export const operations = {

@@ -145,6 +145,28 @@ export interface components {
             /** @enum {string} */
             operation?: "DELETE";
         };
+        /**
+         * @description An event as EventBridge delivers it, and the one shape every consumer receives: the
+         *     deployed webhooks (API destinations, sent unchanged), `npm start`'s stdout and its
+         *     `EVENTS_WEBHOOK_URL`, the dead-letter queues and the bus's archive.
+         */
+        WriteEvent: {
+            /** @enum {string} */
+            version: "0";
+            /** @description EventBridge's id of the event; a retried delivery keeps it. */
+            id: string;
+            /** @enum {string} */
+            "detail-type": "dynamo_POST" | "dynamo_PATCH" | "dynamo_DELETE";
+            /** @description The configured event source (`EVENT_SOURCE`), `dynamo` by default. */
+            source: string;
+            /** @description The AWS account (`000000000000` locally). */
+            account: string;
+            /** Format: date-time */
+            time: string;
+            region: string;
+            resources: string[];
+            detail: components["schemas"]["WriteEventDetail"];
+        };
     };
     responses: {
         /** @description The request is invalid; `errors` names each bad field. */
@@ -208,6 +230,31 @@ export interface components {
         ServiceUnavailable: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description Deployed on AWS with IAM authorization: the request is not signed with SigV4 (or the
+         *     signature or credentials are invalid or expired), the caller may not call the operation,
+         *     or nothing is served at the path. Answered by API Gateway, as a problem.
+         */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description Deployed on AWS: the stage's throttle was exceeded. Answered by API Gateway, as a problem;
+         *     retry with backoff.
+         */
+        TooManyRequests: {
+            headers: {
                 [name: string]: unknown;
             };
             content: {
@@ -297,8 +344,10 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["Error"];
         };
@@ -332,10 +381,12 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["Error"];
         };
@@ -376,8 +427,10 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["Error"];
         };
@@ -420,10 +473,12 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["Error"];
         };
