@@ -133,6 +133,9 @@ function generateValidators(document: OpenApiDocument, operations: readonly Coll
     allErrors: true,
     strict: true,
     strictTypes: false,
+    // `required` in a branch (`anyOf: [..., {required: [seats]}]`) names properties the parent
+    // declares: valid JSON Schema, which this check would refuse.
+    strictRequired: false,
     discriminator: true,
     code: { source: true, esm: true, lines: true, optimize: true },
   });
@@ -168,6 +171,17 @@ function generateValidators(document: OpenApiDocument, operations: readonly Coll
       add(validatorName(op.id, 'Body', mediaType), toJsonSchema(content.schema ?? {}));
     }
   }
+  // The item schema, whole and attribute by attribute, for what every write path must keep.
+  const item = itemSchemaOf(document);
+  add('item', { $ref: `${COMPONENTS_ID}#/definitions/Item` });
+  add('itemAttributes', {
+    type: 'object',
+    ...Object.fromEntries(
+      (['properties', 'patternProperties', 'additionalProperties'] as const)
+        .filter((keyword) => (item as Record<string, unknown>)[keyword] !== undefined)
+        .map((keyword) => [keyword, toJsonSchema(item)[keyword]]),
+    ),
+  });
   const code = ajvStandalone.default(ajv, exports);
 
   // Read, not rewritten: which modules the code asks `require` for.
@@ -249,7 +263,7 @@ function generateOperationsTable(
   });
   return [
     HEADER('the operations the router and validation run on'),
-    "import type { OperationSpec } from './operation.js';",
+    "import type { ItemSchemaSpec, OperationSpec } from './operation.js';",
     "import type { operations as ContractOperations } from './types.gen.js';",
     "import * as validators from './validators.gen.js';",
     '',
@@ -258,6 +272,18 @@ function generateOperationsTable(
     '',
     '/** SHA-256 of the parsed openapi.yaml this was generated from (`openApiFingerprint`). */',
     `export const OPENAPI_FINGERPRINT = ${JSON.stringify(openApiFingerprint(document))};`,
+    '',
+    '/**',
+    ' * The `Item` schema: `validate` checks a whole item, `validateAttributes` an object of some of',
+    " * an item's top-level attributes against what `Item` says of each (its property schema,",
+    ' * pattern properties, additional properties); `wholeItemKeywords` are what `Item` says of the',
+    ' * item as a whole, which only a whole item can be checked against.',
+    ' */',
+    'export const itemSchema: ItemSchemaSpec = {',
+    '  validate: validators.item,',
+    '  validateAttributes: validators.itemAttributes,',
+    `  wholeItemKeywords: ${JSON.stringify(wholeItemKeywords(itemSchemaOf(document)))},`,
+    '};',
     '',
     '/** Each operation of openapi.yaml, by operation id. */',
     'export const operations = {',
@@ -280,6 +306,52 @@ function exampleOf(document: OpenApiDocument, schema: Schema | undefined, depth 
     return example === undefined ? [] : [[name, example] as const];
   });
   return properties.length === 0 ? undefined : Object.fromEntries(properties);
+}
+
+/** `components.schemas.Item`, resolved: the schema every stored item keeps to. */
+function itemSchemaOf(document: OpenApiDocument): OpenAPIV3.SchemaObject {
+  const item = document.components?.schemas?.Item;
+  if (item === undefined) throw new Error('openapi.yaml must define components.schemas.Item');
+  const resolved = resolveSchema(document, item);
+  const userId = resolved.properties?.user_id;
+  if (
+    !resolved.required?.includes('user_id') ||
+    userId === undefined ||
+    resolveSchema(document, userId).type !== 'string'
+  ) {
+    throw new Error(
+      'components.schemas.Item must require user_id, a string: it is the key of the DynamoDB table',
+    );
+  }
+  return resolved;
+}
+
+/** Keywords that only describe, or that `itemAttributes` checks attribute by attribute. */
+const ATTRIBUTE_KEYWORDS = new Set([
+  'type',
+  'properties',
+  'patternProperties',
+  'additionalProperties',
+  'required',
+  'title',
+  'description',
+  'example',
+  'examples',
+  'default',
+  'deprecated',
+  'readOnly',
+  'writeOnly',
+  'externalDocs',
+  'xml',
+]);
+
+/**
+ * What `Item` says of the item as a whole (`allOf`, `minProperties`, ...). `required` is not
+ * one: a write that sets attributes cannot remove one, and a write that removes them checks the
+ * whole item anyway.
+ */
+function wholeItemKeywords(item: OpenAPIV3.SchemaObject): string[] {
+  return Object.keys(item).filter((k) => !ATTRIBUTE_KEYWORDS.has(k) && !k.startsWith('x-'));
 }
 
 function validatorName(operationId: string, part: string, mediaType?: string): string {

@@ -212,6 +212,26 @@ function pointerOf(stack: readonly Frame[], name: string): string {
   return `/${[...segments, escapeSegment(name)].join('/')}`;
 }
 
+/**
+ * `value` for a JSON Schema check: `NumberValue`s (numbers past what a double holds exactly) as
+ * their nearest double, so that `type: number` and `type: integer` take them; bounds on such
+ * numbers are checked on that double. `value` itself when it has none.
+ */
+export function withDoubles(value: unknown): unknown {
+  if (!containsNumberValue(value, 0)) return value;
+  const convert = (v: unknown): unknown => {
+    if (v instanceof NumberValue) return Number(v.value);
+    if (Array.isArray(v)) return v.map(convert);
+    if (typeof v === 'object' && v !== null) {
+      const out: Record<string, unknown> = {};
+      for (const [key, member] of Object.entries(v)) out[key] = convert(member);
+      return out;
+    }
+    return v;
+  };
+  return convert(value);
+}
+
 function containsNumberValue(value: unknown, depth: number): boolean {
   if (value instanceof NumberValue) return true;
   if (typeof value !== 'object' || value === null || depth > 64) return false;

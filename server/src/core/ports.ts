@@ -8,8 +8,16 @@
  */
 import type { components } from './openapi/types.gen.js';
 
-/** An item as the client sees it (schema `Item`): a JSON object with a `user_id`. */
-export type Item = components['schemas']['Item'];
+type ContractItem = components['schemas']['Item'];
+
+/**
+ * An item as the client sees it (schema `Item`): a JSON object with a `user_id`. Where the
+ * generator cannot type a team's `Item` (openapi-typescript gives `unknown` for some `anyOf`s),
+ * the open shape the shipped contract has.
+ */
+export type Item = unknown extends ContractItem
+  ? { user_id: string; [key: string]: unknown }
+  : ContractItem;
 
 /** The `detail` of every write's event (schema `WriteEventDetail`). */
 export type WriteEventDetail = components['schemas']['WriteEventDetail'];
@@ -40,6 +48,30 @@ export interface VersionCondition {
 }
 
 /**
+ * A change to an item's top-level attributes: the ones to set, to these values, and the ones to
+ * remove. No name is in both.
+ */
+export interface ItemChange {
+  readonly set: Readonly<Record<string, unknown>>;
+  readonly remove: readonly string[];
+}
+
+/** `item` with `change` made. */
+export function applyChange(item: Item, change: ItemChange): Item {
+  const after: Record<string, unknown> = { ...item, ...change.set };
+  for (const name of change.remove) delete after[name];
+  return after as Item;
+}
+
+/** Whether an item at `version` meets `condition` (an item exists: `ifNoneMatch: '*'` never). */
+export function meetsCondition(condition: VersionCondition, version: number): boolean {
+  const { ifMatch, ifNoneMatch } = condition;
+  if (ifMatch !== undefined && !ifMatch.includes(version)) return false;
+  if (ifNoneMatch === '*') return false;
+  return ifNoneMatch === undefined || !ifNoneMatch.includes(version);
+}
+
+/**
  * Items by `user_id`. Every write is conditional: `create` never overwrites, `update` and
  * `delete` never create. Each method may throw `StoreUnavailableError` or `StoreRefusedError`.
  */
@@ -48,16 +80,11 @@ export interface ItemStore {
   /** @throws ItemExistsError when an item has `item.user_id`. */
   create(item: Item): Promise<VersionedItem>;
   /**
-   * Sets the top-level attribute `attribute` to `value` and bumps the version, if the item
-   * exists and meets `condition`, in one conditional write.
+   * Makes `change` and bumps the version, if the item exists and meets `condition`, in one
+   * conditional write; attributes `change` does not name are left as they are.
    * @throws ItemNotFoundError, VersionMismatchError (it does not meet `condition`)
    */
-  update(
-    userId: string,
-    attribute: string,
-    value: unknown,
-    condition: VersionCondition,
-  ): Promise<UpdatedItem>;
+  update(userId: string, change: ItemChange, condition: VersionCondition): Promise<UpdatedItem>;
   /**
    * Deletes the item, if it exists and meets `condition`, and returns it as it was.
    * @throws ItemNotFoundError, VersionMismatchError

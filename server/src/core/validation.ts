@@ -5,6 +5,7 @@
  * validation did not.
  */
 import type { ErrorObject } from 'ajv';
+import { withDoubles } from './json.js';
 import type { OperationSpec, ParameterType, Validator } from './openapi/operation.js';
 import type { FieldError } from './problems.js';
 import { escapePointer } from './storable.js';
@@ -75,7 +76,7 @@ export function validateRequest(spec: OperationSpec, parts: RequestParts): Valid
   } else {
     const validate = requestBody.content[body.mediaType];
     if (validate === undefined) throw new Error(`no validator for ${body.mediaType}`);
-    collect(validate, body.value, errors, bodyError);
+    collect(validate, withDoubles(body.value), errors, bodyError);
   }
 
   return errors.length === 0

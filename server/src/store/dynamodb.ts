@@ -23,10 +23,12 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isTransientAwsError } from '../aws/transient.js';
 import { fromDecimalText, NumberValue } from '../core/json.js';
 import {
+  applyChange,
   type Item,
   ItemExistsError,
   ItemNotFoundError,
   type ItemStore,
+  meetsCondition,
   StoreRefusedError,
   StoreUnavailableError,
   type UpdatedItem,
@@ -114,7 +116,7 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
         const current = returned ?? (await read(userId));
         if (current === undefined) throw new ItemNotFoundError(userId);
         const { version, foreign } = versionOf(current[VERSION_ATTRIBUTE]);
-        if (!meets(condition, version)) throw new VersionMismatchError(userId, version);
+        if (!meetsCondition(condition, version)) throw new VersionMismatchError(userId, version);
         // It meets the condition now: it was changed under this write (the engine returned
         // nothing and a read came after), or its version is one this store did not write.
         if (!foreign || round >= MAX_WRITE_ROUNDS) {
@@ -152,22 +154,36 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
       return { item, version: 1 };
     },
 
-    update(userId, attribute, value, condition): Promise<UpdatedItem> {
+    update(userId, change, condition): Promise<UpdatedItem> {
       return conditionalWrite(userId, condition, async (guard) => {
+        const names: Record<string, string> = {};
+        const values: Record<string, unknown> = {};
+        const set = Object.entries(change.set).map(([name, value], i) => {
+          names[`#s${i}`] = name;
+          values[`:s${i}`] = value;
+          return `#s${i} = :s${i}`;
+        });
+        const remove = change.remove.map((name, i) => {
+          names[`#r${i}`] = name;
+          return `#r${i}`;
+        });
         // ALL_OLD, not ALL_NEW: the event carries the item before and after, and "after" is
-        // exactly "before" with this one attribute set and the version bumped.
+        // exactly "before" with these attributes set or removed and the version bumped.
         const { Attributes } = await send(() =>
           db.send(
             new UpdateCommand({
               TableName: tableName,
               Key: key(userId),
-              UpdateExpression: `SET #attr = :value, #version = ${guard.nextVersion.expression}`,
+              UpdateExpression: [
+                `SET ${[...set, `#version = ${guard.nextVersion.expression}`].join(', ')}`,
+                ...(remove.length === 0 ? [] : [`REMOVE ${remove.join(', ')}`]),
+              ].join(' '),
               ConditionExpression: guard.expression,
-              ExpressionAttributeNames: { ...guard.names, '#attr': attribute },
+              ExpressionAttributeNames: { ...guard.names, ...names },
               ExpressionAttributeValues: {
                 ...guard.values,
                 ...guard.nextVersion.values,
-                ':value': value,
+                ...values,
               },
               ReturnValues: 'ALL_OLD',
               ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -176,7 +192,7 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
         );
         const previous = fromStored(Attributes ?? {});
         return {
-          item: { ...previous.item, [attribute]: value } as Item,
+          item: applyChange(previous.item, change),
           version: previous.version + 1,
           previous,
         };
@@ -261,13 +277,6 @@ function foreignGuard(foreign: unknown): Guard {
     values: { ':foreign': foreign },
     nextVersion: { expression: ':one', values: { ':one': 1 } },
   };
-}
-
-function meets(condition: VersionCondition, version: number): boolean {
-  const { ifMatch, ifNoneMatch } = condition;
-  if (ifMatch !== undefined && !ifMatch.includes(version)) return false;
-  if (ifNoneMatch === '*') return false;
-  return ifNoneMatch === undefined || !ifNoneMatch.includes(version);
 }
 
 /**

@@ -4,10 +4,11 @@
  * given (copy on the way in and out), versions as the DynamoDB store keeps them.
  */
 import {
-  type Item,
+  applyChange,
   ItemExistsError,
   ItemNotFoundError,
   type ItemStore,
+  meetsCondition,
   type VersionCondition,
   type VersionedItem,
   VersionMismatchError,
@@ -25,12 +26,7 @@ export function createMemoryStore(): MemoryStore {
   function current(userId: string, condition: VersionCondition): VersionedItem {
     const found = items.get(userId);
     if (found === undefined) throw new ItemNotFoundError(userId);
-    const { ifMatch, ifNoneMatch } = condition;
-    if (
-      (ifMatch !== undefined && !ifMatch.includes(found.version)) ||
-      ifNoneMatch === '*' ||
-      ifNoneMatch?.includes(found.version) === true
-    ) {
+    if (!meetsCondition(condition, found.version)) {
       throw new VersionMismatchError(userId, found.version);
     }
     return found;
@@ -47,12 +43,9 @@ export function createMemoryStore(): MemoryStore {
       items.set(item.user_id, stored);
       return stored;
     },
-    async update(userId, attribute, value, condition) {
+    async update(userId, change, condition) {
       const previous = current(userId, condition);
-      const updated = {
-        item: { ...previous.item, [attribute]: value } as Item,
-        version: previous.version + 1,
-      };
+      const updated = { item: applyChange(previous.item, change), version: previous.version + 1 };
       items.set(userId, updated);
       return { ...updated, previous };
     },

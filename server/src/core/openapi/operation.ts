@@ -54,3 +54,13 @@ export interface OperationSpec {
   /** Checks the declared headers, by lower-case name; other headers are not its business. */
   readonly validateHeaders: Validator;
 }
+
+/** The `Item` schema's checks, which every write path keeps (`core/item-schema.ts`). */
+export interface ItemSchemaSpec {
+  /** A whole item against `Item`. */
+  readonly validate: Validator;
+  /** An object of some top-level attributes against what `Item` says of each. */
+  readonly validateAttributes: Validator;
+  /** What `Item` says of an item as a whole (`allOf`, `minProperties`, ...). */
+  readonly wholeItemKeywords: readonly string[];
+}

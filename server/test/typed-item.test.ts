@@ -1,0 +1,262 @@
+/**
+ * "Make it yours": a team types its items in openapi.yaml (the fixture
+ * `fixtures/typed-item.yaml`, merged over the shipped contract, which stays as it is), runs
+ * `npm run generate`, and the server keeps every stored item valid against that `Item` on every
+ * write path and transport: a POSTed item, the seed's PATCH (the value against what `Item` says
+ * of that attribute; a rule about the item as a whole against the whole item it makes). An item
+ * another program stored against the schema is still answered, as stored, with a warning.
+ * Events follow the typed item, and the body Terraform imports stays importable.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createConformance } from '@dynamo-crud/contract-tests';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { generateApiBody, UNSUPPORTED_MODEL_KEYWORDS } from '../../scripts/generate-api-gateway.js';
+import type * as AppModule from '../src/core/app.js';
+import { createLogger } from '../src/logger.js';
+import { parseOpenApi, readOpenApiText } from '../src/openapi.js';
+import type * as StoreModule from '../src/store/dynamodb.js';
+import { useTable } from './support/engine.js';
+import { type GeneratedCopy, generateServerCopy } from './support/generated-copy.js';
+import { createRecordingPublisher } from './support/recorder.js';
+import type { SeenResponse, TestRequest } from './support/request.js';
+import { type Reached, reach, TRANSPORTS } from './support/transports.js';
+
+/** openapi.yaml with the fixture's `Item` (and `Address`) in place of the shipped `Item`. */
+export function typedItemContract(): string {
+  const document = parseOpenApi(readOpenApiText());
+  const schemas = parse(
+    readFileSync(new URL('./fixtures/typed-item.yaml', import.meta.url), 'utf8'),
+  ) as Record<string, unknown>;
+  Object.assign(document.components?.schemas ?? {}, schemas);
+  return stringify(document);
+}
+
+const contract = typedItemContract();
+const conformance = createConformance(parse(contract) as object);
+const ada = (userId: string) => ({
+  user_id: userId,
+  name: 'Ada Lovelace',
+  email: 'ada@example.com',
+  plan: 'pro',
+});
+type Problem = { detail: string; errors?: Array<{ pointer?: string; detail: string }> };
+
+let copy: GeneratedCopy;
+beforeAll(async () => {
+  copy = await generateServerCopy(contract);
+}, 60_000);
+afterAll(() => copy?.remove());
+
+describe.each(TRANSPORTS)('a typed item through the %s', (transport) => {
+  const table = useTable();
+  const events = createRecordingPublisher();
+  const logger = createLogger({ logLevel: 'SILENT' });
+  const warn = vi.spyOn(logger, 'warn');
+  let api: Reached;
+
+  beforeAll(async () => {
+    const { createApp } = await copy.import<typeof AppModule>('core/app.ts');
+    const { createDynamoDbStore } = await copy.import<typeof StoreModule>('store/dynamodb.ts');
+    const app = createApp({
+      store: createDynamoDbStore(table.documentClient, table.tableName),
+      events,
+      logger: logger as Logger,
+      maxBodyBytes: 64 * 1024,
+    });
+    api = await reach(app, transport);
+  });
+  afterAll(() => api?.close());
+
+  /** Sends `request` as `operationId` and checks the answer against the typed contract. */
+  async function send(operationId: string, request: TestRequest) {
+    const seen: SeenResponse = await api.send(request);
+    expect(conformance.checkResponse(operationId, seen), seen.body).toEqual([]);
+    return { ...seen, json: JSON.parse(seen.body === '' ? 'null' : seen.body) as unknown };
+  }
+  const create = (item: unknown) => send('createItem', { method: 'POST', json: item });
+  const patch = (userId: string, updatedKey: string, updatedValue: unknown) =>
+    send('updateItem', { method: 'PATCH', json: { user_id: userId, updatedKey, updatedValue } });
+  const read = (userId: string) => api.send({ method: 'GET', query: { user_id: userId } });
+  const newId = () => `typed-${randomUUID()}`;
+  const problem = (response: { json: unknown }) => response.json as Problem;
+
+  it('creates an item that keeps to the schema', async () => {
+    const item = {
+      ...ada(newId()),
+      seats: 3,
+      visits: 0,
+      balance: 12.5,
+      verified: true,
+      joinedAt: '2026-11-29T18:00:00Z',
+      nickname: null,
+      address: { city: 'London', zip: '12345' },
+      tags: ['vip'],
+    };
+
+    const created = await create(item);
+
+    expect(created.status).toBe(201);
+    expect(created.json).toEqual(item);
+  });
+
+  it.each([
+    ['a name over 40 characters', { name: 'x'.repeat(41) }, '/name', /at most 40 characters/],
+    ['an email that is not one', { email: 'ada' }, '/email', /email address/],
+    ['a plan not in the enum', { plan: 'gold' }, '/plan', /one of "free", "pro", "team"/],
+    ['an attribute the schema does not list', { colour: 'red' }, '/colour', /not allowed/],
+    ['an address without a city', { address: { street: 'a' } }, '/address/city', /required/],
+    ['a zip of letters', { address: { city: 'x', zip: 'abcde' } }, '/address/zip', /pattern/],
+    ['a joinedAt that is not a date-time', { joinedAt: 'yesterday' }, '/joinedAt', /date-time/],
+    ['seats as text', { seats: 'three' }, '/seats', /integer/],
+  ])('refuses a POST of %s: 400 naming the field', async (_what, fields, pointer, detail) => {
+    const userId = newId();
+
+    const response = await create({ ...ada(userId), ...fields });
+
+    expect(response.status).toBe(400);
+    expect(problem(response).errors).toContainEqual({
+      pointer,
+      detail: expect.stringMatching(detail),
+    });
+    expect((await read(userId)).status).toBe(404);
+  });
+
+  it('refuses a PATCH that would store a number as the name: 400 at /updatedValue, nothing written', async () => {
+    const userId = newId();
+    await create(ada(userId));
+
+    const response = await patch(userId, 'name', 12345678);
+
+    expect(response.status).toBe(400);
+    expect(problem(response).errors).toEqual([
+      { pointer: '/updatedValue', detail: 'must be a string' },
+    ]);
+    expect(JSON.parse((await read(userId)).body)).toEqual(ada(userId));
+  });
+
+  it.each([
+    [
+      'an attribute the schema does not list',
+      'colour',
+      'red',
+      '/updatedKey',
+      /not an attribute the item schema allows/,
+    ],
+    ['a required attribute nulled', 'email', null, '/updatedValue', /must be a string/],
+    [
+      'a nested object without what it requires',
+      'address',
+      { street: 'a' },
+      '/updatedValue/city',
+      /required/,
+    ],
+    [
+      'a nested value of the wrong form',
+      'address',
+      { city: 'x', zip: '1' },
+      '/updatedValue/zip',
+      /pattern/,
+    ],
+    [
+      'a list over its length',
+      'tags',
+      ['a', 'b', 'c', 'd', 'e', 'f'],
+      '/updatedValue',
+      /at most 5 items/,
+    ],
+    ['an enum value it does not have', 'plan', 'gold', '/updatedValue', /one of/],
+  ])('refuses a PATCH of %s: 400 naming the field', async (_what, key, value, pointer, detail) => {
+    const userId = newId();
+    await create(ada(userId));
+
+    const response = await patch(userId, key, value);
+
+    expect(response.status).toBe(400);
+    expect(problem(response).errors).toContainEqual({
+      pointer,
+      detail: expect.stringMatching(detail),
+    });
+    expect(JSON.parse((await read(userId)).body)).toEqual(ada(userId));
+  });
+
+  it('takes a PATCH the schema allows: a nullable value nulled, an exact big integer', async () => {
+    const userId = newId();
+    await create({ ...ada(userId), nickname: 'Ada' });
+
+    const nulled = await patch(userId, 'nickname', null);
+    const visits = await send('updateItem', {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: `{"user_id":"${userId}","updatedKey":"visits","updatedValue":12345678901234567890}`,
+    });
+
+    expect(nulled.status).toBe(200);
+    expect(visits.status).toBe(200);
+    expect(visits.body).toContain('"visits":12345678901234567890');
+  });
+
+  it('checks a rule about the whole item against the item a PATCH makes', async () => {
+    const userId = newId();
+    await create(ada(userId));
+
+    const teamWithoutSeats = await patch(userId, 'plan', 'team');
+    const seats = await patch(userId, 'seats', 5);
+    const team = await patch(userId, 'plan', 'team');
+
+    expect(teamWithoutSeats.status).toBe(400);
+    expect(problem(teamWithoutSeats).errors).toContainEqual({
+      pointer: '/seats',
+      detail: 'is required by the item schema and cannot be removed',
+    });
+    expect([seats.status, team.status]).toEqual([200, 200]);
+    expect(team.headers.etag).toBe('"3"');
+  });
+
+  it('announces typed items: each event detail keeps to the typed contract', async () => {
+    const userId = newId();
+    await create(ada(userId));
+    await patch(userId, 'visits', 1);
+
+    const details = events.published.filter((e) => e.user_id === userId);
+
+    expect(details.map((d) => d.operation)).toEqual(['POST', 'PATCH']);
+    expect(conformance.checkSchema('ItemCreatedDetail', details[0])).toEqual([]);
+    expect(conformance.checkSchema('ItemUpdatedDetail', details[1])).toEqual([]);
+  });
+
+  it('answers an item another program stored against the schema as it is, and warns', async () => {
+    const userId = newId();
+    const stored = { user_id: userId, name: 42, plan: 'gold', '@version': 1 };
+    await table.documentClient.send(new PutCommand({ TableName: table.tableName, Item: stored }));
+    warn.mockClear();
+
+    const response = await read(userId);
+
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ user_id: userId, name: 42, plan: 'gold' });
+    expect(warn).toHaveBeenCalledWith('a stored item does not match the Item schema', {
+      userId,
+      problems: expect.arrayContaining([
+        { pointer: '/name', detail: 'must be a string' },
+        { pointer: '/email', detail: 'is required by the item schema and cannot be removed' },
+      ]),
+    });
+  });
+});
+
+describe('the typed contract elsewhere', () => {
+  it('type-checks the server generated from it', { timeout: 120_000 }, async () => {
+    expect(await copy.typeCheck()).toBe('');
+  });
+
+  it('gives Terraform a body API Gateway can import: no unsupported model keyword', () => {
+    const body = JSON.stringify(JSON.parse(generateApiBody(contract)).components.schemas);
+
+    for (const keyword of UNSUPPORTED_MODEL_KEYWORDS) expect(body).not.toContain(`"${keyword}":`);
+    expect(body).toContain('"maxLength":40');
+  });
+});
