@@ -4,8 +4,7 @@
  * documented schema, and the headers the contract requires are there and valid. Errors must be
  * problems (RFC 9457) whose `status` is the answer's.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
-import ajvFormats from 'ajv-formats';
+import { createSchemaCheck } from './schemas.js';
 
 /** An answer as it came over the wire. */
 export interface SeenResponse {
@@ -44,14 +43,10 @@ interface OperationObject {
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
-const DOCUMENT_ID = 'openapi.json';
 
 /** @param document a parsed OpenAPI 3.0 document (openapi.yaml). */
 export function createConformance(document: object): Conformance {
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  ajvFormats.default(ajv);
-  ajv.addSchema(document, DOCUMENT_ID);
-
+  const check = createSchemaCheck(document);
   const operations = new Map<string, OperationObject>();
   const paths = (document as { paths?: Record<string, Record<string, unknown>> }).paths ?? {};
   for (const item of Object.values(paths)) {
@@ -70,21 +65,6 @@ export function createConformance(document: object): Conformance {
         .reduce<unknown>((at, key) => (at as Record<string, unknown>)?.[key], document);
     }
     return node as T;
-  };
-
-  const validators = new Map<string, ValidateFunction>();
-  const check = (schema: object | string, value: unknown, where: string): string[] => {
-    const ref = typeof schema === 'string' ? { $ref: `${DOCUMENT_ID}${schema}` } : schema;
-    const key = JSON.stringify(ref);
-    let validate = validators.get(key);
-    if (validate === undefined) {
-      validate = ajv.compile(rebase(ref));
-      validators.set(key, validate);
-    }
-    if (validate(value)) return [];
-    return (validate.errors ?? []).map(
-      (e) => `${where}${e.instancePath === '' ? '' : ` at ${e.instancePath}`} ${e.message}`,
-    );
   };
 
   return {
@@ -162,11 +142,4 @@ export function createConformance(document: object): Conformance {
       return check(`#/components/schemas/${name}`, value, name);
     },
   };
-}
-
-/** Points the local `#/...` references of an inline schema at the document. */
-function rebase(schema: object): object {
-  return JSON.parse(
-    JSON.stringify(schema).replaceAll('"$ref":"#/', `"$ref":"${DOCUMENT_ID}#/`),
-  ) as object;
 }

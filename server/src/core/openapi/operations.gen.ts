@@ -8,7 +8,7 @@ import * as validators from './validators.gen.js';
 export type OperationId = keyof ContractOperations;
 
 /** SHA-256 of the parsed openapi.yaml this was generated from (`openApiFingerprint`). */
-export const OPENAPI_FINGERPRINT = "bed6703d08106bd302f420a9aa43c6c9b7762961020b13139889ed8960040b5a";
+export const OPENAPI_FINGERPRINT = "6d6896f6c9035c5ca1841ab8f49c8b77cbbe4d0ab6ba8e0bada15445afd44c4e";
 
 /** Each operation of openapi.yaml, by operation id. */
 export const operations = {
