@@ -15,9 +15,9 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type BreakingProxy,
   type ProxiedRequest,
   type ProxiedResponse,
-  type Proxy,
   startProxy,
 } from './support/proxy.js';
 
@@ -107,7 +107,7 @@ async function withProxy<T>(
     alter?: (r: ProxiedResponse, q: ProxiedRequest) => ProxiedResponse;
     refuse?: (q: ProxiedRequest) => Promise<ProxiedResponse | undefined>;
   },
-  use: (proxy: Proxy) => Promise<T>,
+  use: (proxy: BreakingProxy) => Promise<T>,
 ): Promise<T> {
   const proxy = await startProxy({ target: api.url, ...options });
   try {

@@ -29,13 +29,13 @@ export interface ProxyOptions {
   readonly alter?: (response: ProxiedResponse, request: ProxiedRequest) => ProxiedResponse;
 }
 
-export interface Proxy {
+export interface BreakingProxy {
   readonly url: string;
   readonly requests: ProxiedRequest[];
   close(): Promise<void>;
 }
 
-export async function startProxy(options: ProxyOptions): Promise<Proxy> {
+export async function startProxy(options: ProxyOptions): Promise<BreakingProxy> {
   const requests: ProxiedRequest[] = [];
   const server = createServer((req, res) => {
     handle(req)
