@@ -400,9 +400,16 @@ describe('credentials', () => {
       : `expected ${signed.headers.authorization}`;
   }
 
-  it(
-    'signs every request with SigV4, with credentials from the AWS chain',
-    async () => {
+  it.each([
+    [
+      'signs every request with SigV4, with credentials from the AWS chain',
+      CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+      0,
+    ],
+    ['fails when the chain holds other credentials than the API takes', 'another-secret', 1],
+  ])(
+    '%s',
+    async (_what, secret, code) => {
       const refusals: string[] = [];
 
       const ran = await withProxy(
@@ -430,6 +437,7 @@ describe('credentials', () => {
             ],
             {
               ...CREDENTIALS,
+              AWS_SECRET_ACCESS_KEY: secret,
               // The chain stops at the environment; nothing may reach for files or instance metadata.
               AWS_CONFIG_FILE: join(work, 'none'),
               AWS_SHARED_CREDENTIALS_FILE: join(work, 'none'),
@@ -438,8 +446,9 @@ describe('credentials', () => {
           ),
       );
 
-      expect(refusals).toEqual([]);
-      expect(ran.code, ran.stdout + ran.stderr).toBe(0);
+      expect(ran.code, ran.stdout + ran.stderr).toBe(code);
+      if (code === 0) expect(refusals).toEqual([]);
+      else expect(ran.stdout).toMatch(/✗ expected 201, got 403/);
     },
     RUN_TIMEOUT_MS,
   );
