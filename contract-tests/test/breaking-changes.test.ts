@@ -52,6 +52,12 @@ const FIXTURES = {
       schema: { type: 'string' },
     });
   }),
+  'a response status removed (404 from getItem)': fixture((d) => {
+    delete d.paths['/dynamo'].get.responses['404'];
+  }),
+  'a pattern added to a request field': fixture((d) => {
+    d.components.schemas.UpdateRequest.properties.updatedKey.pattern = '^[a-z]+$';
+  }),
   'user_id narrowed to 100 characters': fixture((d) => {
     d.components.schemas.UserId.maxLength = 100;
   }),
@@ -67,7 +73,7 @@ const COMPATIBLE = {
   'an optional field added to an event': fixture((d) => {
     d.components.schemas.WriteEventDetail.properties.traceId = { type: 'string' };
   }),
-  'an operation added on its own path, with an optional header and a new media type elsewhere':
+  'an operation added on its own path; an optional header, a media type and a status elsewhere':
     fixture((d) => {
       d.paths['/dynamo/items'] = {
         get: {
@@ -87,6 +93,7 @@ const COMPATIBLE = {
       d.paths['/dynamo'].patch.requestBody.content['application/merge-patch+json'] = {
         schema: { type: 'object' },
       };
+      d.paths['/dynamo'].get.responses['304'] = { description: 'Not modified.' };
     }),
   'descriptions reworded': fixture((d) => {
     d.info.description = 'Reworded.';
