@@ -1,8 +1,9 @@
 /**
  * Whether an answer is one the contract allows: its status is documented for the operation
- * (or, for a request no operation matches, it is an error), its media type and body match the
- * documented schema, and the headers the contract requires are there and valid. Errors must be
- * problems (RFC 9457) whose `status` is the answer's.
+ * (`default` counts for errors, 4xx and 5xx, only; for a request no operation matches it must
+ * be an error), its media type and body match the documented schema (a HEAD answer has no
+ * body, RFC 9110 §9.3.2), and the headers the contract requires are there and valid. Errors
+ * must be problems (RFC 9457) whose `status` is the answer's.
  */
 import { createSchemaCheck } from './schemas.js';
 
@@ -48,11 +49,15 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 export function createConformance(document: object): Conformance {
   const check = createSchemaCheck(document);
   const operations = new Map<string, OperationObject>();
+  /** HEAD answers carry the headers of a GET and no body (RFC 9110 §9.3.2). */
+  const headOperations = new Set<string>();
   const paths = (document as { paths?: Record<string, Record<string, unknown>> }).paths ?? {};
   for (const item of Object.values(paths)) {
     for (const method of METHODS) {
       const operation = item[method] as OperationObject | undefined;
-      if (operation?.operationId !== undefined) operations.set(operation.operationId, operation);
+      if (operation?.operationId === undefined) continue;
+      operations.set(operation.operationId, operation);
+      if (method === 'head') headOperations.add(operation.operationId);
     }
   }
 
@@ -85,10 +90,13 @@ export function createConformance(document: object): Conformance {
       if (operationId !== undefined && operation === undefined) {
         return [`openapi.yaml has no operation ${operationId}`];
       }
+      // `default` stands for the errors an operation does not list one by one; a success or a
+      // redirect must be documented by its own status.
       const documented =
         operation === undefined
           ? undefined
-          : (operation.responses[String(response.status)] ?? operation.responses.default);
+          : (operation.responses[String(response.status)] ??
+            (response.status >= 400 ? operation.responses.default : undefined));
       if (operation === undefined) {
         if (response.status < 400) violations.push(`an unmatched request got ${response.status}`);
         if (mediaType !== 'application/problem+json') {
@@ -100,7 +108,9 @@ export function createConformance(document: object): Conformance {
       } else {
         const resolved = resolve<ResponseObject>(documented);
         const content = resolved.content ?? {};
-        if (Object.keys(content).length === 0) {
+        if (operationId !== undefined && headOperations.has(operationId)) {
+          if (response.body !== '') violations.push('a HEAD answer has a body');
+        } else if (Object.keys(content).length === 0) {
           if (response.body !== '') violations.push(`${response.status} documents no body`);
         } else if (mediaType === undefined || content[mediaType] === undefined) {
           violations.push(
