@@ -202,6 +202,15 @@ describe.each(bundleRuntimes())('the Lambda bundle on $name', ({ node, major }) 
     }
   });
 
+  it('holds nothing of the local server: not the embedded engine, the docs page or its renderer', () => {
+    const inputs = Object.values(build.metafile?.outputs ?? {}).flatMap((o) =>
+      Object.keys(o.inputs),
+    );
+
+    expect(inputs.length).toBeGreaterThan(0);
+    expect(inputs.filter((i) => /server\/src\/local\/|swagger-ui|dynalite/.test(i))).toEqual([]);
+  });
+
   it('creates through a REST API (v1) event, announcing it with one PutEvents, and reads it back through an HTTP API (v2) event', async () => {
     const item = { user_id: `user-${randomUUID()}`, name: 'Ada', visits: 3 };
     const requests = () => [...aws.eventBridge.requests, ...aws.sqs.requests];

@@ -30,7 +30,7 @@ export type Item = {
 export type UpdateRequest = {
     user_id: UserId;
     /**
-     * The attribute to set; any name but `user_id` (and reserved `@` names).
+     * The attribute to set; any name but `user_id`, `__proto__` and names starting with `@` (reserved).
      */
     updatedKey: string;
     /**

@@ -3,7 +3,7 @@
  * DynamoDB engine (or the one `DYNAMODB_ENDPOINT` names), behind the `node:http` adapter, with
  * events going to the local sink. Also what other packages' tests start (`@dynamo-crud/server/local`).
  */
-import { type NodeHttpServer, startNodeHttpServer } from '../adapters/node-http.js';
+import { type Asset, type NodeHttpServer, startNodeHttpServer } from '../adapters/node-http.js';
 import { createDynamoDbClient } from '../aws/clients.js';
 import { isTransientAwsError } from '../aws/transient.js';
 import { ConfigError, type LocalConfig, readLocalConfig } from '../config.js';
@@ -14,10 +14,14 @@ import { postRulePatternFor } from '../events/rule-pattern.js';
 import { logger } from '../logger.js';
 import { openApiFingerprint, parseOpenApi, readOpenApiText } from '../openapi.js';
 import { createDocumentClient, createDynamoDbStore } from '../store/dynamodb.js';
+import { docsFiles } from './docs.js';
 import { type Engine, ensureTable, LOCAL_CREDENTIALS, startEngine } from './dynalite.js';
 
 export interface LocalApi {
-  /** e.g. `http://127.0.0.1:3000`; the API is at `/dynamo`, the contract at `/openapi.yaml`. */
+  /**
+   * e.g. `http://127.0.0.1:3000`; the API is at `/dynamo`, the contract at `/openapi.yaml`, its
+   * reference page at `/docs`.
+   */
   readonly url: string;
   readonly config: LocalConfig;
   /** Where the items are: the data folder of the embedded engine, or the endpoint used. */
@@ -92,6 +96,7 @@ export async function startLocal(
       port: config.port,
       assets: new Map([
         ['/openapi.yaml', { contentType: 'application/yaml; charset=utf-8', body: openApiText }],
+        ...docsAssets(openApiText),
       ]),
     });
   } catch (error) {
@@ -110,4 +115,13 @@ export async function startLocal(
       await engine?.close();
     },
   };
+}
+
+/** The reference page at `/docs` (and `/docs/`), its try it out aimed at this server. */
+function docsAssets(openApiText: string): Array<[string, Asset]> {
+  const files = docsFiles(openApiText, { target: 'same-origin', base: '/docs/' });
+  const assets: Array<[string, Asset]> = files.map((f) => [`/docs/${f.name}`, f]);
+  const page = files.find((f) => f.name === 'index.html');
+  if (page !== undefined) assets.push(['/docs', page], ['/docs/', page]);
+  return assets;
 }

@@ -8,7 +8,7 @@ import * as validators from './validators.gen.js';
 export type OperationId = keyof ContractOperations;
 
 /** SHA-256 of the parsed openapi.yaml this was generated from (`openApiFingerprint`). */
-export const OPENAPI_FINGERPRINT = "7dedfbaaa4451718201f55bda85d79964f1ed5dcd8941d57a2b2c7b4eafab0ad";
+export const OPENAPI_FINGERPRINT = "837d6b27c88780bb06a1889aabf730db3b43c007410ddda4f6114438f43af669";
 
 /**
  * The `Item` schema: `validate` checks a whole item, `validateAttributes` an object of some of

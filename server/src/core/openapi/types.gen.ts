@@ -66,7 +66,7 @@ export interface components {
         UpdateRequest: {
             user_id: components["schemas"]["UserId"];
             /**
-             * @description The attribute to set; any name but `user_id` (and reserved `@` names).
+             * @description The attribute to set; any name but `user_id`, `__proto__` and names starting with `@` (reserved).
              * @example name
              */
             updatedKey: string;

@@ -594,7 +594,8 @@ return errors === 0;
 
 export const updateItemBody_applicationJson = validate22;
 const schema25 = {"$id":"updateItemBody_applicationJson","$ref":"openapi.json#/definitions/UpdateRequest"};
-const schema26 = {"type":"object","description":"Set the attribute `updatedKey` of the item `user_id` to `updatedValue`.","required":["user_id","updatedKey","updatedValue"],"additionalProperties":false,"properties":{"user_id":{"$ref":"openapi.json#/definitions/UserId"},"updatedKey":{"type":"string","minLength":1,"description":"The attribute to set; any name but `user_id` (and reserved `@` names)."},"updatedValue":{"description":"Any JSON value, `null` included."}}};
+const schema26 = {"type":"object","description":"Set the attribute `updatedKey` of the item `user_id` to `updatedValue`.","required":["user_id","updatedKey","updatedValue"],"additionalProperties":false,"properties":{"user_id":{"$ref":"openapi.json#/definitions/UserId"},"updatedKey":{"type":"string","minLength":1,"pattern":"^[^@]","description":"The attribute to set; any name but `user_id`, `__proto__` and names starting with `@` (reserved)."},"updatedValue":{"description":"Any JSON value, `null` included."}}};
+const pattern0 = new RegExp("^[^@]", "u");
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -690,9 +691,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/updatedKey",schemaPath:"#/properties/updatedKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern0.test(data1)){
+const err8 = {instancePath:instancePath+"/updatedKey",schemaPath:"#/properties/updatedKey/pattern",keyword:"pattern",params:{pattern: "^[^@]"},message:"must match pattern \""+"^[^@]"+"\""};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -702,14 +702,25 @@ vErrors.push(err8);
 errors++;
 }
 }
-}
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err9 = {instancePath:instancePath+"/updatedKey",schemaPath:"#/properties/updatedKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }

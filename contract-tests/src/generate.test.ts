@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { readContract } from './contract.js';
+import { createGenerator, type PlannedRequest } from './generate.js';
+import { xml } from './report.js';
+import { createSchemaCheck } from './schemas.js';
+
+const seedDocument = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8'));
+/** The seed plus an operation it does not have yet: a listing with a bounded limit and a cursor. */
+const document = structuredClone(seedDocument);
+document.paths['/items'] = {
+  get: {
+    operationId: 'listItems',
+    parameters: [
+      { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } },
+      { name: 'cursor', in: 'query', schema: { type: 'string', maxLength: 2048 } },
+    ],
+    responses: {
+      '200': {
+        description: 'A page.',
+        content: { 'application/json': { schema: { type: 'object' } } },
+      },
+    },
+  },
+};
+const contract = readContract(document);
+const check = createSchemaCheck(document);
+const KEYS = ['run-g0', 'run-g1'];
+const generator = (seed = 1) =>
+  createGenerator({ contract, check, keyName: 'user_id', keys: KEYS, seed });
+
+function partsOf(request: PlannedRequest) {
+  const operation = contract.operation(request.operationId);
+  const query = new Map<string, string[]>();
+  for (const [name, value] of request.query) query.set(name, [...(query.get(name) ?? []), value]);
+  return {
+    operation,
+    query,
+    body: request.body === undefined ? undefined : (JSON.parse(request.body) as unknown),
+  };
+}
+
+describe('generated requests', () => {
+  it.each(contract.operations.map((o) => [o.id, o] as const))(
+    'valid ones for %s: every part an instance of its schema, every key one of the run',
+    (_id, operation) => {
+      const requests = generator().valid(operation, 40);
+
+      expect(requests).toHaveLength(40);
+      for (const request of requests) {
+        const { query, body } = partsOf(request);
+        for (const p of operation.parameters) {
+          const value =
+            p.in === 'query' ? query.get(p.name)?.[0] : request.headers[p.name.toLowerCase()];
+          if (value === undefined) {
+            expect(p.required, `${request.description}: ${p.name}`).toBe(false);
+            continue;
+          }
+          const typed = p.schema.type === 'integer' ? Number(value) : value;
+          expect(check(p.schema, typed), `${p.name}=${value}`).toEqual([]);
+          if (p.name === 'user_id') expect(KEYS).toContain(value);
+        }
+        if (operation.body !== undefined) {
+          const schema = operation.body.content.get(request.headers['content-type'] ?? '');
+          expect(schema, request.description).toBeDefined();
+          expect(check(schema ?? {}, body), request.body).toEqual([]);
+          expect(KEYS).toContain((body as { user_id: string }).user_id);
+        }
+      }
+    },
+  );
+
+  it('covers an operation the seed does not have, leaving out tokens it cannot make up', () => {
+    const listing = contract.operation('listItems');
+
+    const valid = generator().valid(listing, 30);
+    const hostile = generator()
+      .hostile(listing, 30)
+      .map((r) => r.description);
+
+    expect(valid.every((r) => r.method === 'GET' && r.path === '/items')).toBe(true);
+    expect(valid.some((r) => r.query.some(([name]) => name === 'limit'))).toBe(true);
+    expect(valid.flatMap((r) => r.query).filter(([name]) => name === 'cursor')).toEqual([]);
+    expect(new Set(hostile)).toEqual(
+      new Set([
+        'hostile: query parameter limit is not a number',
+        'hostile: query parameter limit is over 100',
+        'hostile: query parameter limit is under 1',
+        'hostile: query parameter cursor is 2049 characters long',
+      ]),
+    );
+  });
+
+  it('breaks exactly one part of a hostile request, in a way its schema refuses', () => {
+    const update = contract.operation('updateItem');
+    const schema = update.body?.content.get('application/json') ?? {};
+
+    const requests = generator().hostile(update, 200);
+
+    const kinds = new Set(requests.map((r) => r.description));
+    expect(kinds.size).toBeGreaterThan(8);
+    for (const request of requests) {
+      if (request.description.includes('not JSON')) {
+        expect(() => JSON.parse(request.body ?? '')).toThrow();
+      } else if (request.expectStatus === 415) {
+        expect(request.headers['content-type']).toBe('text/plain; charset=utf-8');
+        expect(check(schema, JSON.parse(request.body ?? ''))).toEqual([]);
+      } else if (/\bheader \S+/.test(request.description)) {
+        // If-Match and If-None-Match, the header parameters updateItem lists: at most 1024.
+        const name = (/\bheader (\S+)/.exec(request.description)?.[1] ?? '').toLowerCase();
+        expect(['if-match', 'if-none-match']).toContain(name);
+        expect(check({ type: 'string', maxLength: 1024 }, request.headers[name])).not.toEqual([]);
+      } else {
+        expect(check(schema, JSON.parse(request.body ?? 'null')), request.description).not.toEqual(
+          [],
+        );
+      }
+    }
+    // A key that is not one of the run's is one no item can have.
+    for (const request of requests.filter((r) => !r.description.includes('not JSON'))) {
+      const key = (JSON.parse(request.body ?? '{}') as { user_id?: unknown } | null)?.user_id;
+      if (typeof key === 'string' && key !== '' && key.length <= 512) expect(KEYS).toContain(key);
+    }
+  });
+
+  it('repeats itself for a seed, and not for another', () => {
+    const create = contract.operation('createItem');
+
+    expect(generator(7).valid(create, 10)).toEqual(generator(7).valid(create, 10));
+    expect(generator(7).hostile(create, 10)).toEqual(generator(7).hostile(create, 10));
+    expect(generator(8).valid(create, 10)).not.toEqual(generator(7).valid(create, 10));
+  });
+});
+
+describe('JUnit XML text', () => {
+  it('escapes markup and writes characters XML 1.0 cannot carry as \\u escapes', () => {
+    expect(xml('<a href="x">&</a>\n')).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;&#10;');
+    expect(xml('nul\u0000 bell\u0007 lone\ud800 é😀')).toBe(
+      'nul\\u0000 bell\\u0007 lone\\ud800 é😀',
+    );
+  });
+});

@@ -1,0 +1,188 @@
+/**
+ * The stateful run: one item of this run's own, taken through its whole life (create, read,
+ * conditional update, stale update 412, delete, 404 after), each answer checked against what
+ * the steps before it said. Method and path come from openapi.yaml by operation id; the steps
+ * say what to send and what must come back.
+ *
+ * A step for a new operation is one more entry in `LIFECYCLE`, e.g. a listing:
+ * ```ts
+ * { name: 'list items', operationId: 'listItems', send: () => ({ query: { limit: '10' } }), status: 200 },
+ * ```
+ */
+import { isDeepStrictEqual } from 'node:util';
+
+/** What the steps know: the item's key and what earlier answers said. */
+export interface LifecycleState {
+  /** This run's own item key (namespaced, fresh). */
+  readonly id: string;
+  /** The item as created. */
+  readonly item: Readonly<Record<string, unknown>>;
+  /** ETags by the name a step recorded them under. */
+  readonly etags: Record<string, string>;
+  /** Items (parsed bodies) by the name a step recorded them under. */
+  readonly items: Record<string, unknown>;
+}
+
+/** What a step sends; method and path are the operation's. */
+export interface StepRequest {
+  readonly query?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Sent as JSON. */
+  readonly body?: unknown;
+  /** Default `application/json` when there is a body. */
+  readonly mediaType?: string;
+}
+
+/** An answer, its body parsed (`undefined` when empty or not JSON). */
+export interface StepResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly json: unknown;
+}
+
+export interface Step {
+  readonly name: string;
+  readonly operationId: string;
+  send(state: LifecycleState): StepRequest;
+  /** The status that must come back. */
+  readonly status: number;
+  /** What else is wrong with the answer (empty: nothing); may record what later steps use. */
+  check?(response: StepResponse, state: LifecycleState): string[];
+}
+
+const ATTRIBUTE = 'contract_test_note';
+
+/** A fresh item for a run: a few types, nested, so a store that loses one shows it. */
+export function lifecycleItem(id: string): Record<string, unknown> {
+  return {
+    user_id: id,
+    name: 'Contract test',
+    visits: 1,
+    ratio: 0.25,
+    active: true,
+    nothing: null,
+    tags: ['a', 'b'],
+    profile: { city: 'Zürich', scores: [1, 2, 3] },
+  };
+}
+
+export const LIFECYCLE: readonly Step[] = [
+  {
+    name: 'create the item: 201 with Location and ETag',
+    operationId: 'createItem',
+    send: (s) => ({ body: s.item }),
+    status: 201,
+    check: (r, s) => [
+      ...sameBody(r, s.item),
+      ...locationOf(r, s.id),
+      ...recordEtag(r, s, 'created'),
+    ],
+  },
+  {
+    name: 'read it: 200, the same item and ETag',
+    operationId: 'getItem',
+    send: (s) => ({ query: { user_id: s.id } }),
+    status: 200,
+    check: (r, s) => [...sameBody(r, s.item), ...sameEtag(r, s, 'created')],
+  },
+  {
+    name: 'create it again: 409, nothing overwritten',
+    operationId: 'createItem',
+    send: (s) => ({ body: { user_id: s.id, name: 'overwritten?' } }),
+    status: 409,
+  },
+  {
+    name: 'update it with If-Match: 200 and a new ETag',
+    operationId: 'updateItem',
+    send: (s) => ({
+      headers: { 'if-match': s.etags.created ?? '' },
+      body: { user_id: s.id, updatedKey: ATTRIBUTE, updatedValue: 'updated' },
+    }),
+    status: 200,
+    check: (r, s) => {
+      s.items.updated = { ...s.item, [ATTRIBUTE]: 'updated' };
+      const problems = [...sameBody(r, s.items.updated), ...recordEtag(r, s, 'updated')];
+      if (s.etags.updated !== undefined && s.etags.updated === s.etags.created) {
+        problems.push(`the ETag did not change on update (${s.etags.created})`);
+      }
+      return problems;
+    },
+  },
+  {
+    name: 'update it with the stale ETag: 412, nothing written',
+    operationId: 'updateItem',
+    send: (s) => ({
+      headers: { 'if-match': s.etags.created ?? '' },
+      body: { user_id: s.id, updatedKey: ATTRIBUTE, updatedValue: 'lost update' },
+    }),
+    status: 412,
+  },
+  {
+    name: 'read it: 200, the update and its ETag',
+    operationId: 'getItem',
+    send: (s) => ({ query: { user_id: s.id } }),
+    status: 200,
+    check: (r, s) => [...sameBody(r, s.items.updated), ...sameEtag(r, s, 'updated')],
+  },
+  {
+    name: 'delete it with the stale ETag: 412',
+    operationId: 'deleteItem',
+    send: (s) => ({ query: { user_id: s.id }, headers: { 'if-match': s.etags.created ?? '' } }),
+    status: 412,
+  },
+  {
+    name: 'delete it with its ETag: 200, the item as it was',
+    operationId: 'deleteItem',
+    send: (s) => ({ query: { user_id: s.id }, headers: { 'if-match': s.etags.updated ?? '' } }),
+    status: 200,
+    check: (r, s) => sameBody(r, s.items.updated),
+  },
+  {
+    name: 'read it after the delete: 404',
+    operationId: 'getItem',
+    send: (s) => ({ query: { user_id: s.id } }),
+    status: 404,
+  },
+  {
+    name: 'update it after the delete: 404 (PATCH never creates)',
+    operationId: 'updateItem',
+    send: (s) => ({ body: { user_id: s.id, updatedKey: ATTRIBUTE, updatedValue: 'revived?' } }),
+    status: 404,
+  },
+  {
+    name: 'delete it again: 404',
+    operationId: 'deleteItem',
+    send: (s) => ({ query: { user_id: s.id } }),
+    status: 404,
+  },
+];
+
+function sameBody(r: StepResponse, expected: unknown): string[] {
+  return isDeepStrictEqual(r.json, expected)
+    ? []
+    : [`the body is ${JSON.stringify(r.json)}, expected ${JSON.stringify(expected)}`];
+}
+
+function recordEtag(r: StepResponse, s: LifecycleState, as: string): string[] {
+  const etag = r.headers.etag;
+  if (etag === undefined) return ['no ETag'];
+  s.etags[as] = etag;
+  return [];
+}
+
+function sameEtag(r: StepResponse, s: LifecycleState, as: string): string[] {
+  const expected = s.etags[as];
+  return r.headers.etag === expected
+    ? []
+    : [`the ETag is ${r.headers.etag ?? '(none)'}, expected ${expected ?? '(none recorded)'}`];
+}
+
+/** `Location` must lead back to the item: a GET of its path with the item's key. */
+function locationOf(r: StepResponse, id: string): string[] {
+  const location = r.headers.location;
+  if (location === undefined) return ['no Location'];
+  const target = new URL(location, 'http://base.invalid/');
+  return target.searchParams.get('user_id') === id
+    ? []
+    : [`Location ${location} does not name user_id ${id}`];
+}
