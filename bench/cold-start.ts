@@ -126,6 +126,7 @@ async function runBundle(
       TABLE_NAME: options.tableName,
       DYNAMODB_ENDPOINT: options.endpoint,
       EVENT_BUS_NAME: 'bench-bus',
+      CURSOR_KEY: 'a-cursor-key-for-the-cold-start-bench',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...variant.env,

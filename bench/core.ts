@@ -32,6 +32,7 @@ export async function measureCoreOverhead(iterations: number): Promise<CoreOverh
     events: noEvents,
     logger: new Logger({ logLevel: 'SILENT' }),
     maxBodyBytes: 400 * 1024,
+    cursorKey: 'a-key-for-measuring-the-core-only',
   });
   await store.create({ user_id: 'ada', name: 'Ada', visits: 1 });
   let n = 0;

@@ -136,6 +136,9 @@ function generateValidators(document: OpenApiDocument, operations: readonly Coll
     // `required` in a branch (`anyOf: [..., {required: [seats]}]`) names properties the parent
     // declares: valid JSON Schema, which this check would refuse.
     strictRequired: false,
+    // A parameter's (or property's) `default` is filled in where it is absent: what was
+    // validated, defaults included, is what the operation gets.
+    useDefaults: true,
     discriminator: true,
     code: { source: true, esm: true, lines: true, optimize: true },
   });

@@ -16,7 +16,7 @@ locals {
   }
 
   # The operations the function calls (DYNAMODB_ACTIONS in server/src/store/dynamodb.ts).
-  dynamodb_operations = ["GetItem", "PutItem", "UpdateItem", "DeleteItem"]
+  dynamodb_operations = ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Scan"]
 }
 
 resource "aws_cloudwatch_metric_alarm" "dead_letters" {

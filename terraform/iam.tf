@@ -33,6 +33,7 @@ data "aws_iam_policy_document" "lambda_items_table" {
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
       "dynamodb:DeleteItem",
+      "dynamodb:Scan",
     ]
     resources = [aws_dynamodb_table.items.arn]
   }

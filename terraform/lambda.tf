@@ -47,6 +47,7 @@ resource "aws_lambda_function" "api" {
       DLQ_URL                 = aws_sqs_queue.undelivered_events.url
       POWERTOOLS_SERVICE_NAME = var.name
       POWERTOOLS_LOG_LEVEL    = var.log_level
+      CURSOR_KEY              = random_password.cursor_key.result
       # Read by server/src/lambda.ts: the tracer is loaded only when this is "true".
       POWERTOOLS_TRACE_ENABLED = var.tracing ? "true" : "false"
     }
@@ -79,4 +80,14 @@ resource "aws_lambda_permission" "api" {
   function_name = aws_lambda_function.api.function_name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_api_gateway_rest_api.api.execution_arn}/${aws_api_gateway_stage.api.stage_name}/*${each.value.arn_path}"
+}
+
+# The key listing cursors are signed with (CURSOR_KEY): one for every container of the function,
+# so a cursor one container gave out is taken by the next. It sits in the Terraform state (keep
+# that remote and private, as for the webhooks' API keys) and in the function's configuration.
+# `terraform apply -replace=random_password.cursor_key` rotates it; cursors in flight then fail
+# with a 400 and listings start again from the first page.
+resource "random_password" "cursor_key" {
+  length  = 64
+  special = false
 }

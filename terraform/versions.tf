@@ -10,6 +10,11 @@ terraform {
       # account/). A 7.0 may change resources incompatibly: test it before widening this.
       version = ">= 6.0.0, < 7.0.0"
     }
+    # random_password: the key listing cursors are signed with (lambda.tf).
+    random = {
+      source  = "hashicorp/random"
+      version = ">= 3.6.0, < 4.0.0"
+    }
   }
 }
 

@@ -4,10 +4,9 @@
  * the steps before it said. Method and path come from openapi.yaml by operation id; the steps
  * say what to send and what must come back.
  *
- * A step for a new operation is one more entry in `LIFECYCLE`, e.g. a listing:
- * ```ts
- * { name: 'list items', operationId: 'listItems', send: () => ({ query: { limit: '10' } }), status: 200 },
- * ```
+ * A step for a new operation is one more entry in `LIFECYCLE` (the listing's is one). A step
+ * never lists more than one page: a deployment's table may be large, and a Scan costs what it
+ * reads.
  */
 import { isDeepStrictEqual } from 'node:util';
 
@@ -84,6 +83,34 @@ export const LIFECYCLE: readonly Step[] = [
     send: (s) => ({ query: { user_id: s.id } }),
     status: 200,
     check: (r, s) => [...sameBody(r, s.item), ...sameEtag(r, s, 'created')],
+  },
+  {
+    name: 'read it with its ETag in If-None-Match: 304, no body',
+    operationId: 'getItem',
+    send: (s) => ({
+      query: { user_id: s.id },
+      headers: { 'if-none-match': s.etags.created ?? '' },
+    }),
+    status: 304,
+    check: (r, s) => [
+      ...(r.json === undefined ? [] : ['a 304 has a body']),
+      ...sameEtag(r, s, 'created'),
+    ],
+  },
+  {
+    name: 'list one page: 200, at most the limit, a cursor only when there is more',
+    operationId: 'listItems',
+    send: () => ({ query: { limit: '1' } }),
+    status: 200,
+    check: (r) => {
+      const page = r.json as { items?: unknown[]; cursor?: unknown } | undefined;
+      const problems: string[] = [];
+      if ((page?.items?.length ?? 0) > 1) problems.push('more items than the limit');
+      if ((page?.cursor === undefined) !== (r.headers.link === undefined)) {
+        problems.push('a cursor without a Link header, or a Link without a cursor');
+      }
+      return problems;
+    },
   },
   {
     name: 'create it again: 409, nothing overwritten',

@@ -174,7 +174,7 @@ describe('installed from its tarball, against npm start', () => {
       expect(ran.code, ran.stdout + ran.stderr).toBe(0);
       const runId = /keys (ct-e2e-[0-9a-f]{8})-\*/.exec(ran.stdout)?.[1] ?? '';
       expect(runId).not.toBe('');
-      expect(ran.stdout).toMatch(/lifecycle\.+ 11 passed\n/);
+      expect(ran.stdout).toMatch(/lifecycle\.+ 13 passed\n/);
       for (const id of ['getItem', 'createItem', 'updateItem', 'deleteItem']) {
         expect(ran.stdout).toMatch(new RegExp(`generated ${id}\\.+ 30 passed\\n`));
       }
@@ -206,12 +206,13 @@ describe('installed from its tarball, against npm start', () => {
         readFileSync(junit, 'utf8'),
       );
       expect(xml.testsuites.failures).toBe('0');
-      expect(Number(xml.testsuites.tests)).toBeGreaterThanOrEqual(11 + 4 * 30 + 5);
+      expect(Number(xml.testsuites.tests)).toBeGreaterThanOrEqual(13 + 5 * 30 + 5);
       expect(xml.testsuites.testsuite.map((s: { name: string }) => s.name).sort()).toEqual([
         'cleanup',
         'generated createItem',
         'generated deleteItem',
         'generated getItem',
+        'generated listItems',
         'generated updateItem',
         'lifecycle',
       ]);

@@ -14,6 +14,8 @@ import {
 
 /** What Lambda always provides; the rest is the function's own environment. */
 const LAMBDA_ENV = { TABLE_NAME: 'items', AWS_REGION: 'eu-west-1' };
+/** What Terraform gives the function besides: the key listing cursors are signed with. */
+const LAMBDA_SECRETS = { CURSOR_KEY: 'k'.repeat(64) };
 
 /** Runs `read` and returns the ConfigError it throws (failing if it throws nothing else). */
 function configError(read: () => unknown): ConfigError {
@@ -116,6 +118,7 @@ describe('readConfig (the Lambda)', () => {
       'EVENTS_MAX_ATTEMPTS',
       'CORS_ALLOW_ORIGINS',
       'POWERTOOLS_LOG_LEVEL',
+      'CURSOR_KEY',
     ]);
     expect(LOCAL_CONFIG_ENV_NAMES).toEqual([
       ...CONFIG_ENV_NAMES,
@@ -305,7 +308,11 @@ describe('events settings', () => {
   it.each(['items-bus', 'arn:aws:events:eu-west-1:123456789012:event-bus/items-bus'])(
     'takes EVENT_BUS_NAME %j, a name or an ARN',
     (busName) => {
-      const config = readLambdaConfig({ ...LAMBDA_ENV, EVENT_BUS_NAME: busName });
+      const config = readLambdaConfig({
+        ...LAMBDA_ENV,
+        ...LAMBDA_SECRETS,
+        EVENT_BUS_NAME: busName,
+      });
 
       expect(config.events.busName).toBe(busName);
     },
@@ -347,5 +354,29 @@ describe('POWERTOOLS_LOG_LEVEL', () => {
     expect(error.message).toBe(
       `POWERTOOLS_LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT, got ${JSON.stringify(raw)}`,
     );
+  });
+});
+
+describe('CURSOR_KEY', () => {
+  it('is required on Lambda: every container signs and checks cursors with the same key', () => {
+    const error = configError(() => readLambdaConfig({ ...LAMBDA_ENV, EVENT_BUS_NAME: 'bus' }));
+
+    expect(error.message).toBe(
+      'CURSOR_KEY must be set: every container signs and checks listing cursors with it',
+    );
+  });
+
+  it('refuses a key under 32 characters, without printing it', () => {
+    const error = configError(() => readConfig({ ...LAMBDA_ENV, CURSOR_KEY: 'secret-but-short' }));
+
+    expect(error.message).toBe(
+      'CURSOR_KEY must be at least 32 characters (such as `openssl rand -hex 32`), got 16',
+    );
+    expect(error.message).not.toContain('secret-but-short');
+  });
+
+  it('is optional for npm start, which keeps one beside its data', () => {
+    expect(readLocalConfig({}).cursorKey).toBeUndefined();
+    expect(readConfig({ ...LAMBDA_ENV, ...LAMBDA_SECRETS }).cursorKey).toBe('k'.repeat(64));
   });
 });

@@ -22,6 +22,8 @@ export interface Config {
   readonly events: EventsConfig;
   /** Powertools' log level (`POWERTOOLS_LOG_LEVEL`, which the logger reads itself), upper case. */
   readonly logLevel: string;
+  /** Signs listing cursors; required on Lambda, made up per data folder by `npm start`. */
+  readonly cursorKey: string | undefined;
 }
 
 export interface EventsConfig {
@@ -37,6 +39,7 @@ export interface EventsConfig {
 
 export interface LambdaConfig extends Config {
   readonly events: EventsConfig & { readonly busName: string };
+  readonly cursorKey: string;
 }
 
 export interface LocalConfig extends Config {
@@ -61,6 +64,7 @@ export const CONFIG_ENV_NAMES = [
   'EVENTS_MAX_ATTEMPTS',
   'CORS_ALLOW_ORIGINS',
   'POWERTOOLS_LOG_LEVEL',
+  'CURSOR_KEY',
 ] as const;
 
 export const LOCAL_CONFIG_ENV_NAMES = [
@@ -98,6 +102,7 @@ export function readConfig(env: Env = process.env, defaults: Partial<Config> = {
     corsAllowOrigins: origins(env, 'CORS_ALLOW_ORIGINS'),
     events: readEventsConfig(env),
     logLevel: logLevel(env, 'POWERTOOLS_LOG_LEVEL'),
+    cursorKey: secret(env, 'CURSOR_KEY'),
   };
 }
 
@@ -108,7 +113,13 @@ export function readLambdaConfig(env: Env = process.env): LambdaConfig {
   if (busName === undefined) {
     throw new ConfigError('EVENT_BUS_NAME must be set: every write is announced on that bus');
   }
-  return { ...config, events: { ...config.events, busName } };
+  const { cursorKey } = config;
+  if (cursorKey === undefined) {
+    throw new ConfigError(
+      'CURSOR_KEY must be set: every container signs and checks listing cursors with it',
+    );
+  }
+  return { ...config, cursorKey, events: { ...config.events, busName } };
 }
 
 function readEventsConfig(env: Env): EventsConfig {
@@ -171,6 +182,18 @@ function logLevel(env: Env, name: string): string {
     throw new ConfigError(`${name} must be one of ${LOG_LEVELS.join(', ')}, got ${show(raw)}`);
   }
   return level;
+}
+
+/** A signing key: at least 32 characters (256 bits as hex), so cursors cannot be forged. */
+function secret(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 32) {
+    throw new ConfigError(
+      `${name} must be at least 32 characters (such as \`openssl rand -hex 32\`), got ${raw.length}`,
+    );
+  }
+  return raw;
 }
 
 function url(env: Env, name: string): string | undefined {

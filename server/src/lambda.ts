@@ -41,6 +41,7 @@ const app = createApp({
   logger,
   maxBodyBytes: config.maxBodyBytes,
   corsAllowOrigins: config.corsAllowOrigins,
+  cursorKey: config.cursorKey,
 });
 
 export const handler = createLambdaHandler(app, logger);

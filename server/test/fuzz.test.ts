@@ -906,6 +906,47 @@ const foreignItem = fc
     return request('an item another program wrote', 'SEED', { target: id, seed, expect: 'any' });
   });
 
+/** Pages of the listing: sizes it takes, and parameters it refuses. */
+const listing = fc
+  .oneof(
+    {
+      weight: 3,
+      arbitrary: fc.integer({ min: 1, max: 100 }).map((limit) => ({
+        query: [['limit', String(limit)]] as Array<[string, string]>,
+        refuse: false,
+      })),
+    },
+    { weight: 1, arbitrary: fc.constant({ query: [] as Array<[string, string]>, refuse: false }) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .constantFrom<Array<[string, string]>>(
+          [['limit', '0']],
+          [['limit', '101']],
+          [['limit', 'ten']],
+          [['limit', '']],
+          [['limit', '1e2']],
+          [
+            ['limit', '5'],
+            ['limit', '6'],
+          ],
+          [['cursor', 'not-a-cursor']],
+          [['cursor', '']],
+          [['cursor', 'v1.eyJhZnRlciI6ImZ1enotMCJ9.AAAA']],
+          [['cursor', 'x'.repeat(5000)]],
+          [['user_id', 'fuzz-0']],
+        )
+        .map((query) => ({ query, refuse: true })),
+    },
+  )
+  .map(({ query, refuse }) =>
+    request(refuse ? 'a listing it refuses' : 'a page of the listing', 'GET', {
+      path: '/dynamo/items',
+      query,
+      ...(refuse ? { expect: 'refuse' as const, status: 400 } : { expect: 'any' as const }),
+    }),
+  );
+
 const hostileRequest = fc.oneof(
   { weight: 4, arbitrary: truncatedJson },
   { weight: 3, arbitrary: malformedJson },
@@ -931,6 +972,7 @@ const hostileRequest = fc.oneof(
   { weight: 4, arbitrary: conditional },
   { weight: 2, arbitrary: refusedPrecondition },
   { weight: 3, arbitrary: foreignItem },
+  { weight: 2, arbitrary: listing },
 );
 
 // --- checking an answer against the model --------------------------------------------------
@@ -1045,7 +1087,12 @@ async function run(c: Case, send: Send, table: ReturnType<typeof useTable>): Pro
 
   expect(response.status, what).toBeLessThan(500);
   const operationMethod = c.method === 'HEAD' ? 'GET' : c.method;
-  const onDynamo = c.path === '/dynamo' ? OPERATIONS[operationMethod] : undefined;
+  const onDynamo =
+    c.path === '/dynamo'
+      ? OPERATIONS[operationMethod]
+      : c.path === '/dynamo/items' && operationMethod === 'GET'
+        ? 'listItems'
+        : undefined;
   expectContractResponse(onDynamo, response, c.method);
 
   if (sending.expect === 'refuse') {
@@ -1190,6 +1237,30 @@ async function property(arbitrary: fc.Arbitrary<Case>, runs: number, send: Send)
   const stored = await scanStored(table);
   const { model: expected, stored: actual } = sideBySide(model, stored);
   expect(actual).toEqual(expected);
+  // And a full listing through the API is the model too, each item once, as a GET reads it.
+  const listed = new Map<string, StoredItem>();
+  let cursor: string | undefined;
+  do {
+    const response = await send(
+      request('the whole listing', 'GET', {
+        path: '/dynamo/items',
+        query: [['limit', '37'], ...(cursor === undefined ? [] : [['cursor', cursor] as const])],
+        expect: 'any',
+      }),
+    );
+    expectContractResponse('listItems', response);
+    // Parsed again, keeping every number exact, to compare with the model.
+    const page = parseJson(response.body) as unknown as {
+      items: Array<{ item: JsonValue & { user_id: string }; etag: string }>;
+      cursor?: string;
+    };
+    for (const { item, etag } of page.items) {
+      expect(listed.has(item.user_id), `${item.user_id} listed twice`).toBe(false);
+      listed.set(item.user_id, { item, version: Number(JSON.parse(etag)) });
+    }
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  expect(sideBySide(listed, new Map()).model).toEqual(sideBySide(model, new Map()).model);
 }
 
 /** A generous bound on a run (a few times what it takes on a busy 2-core machine), not a target. */

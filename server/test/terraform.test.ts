@@ -142,14 +142,18 @@ describe('the files', () => {
     }
   });
 
-  it('use no community modules, only the AWS provider', async () => {
+  it("use no community modules, only HashiCorp's AWS provider and random for one key", async () => {
     for (const [file, parsed] of module.files) {
       expect(parsed.module, `${file} calls no module`).toBeUndefined();
     }
     const terraform = block(module.files.get('versions.tf') as Body, 'terraform');
-    expect(Object.keys(block(terraform, 'required_providers'))).toEqual(['aws']);
+    const providers = block(terraform, 'required_providers') as Record<string, { source: string }>;
+    expect(Object.keys(providers)).toEqual(['aws', 'random']);
+    expect(providers.random?.source).toBe('hashicorp/random');
     for (const address of [...module.resources.keys(), ...module.data.keys()]) {
-      expect(address).toMatch(/^aws_/);
+      expect(address === 'random_password.cursor_key' || address.startsWith('aws_'), address).toBe(
+        true,
+      );
     }
   });
 });

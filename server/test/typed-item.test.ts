@@ -23,7 +23,7 @@ import { useTable } from './support/engine.js';
 import { type GeneratedCopy, generateServerCopy } from './support/generated-copy.js';
 import { createRecordingPublisher } from './support/recorder.js';
 import type { SeenResponse, TestRequest } from './support/request.js';
-import { type Reached, reach, TRANSPORTS } from './support/transports.js';
+import { type Reached, reach, TEST_CURSOR_KEY, TRANSPORTS } from './support/transports.js';
 
 /** openapi.yaml with the fixture's `Item` (and `Address`) in place of the shipped `Item`. */
 export function typedItemContract(): string {
@@ -66,6 +66,7 @@ describe.each(TRANSPORTS)('a typed item through the %s', (transport) => {
       events,
       logger: logger as Logger,
       maxBodyBytes: 64 * 1024,
+      cursorKey: TEST_CURSOR_KEY,
     });
     api = await reach(app, transport);
   });

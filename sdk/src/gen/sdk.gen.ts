@@ -4,7 +4,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client/index.gen.js';
-import type { CreateItemData, CreateItemErrors, CreateItemResponses, DeleteItemData, DeleteItemErrors, DeleteItemResponses, GetItemData, GetItemErrors, GetItemResponses, UpdateItemData, UpdateItemErrors, UpdateItemResponses } from './types.gen.js';
+import type { CreateItemData, CreateItemErrors, CreateItemResponses, DeleteItemData, DeleteItemErrors, DeleteItemResponses, GetItemData, GetItemErrors, GetItemResponses, ListItemsData, ListItemsErrors, ListItemsResponses, UpdateItemData, UpdateItemErrors, UpdateItemResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -67,3 +67,19 @@ export const createItem = <ThrowOnError extends boolean = true>(options: Options
         ...options.headers
     }
 });
+
+/**
+ * List items, a page at a time
+ *
+ * A page of items (at most `limit`), each with its `ETag`, and a `cursor` to the next page,
+ * absent on the last. Pass the cursor back as it is: it is opaque, and a cursor that was
+ * changed, cut or made by another deployment is a 400. `Link` (RFC 8288) carries the next
+ * page's URL as a relative reference too.
+ *
+ * A listing is a DynamoDB Scan of the whole table, in no useful order: it reads every item
+ * over a full listing (see the README for what that costs). Under concurrent writes, an
+ * item created or deleted during a listing may or may not appear; none appears twice; none
+ * that existed throughout is missed.
+ *
+ */
+export const listItems = <ThrowOnError extends boolean = true>(options?: Options<ListItemsData, ThrowOnError>): RequestResult<ListItemsResponses, ListItemsErrors, ThrowOnError> => (options?.client ?? client).get<ListItemsResponses, ListItemsErrors, ThrowOnError>({ url: '/dynamo/items', ...options });

@@ -25,6 +25,25 @@ export type Item = {
 };
 
 /**
+ * One page of a listing.
+ */
+export type ItemPage = {
+    items: Array<ListedItem>;
+    /**
+     * Where the next page starts; absent on the last page.
+     */
+    cursor?: string;
+};
+
+export type ListedItem = {
+    item: Item;
+    /**
+     * The item's version, as the `ETag` a GET would send, for `If-Match`.
+     */
+    etag: string;
+};
+
+/**
  * Set the attribute `updatedKey` of the item `user_id` to `updatedValue`.
  */
 export type UpdateRequest = {
@@ -475,3 +494,58 @@ export type CreateItemResponses = {
 };
 
 export type CreateItemResponse = CreateItemResponses[keyof CreateItemResponses];
+
+export type ListItemsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Items per page, 1 to 100.
+         */
+        limit?: number;
+        /**
+         * The `cursor` of the page before, as it was given.
+         */
+        cursor?: string;
+    };
+    url: '/dynamo/items';
+};
+
+export type ListItemsErrors = {
+    /**
+     * The request is invalid; `errors` names each bad field.
+     */
+    400: Problem;
+    /**
+     * Deployed on AWS with IAM authorization: the request is not signed with SigV4 (or the
+     * signature or credentials are invalid or expired), the caller may not call the operation,
+     * or nothing is served at the path. Answered by API Gateway, as a problem.
+     *
+     */
+    403: Problem;
+    /**
+     * Deployed on AWS: the stage's throttle was exceeded. Answered by API Gateway, as a problem;
+     * retry with backoff.
+     *
+     */
+    429: Problem;
+    /**
+     * The database is throttling or unreachable; retry after `Retry-After` seconds.
+     */
+    503: Problem;
+    /**
+     * Any other error (for example 405 or 500), as a problem.
+     */
+    default: Problem;
+};
+
+export type ListItemsError = ListItemsErrors[keyof ListItemsErrors];
+
+export type ListItemsResponses = {
+    /**
+     * A page of items.
+     */
+    200: ItemPage;
+};
+
+export type ListItemsResponse = ListItemsResponses[keyof ListItemsResponses];

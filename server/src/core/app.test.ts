@@ -23,6 +23,7 @@ function setup(store: ItemStore = createMemoryStore()) {
     events: { publish: async (detail) => void published.push(detail) },
     logger,
     maxBodyBytes: 1024,
+    cursorKey: 'a-key-for-the-core-s-unit-tests-only',
   });
   /** What the app logged at error level: each line's message, and its error and that's cause. */
   const lines = () =>
@@ -59,7 +60,7 @@ function failing(error: () => unknown): ItemStore {
   const fail = async (): Promise<never> => {
     throw error();
   };
-  return { get: fail, create: fail, update: fail, delete: fail };
+  return { get: fail, create: fail, update: fail, delete: fail, list: fail };
 }
 
 describe('the core', () => {

@@ -9,6 +9,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { refuseUnevaluatedPreconditions } from './conditional.js';
 import { createCors } from './cors.js';
+import { createCursorCodec } from './cursor.js';
 import { DuplicateNameError, parseJson, stringifyJson } from './json.js';
 import { matchMediaType } from './media-type.js';
 import type { OperationResult } from './openapi/operation-types.js';
@@ -58,6 +59,8 @@ export interface AppOptions {
   readonly maxBodyBytes: number;
   /** Origins browsers may call from (CORS); `undefined` or empty: CORS is off. */
   readonly corsAllowOrigins?: readonly string[] | undefined;
+  /** Signs listing cursors (`CURSOR_KEY`): every container of a deployment needs the same. */
+  readonly cursorKey: string;
 }
 
 export interface App {
@@ -74,7 +77,10 @@ const RETRY_AFTER_SECONDS = 1;
 export function createApp(options: AppOptions): App {
   const { logger, maxBodyBytes } = options;
   const router = createRouter();
-  const operations = createOperations(options);
+  const operations = createOperations({
+    ...options,
+    cursors: createCursorCodec(options.cursorKey),
+  });
   const cors = createCors(options.corsAllowOrigins, (path) => router.allowedMethods(path));
 
   async function respond(request: ApiRequest): Promise<ApiResponse> {

@@ -5,6 +5,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { etag, evaluateRead, readPreconditions, toVersionCondition } from './conditional.js';
+import type { CursorCodec } from './cursor.js';
 import { CHECKS_WHOLE_ITEM, checkAttributes, checkItem } from './item-schema.js';
 import type { JsonValue } from './json.js';
 import type { OperationInput, OperationResult } from './openapi/operation-types.js';
@@ -46,12 +47,19 @@ export interface OperationDependencies {
   readonly store: ItemStore;
   readonly events: EventPublisher;
   readonly logger: Logger;
+  /** Signs and checks listing cursors (`CURSOR_KEY`). */
+  readonly cursors: CursorCodec;
 }
 
 /**
  * The handlers. Store errors (`ports.ts`) pass through: the app maps them onto problems.
  */
-export function createOperations({ store, events, logger }: OperationDependencies): Operations {
+export function createOperations({
+  store,
+  events,
+  logger,
+  cursors,
+}: OperationDependencies): Operations {
   /**
    * An item another program stored in violation of `Item` is answered as it is stored (the API
    * does not hide data it cannot vouch for), and the log says what the schema has against it.
@@ -197,6 +205,28 @@ export function createOperations({ store, events, logger }: OperationDependencie
         version: updated.version,
       });
       return { status: 200, headers: { etag: etag(updated.version) }, body: updated.item };
+    },
+
+    async listItems({ query }) {
+      // Validation filled in the contract's default (Ajv `useDefaults`).
+      const limit = query.limit as number;
+      const after = query.cursor === undefined ? undefined : cursors.decode(query.cursor);
+      const page = await store.list(after === undefined ? { limit } : { limit, after });
+      for (const { item } of page.items) warnIfUnvouched(item.user_id, item);
+      const cursor = page.next === undefined ? undefined : cursors.encode(page.next);
+      return {
+        status: 200,
+        // The next page as a relative reference (RFC 8288 §3.2, RFC 3986 §4.2): it resolves
+        // against the request's own path, behind any stage or custom domain base path.
+        headers:
+          cursor === undefined
+            ? {}
+            : { link: `<?limit=${limit}&cursor=${encodeURIComponent(cursor)}>; rel="next"` },
+        body: {
+          items: page.items.map(({ item, version }) => ({ item, etag: etag(version) })),
+          ...(cursor === undefined ? {} : { cursor }),
+        },
+      };
     },
 
     async deleteItem({ query, headers }, context) {

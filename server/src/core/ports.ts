@@ -30,6 +30,12 @@ export interface VersionedItem {
   readonly version: number;
 }
 
+/** A page of a listing: its items, and the `user_id` the next page starts after. */
+export interface ItemPage {
+  readonly items: readonly VersionedItem[];
+  readonly next?: string;
+}
+
 /** An updated item, with the item as it was before. */
 export interface UpdatedItem extends VersionedItem {
   readonly previous: VersionedItem;
@@ -85,6 +91,13 @@ export interface ItemStore {
    * @throws ItemNotFoundError, VersionMismatchError (it does not meet `condition`)
    */
   update(userId: string, change: ItemChange, condition: VersionCondition): Promise<UpdatedItem>;
+  /**
+   * At most `limit` items, starting after the item `after` (from the start without it), and
+   * where the next page starts: `next`, absent when there is nothing after these. The order is
+   * the store's own; under concurrent writes an item created or deleted meanwhile may or may
+   * not appear, none appears twice, and none that existed throughout is missed.
+   */
+  list(page: { readonly limit: number; readonly after?: string }): Promise<ItemPage>;
   /**
    * Deletes the item, if it exists and meets `condition`, and returns it as it was.
    * @throws ItemNotFoundError, VersionMismatchError

@@ -54,6 +54,7 @@ describe('the router', () => {
       createItem: { ...spec, method: 'POST' },
       updateItem: { ...spec, path: '/b' },
       deleteItem: { ...spec, method: 'DELETE', path: '/b' },
+      listItems: { ...spec, path: '/c' },
     });
 
     // Act + Assess

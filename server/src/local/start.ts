@@ -3,6 +3,9 @@
  * DynamoDB engine (or the one `DYNAMODB_ENDPOINT` names), behind the `node:http` adapter, with
  * events going to the local sink. Also what other packages' tests start (`@dynamo-crud/server/local`).
  */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Asset, type NodeHttpServer, startNodeHttpServer } from '../adapters/node-http.js';
 import { createDynamoDbClient } from '../aws/clients.js';
 import { isTransientAwsError } from '../aws/transient.js';
@@ -89,6 +92,8 @@ export async function startLocal(
       logger,
       maxBodyBytes: config.maxBodyBytes,
       corsAllowOrigins: config.corsAllowOrigins,
+      cursorKey:
+        config.cursorKey ?? localCursorKey(engine === undefined ? undefined : config.dataDir),
     });
     server = await startNodeHttpServer({
       app,
@@ -124,4 +129,16 @@ function docsAssets(openApiText: string): Array<[string, Asset]> {
   const page = files.find((f) => f.name === 'index.html');
   if (page !== undefined) assets.push(['/docs', page], ['/docs/', page]);
   return assets;
+}
+
+/**
+ * The listing cursors' key when `CURSOR_KEY` is not set: kept beside the embedded engine's data
+ * (so cursors outlive a restart as the items do), or made up for this process (`:memory:`, or
+ * another engine's data this process does not own).
+ */
+function localCursorKey(dataDir: string | undefined): string {
+  if (dataDir === undefined || dataDir === ':memory:') return randomBytes(32).toString('hex');
+  const path = join(dataDir, 'cursor.key');
+  if (!existsSync(path)) writeFileSync(path, randomBytes(32).toString('hex'), { mode: 0o600 });
+  return readFileSync(path, 'utf8').trim();
 }

@@ -17,6 +17,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -47,6 +48,7 @@ export const DYNAMODB_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
+  'dynamodb:Scan',
 ] as const;
 
 const UNMARSHALL_OPTIONS = {
@@ -197,6 +199,29 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
           previous,
         };
       });
+    },
+
+    async list({ limit, after }) {
+      // One more than asked: when it comes, there is a next page, and the cursor points at
+      // the last item handed out, so a listing does not end on an empty page (DynamoDB gives a
+      // LastEvaluatedKey whenever it stopped at Limit, more items or not).
+      const { Items = [], LastEvaluatedKey } = await send(() =>
+        db.send(
+          new ScanCommand({
+            TableName: tableName,
+            Limit: limit + 1,
+            // Strongly consistent, so that an item that existed before the listing is seen.
+            ConsistentRead: true,
+            ...(after === undefined ? {} : { ExclusiveStartKey: key(after) }),
+          }),
+        ),
+      );
+      const items = Items.slice(0, limit).map(fromStored);
+      const last = items.at(-1)?.item.user_id;
+      if (Items.length > limit && last !== undefined) return { items, next: last };
+      // Fewer came: DynamoDB stopped at its 1 MB page, or there is nothing after them.
+      const stoppedAt = LastEvaluatedKey?.user_id;
+      return typeof stoppedAt === 'string' ? { items, next: stoppedAt } : { items };
     },
 
     delete(userId, condition) {

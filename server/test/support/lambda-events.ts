@@ -151,6 +151,7 @@ export function lambdaEnvironment(options: LambdaEnvironment): Record<string, st
     TABLE_NAME: options.tableName,
     DYNAMODB_ENDPOINT: options.dynamodbEndpoint,
     EVENT_BUS_NAME: options.busName ?? 'items-bus',
+    CURSOR_KEY: 'a-cursor-key-of-the-function-under-test',
     ...(options.awsEndpoint === undefined
       ? {}
       : {

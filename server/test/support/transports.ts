@@ -26,6 +26,9 @@ export const TRANSPORTS = [
 ] as const;
 export type TransportName = (typeof TRANSPORTS)[number];
 
+/** The listing cursors' key of every test app (a deployment's own is `CURSOR_KEY`). */
+export const TEST_CURSOR_KEY = 'a-cursor-key-for-tests-and-nothing-else';
+
 /** Small, so tests can pass it cheaply. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -41,6 +44,7 @@ export function createTestApp(store: ItemStore, options: TestAppOptions = {}): A
     events: options.events ?? createRecordingPublisher(),
     logger: options.logger ?? quietLogger,
     maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
+    cursorKey: options.cursorKey ?? TEST_CURSOR_KEY,
     corsAllowOrigins: options.corsAllowOrigins,
   });
 }

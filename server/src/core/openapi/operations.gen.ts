@@ -8,7 +8,7 @@ import * as validators from './validators.gen.js';
 export type OperationId = keyof ContractOperations;
 
 /** SHA-256 of the parsed openapi.yaml this was generated from (`openApiFingerprint`). */
-export const OPENAPI_FINGERPRINT = "837d6b27c88780bb06a1889aabf730db3b43c007410ddda4f6114438f43af669";
+export const OPENAPI_FINGERPRINT = "b2fb2240bc86761c3bba2c48d163d97da942709b33c2215695c8c48b7bd24c12";
 
 /**
  * The `Item` schema: `validate` checks a whole item, `validateAttributes` an object of some of
@@ -75,5 +75,14 @@ export const operations = {
     },
     validateQuery: validators.updateItemQuery,
     validateHeaders: validators.updateItemHeaders,
+  },
+  listItems: {
+    method: "GET",
+    path: "/dynamo/items",
+    query: [{ name: "limit", required: false, type: "integer", array: false }, { name: "cursor", required: false, type: "string", array: false }],
+    headers: [],
+    requestBody: undefined,
+    validateQuery: validators.listItemsQuery,
+    validateHeaders: validators.listItemsHeaders,
   },
 } as const satisfies Record<OperationId, OperationSpec>;

@@ -36,6 +36,34 @@ export interface paths {
         patch: operations["updateItem"];
         trace?: never;
     };
+    "/dynamo/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List items, a page at a time
+         * @description A page of items (at most `limit`), each with its `ETag`, and a `cursor` to the next page,
+         *     absent on the last. Pass the cursor back as it is: it is opaque, and a cursor that was
+         *     changed, cut or made by another deployment is a 400. `Link` (RFC 8288) carries the next
+         *     page's URL as a relative reference too.
+         *
+         *     A listing is a DynamoDB Scan of the whole table, in no useful order: it reads every item
+         *     over a full listing (see the README for what that costs). Under concurrent writes, an
+         *     item created or deleted during a listing may or may not appear; none appears twice; none
+         *     that existed throughout is missed.
+         */
+        get: operations["listItems"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -61,6 +89,17 @@ export interface components {
             user_id: components["schemas"]["UserId"];
         } & {
             [key: string]: unknown;
+        };
+        /** @description One page of a listing. */
+        ItemPage: {
+            items: components["schemas"]["ListedItem"][];
+            /** @description Where the next page starts; absent on the last page. */
+            cursor?: string;
+        };
+        ListedItem: {
+            item: components["schemas"]["Item"];
+            /** @description The item's version, as the `ETag` a GET would send, for `If-Match`. */
+            etag: string;
         };
         /** @description Set the attribute `updatedKey` of the item `user_id` to `updatedValue`. */
         UpdateRequest: {
@@ -478,6 +517,38 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listItems: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description The `cursor` of the page before, as it was given. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of items. */
+            200: {
+                headers: {
+                    /** @description `<?limit=…&cursor=…>; rel="next"` while there is a next page. */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["Error"];
