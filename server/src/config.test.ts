@@ -112,6 +112,7 @@ describe('readConfig (the Lambda)', () => {
       'DLQ_URL',
       'EVENTS_MAX_ATTEMPTS',
       'CORS_ALLOW_ORIGINS',
+      'CORS_ALLOW_HEADERS',
     ]);
     expect(LOCAL_CONFIG_ENV_NAMES).toEqual([
       ...CONFIG_ENV_NAMES,

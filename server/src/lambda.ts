@@ -32,6 +32,7 @@ const app = createApp({
   logger,
   maxBodyBytes: config.maxBodyBytes,
   corsAllowOrigins: config.corsAllowOrigins,
+  corsAllowHeaders: config.corsAllowHeaders,
 });
 
 export const handler = createLambdaHandler(app, logger);

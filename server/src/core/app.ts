@@ -7,11 +7,11 @@
  * only here (`toApiError`).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { createCors } from './cors.js';
+import { allowedRequestHeaders, createCors } from './cors.js';
 import { parseJson, stringifyJson } from './json.js';
 import { matchMediaType } from './media-type.js';
 import type { OperationResult } from './openapi/operation-types.js';
-import type { OperationId } from './openapi/operations.gen.js';
+import { operations as contractOperations, type OperationId } from './openapi/operations.gen.js';
 import { createOperations, type Operation, type OperationContext } from './operations.js';
 import {
   type EventPublisher,
@@ -56,11 +56,18 @@ export interface AppOptions {
   readonly maxBodyBytes: number;
   /** Origins browsers may call from (CORS); `undefined` or empty: CORS is off. */
   readonly corsAllowOrigins?: readonly string[] | undefined;
+  /** Request headers pages may send besides those the contract and the SDK send (CORS). */
+  readonly corsAllowHeaders?: readonly string[] | undefined;
 }
 
 export interface App {
   /** Answers every request, errors included; rejects only if a bug escapes the core itself. */
   handle(request: ApiRequest): Promise<ApiResponse>;
+  /**
+   * `response`, answered beside the core (a document an adapter serves, such as
+   * `/openapi.yaml`), with the CORS headers `request`'s origin is entitled to.
+   */
+  decorate(request: ApiRequest, response: ApiResponse): ApiResponse;
 }
 
 const JSON_TYPE = 'application/json';
@@ -73,7 +80,11 @@ export function createApp(options: AppOptions): App {
   const { logger, maxBodyBytes } = options;
   const router = createRouter();
   const operations = createOperations(options);
-  const cors = createCors(options.corsAllowOrigins, (path) => router.allowedMethods(path));
+  const cors = createCors(
+    options.corsAllowOrigins,
+    (path) => router.allowedMethods(path),
+    allowedRequestHeaders(Object.values(contractOperations), options.corsAllowHeaders),
+  );
 
   async function respond(request: ApiRequest): Promise<ApiResponse> {
     try {
@@ -166,6 +177,7 @@ export function createApp(options: AppOptions): App {
     async handle(request) {
       return cors.preflight(request) ?? cors.decorate(request, await respond(request));
     },
+    decorate: (request, response) => cors.decorate(request, response),
   };
 }
 

@@ -76,6 +76,7 @@ export async function startLocal(
       logger,
       maxBodyBytes: config.maxBodyBytes,
       corsAllowOrigins: config.corsAllowOrigins,
+      corsAllowHeaders: config.corsAllowHeaders,
     });
     server = await startNodeHttpServer({
       app,

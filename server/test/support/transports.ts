@@ -42,6 +42,7 @@ export function createTestApp(store: ItemStore, options: TestAppOptions = {}): A
     logger: options.logger ?? quietLogger,
     maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
     corsAllowOrigins: options.corsAllowOrigins,
+    corsAllowHeaders: options.corsAllowHeaders,
   });
 }
 
