@@ -1,7 +1,7 @@
 /**
  * The package build: ESM (`.js`) and CommonJS (`.cjs`) for each entry, with bundled type
- * declarations for both (`.d.ts`, `.d.cts`). `ky` and `aws4fetch` stay imports: they are the
- * dependency and the optional peer dependency, never bundled.
+ * declarations for both (`.d.ts`, `.d.cts`). `aws4fetch`, the optional peer dependency of the
+ * `sigv4` entry, stays an import, never bundled.
  */
 import { defineConfig } from 'tsup';
 
@@ -16,5 +16,5 @@ export default defineConfig({
   clean: true,
   splitting: false,
   treeshake: true,
-  external: ['ky', 'aws4fetch'],
+  external: ['aws4fetch'],
 });

@@ -21,9 +21,11 @@ export {
 export {
   isNetworkError,
   isProblemError,
+  isResponseError,
   isTimeoutError,
   NetworkError,
   ProblemError,
+  ResponseError,
   TimeoutError,
 } from './errors.js';
 export type {
@@ -35,4 +37,5 @@ export type {
   UpdateRequest,
   WriteEventDetail,
 } from './gen/types.gen.js';
+export { ExactNumber, type NumberMode } from './json.js';
 export type { RetryOptions } from './retry.js';

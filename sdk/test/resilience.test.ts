@@ -11,10 +11,12 @@ import {
   createClient,
   isNetworkError,
   isProblemError,
+  isResponseError,
   isTimeoutError,
   NetworkError,
   type Problem,
   ProblemError,
+  type ResponseError,
   TimeoutError,
 } from '../src/index.js';
 import { useMswServer } from './support/msw.js';
@@ -401,10 +403,16 @@ describe('problems', () => {
     });
   });
 
-  it('says which header is missing when a success hides the ETag', async () => {
+  it('says which header is missing when a success hides the ETag, and that nothing was written', async () => {
     answer(() => HttpResponse.json(item));
 
-    await expect(client().getItem('ada')).rejects.toThrow(/no readable ETag header/);
+    const error = await rejection(client().getItem('ada'));
+
+    expect(isResponseError(error)).toBe(true);
+    expect(error).toMatchObject({ name: 'ResponseError', status: 200, written: false });
+    expect((error as ResponseError).message).toMatch(
+      /^GET http:\/\/api\.test\/dynamo\?user_id=ada answered 200, but its ETag header cannot be read\. .*Access-Control-Expose-Headers/,
+    );
   });
 
   it('type guards reject look-alikes', () => {
