@@ -211,10 +211,13 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
     fetch: options.fetch,
   });
 
-  /** Sends operation `id` and turns its answer into a result: every call goes through here. */
+  /**
+   * Sends operation `id` with its query and body as the contract types them, and turns its
+   * answer into a result: every call goes through here, and every failure comes out of `send`.
+   */
   const call = async <Id extends OperationId, Result>(
     id: Id,
-    outgoing: Outgoing,
+    outgoing: Pick<OperationData[Id], 'query' | 'body'> & Pick<Outgoing, 'headers'>,
     options: CallOptions,
     result: (answer: Answer) => Result,
   ): Promise<Result> =>

@@ -32,7 +32,7 @@ export interface TransportOptions {
 
 /** What one call sends besides what its operation says. */
 export interface Outgoing {
-  readonly query?: Readonly<Record<string, string>>;
+  readonly query?: Readonly<Record<string, string>> | undefined;
   readonly body?: unknown;
   /** Headers of this call, unchecked; they win over the client's. */
   readonly headers?: Readonly<Record<string, string>> | undefined;

@@ -20,6 +20,7 @@ import {
   TimeoutError,
 } from '../src/index.js';
 import { useMswServer } from './support/msw.js';
+import { rejection } from './support/rejection.js';
 
 const BASE_URL = 'http://api.test';
 const ITEMS = `${BASE_URL}/dynamo`;
@@ -87,15 +88,6 @@ async function untilTimerScheduled(): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
   }
   throw new Error('the client scheduled no timer');
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (reason: unknown) => reason,
-  );
 }
 
 describe('retries', () => {
