@@ -461,7 +461,17 @@ describe.each(TRANSPORTS)('CORS through the %s', (transport) => {
           'POST',
         ]);
         const allowed = (response.headers['access-control-allow-headers'] ?? '').toLowerCase();
-        expect(allowed.split(', ')).toEqual(expect.arrayContaining(['content-type', 'if-match']));
+        // The contract's headers, and those createClient({ apiKey, bearerToken }) and SigV4 send.
+        expect(allowed.split(', ')).toEqual(
+          expect.arrayContaining([
+            'content-type',
+            'if-match',
+            'x-api-key',
+            'authorization',
+            'x-amz-date',
+            'x-amz-security-token',
+          ]),
+        );
         expect(response.headers['access-control-max-age']).toMatch(/^\d+$/);
         expect(response.headers['access-control-allow-credentials']).toBeUndefined();
         expect(response.headers.vary).toContain('Origin');
