@@ -28,9 +28,10 @@ export function generatorConfig(outputPath: string, contract: string = CONTRACT)
     logs: { file: false, level: 'warn' },
     interactive: false,
     // Types only: each operation's request (`GetItemData`: its query, headers, body and `url`),
-    // answers and errors, and the schemas. The calls are `src/operations.ts` and `src/http.ts`:
-    // the generator's runtime clients (ky's included) are larger than this whole SDK and slower
-    // than `fetch` by more than its budget (docs/decisions/006-the-sdk-on-fetch.md).
+    // answers and errors, and the schemas. The calls are a table (`src/operations.ts`) sent
+    // through ky (`src/http.ts`): the generator's ky client (`@hey-api/client-ky` and
+    // `@hey-api/sdk`) would double the SDK's size and its cost over `fetch`
+    // (docs/decisions/007-the-sdk-on-ky.md).
     plugins: ['@hey-api/typescript'],
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The package build: ESM (`.js`) and CommonJS (`.cjs`) for each entry, with bundled type
- * declarations for both (`.d.ts`, `.d.cts`). `aws4fetch`, the optional peer dependency of the
- * `sigv4` entry, stays an import, never bundled.
+ * declarations for both (`.d.ts`, `.d.cts`). `ky` and `aws4fetch` stay imports: they are the
+ * dependency and the optional peer dependency of the `sigv4` entry, never bundled. ky is ESM
+ * only; the CommonJS build requires it as Node 20.19+ allows (`require` of an ES module).
  */
 import { defineConfig } from 'tsup';
 
@@ -16,5 +17,5 @@ export default defineConfig({
   clean: true,
   splitting: false,
   treeshake: true,
-  external: ['aws4fetch'],
+  external: ['ky', 'aws4fetch'],
 });

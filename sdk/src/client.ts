@@ -14,7 +14,7 @@ import {
 } from './http.js';
 import type { NumberMode } from './json.js';
 import { OPERATIONS, type OperationData, type OperationId } from './operations.js';
-import { type RetryOptions, retryPolicy } from './retry.js';
+import type { RetryOptions } from './retry.js';
 
 /** An item: any JSON object with a `user_id` (schema `Item`). */
 export type Item = GetItemResponses[200];
@@ -198,7 +198,7 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
   const send = createTransport({
     baseUrl: baseUrlOf(options.baseUrl),
     timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
-    retry: retryPolicy(options.retry),
+    retry: options.retry,
     numbers: options.numbers ?? 'number',
     headers: checkHeaders({
       ...(options.apiKey === undefined ? {} : { 'x-api-key': options.apiKey }),

@@ -1,17 +1,20 @@
 /**
- * The one way the client talks to the API: `fetch`, once per attempt, with
- * - a time limit that covers the whole answer, headers and body: `fetch` resolves when the
- *   headers arrive, so a limit that stops there leaves a stalled body pending forever;
- * - the caller's `AbortSignal`, retries and the waits between them included;
- * - retries where `retry.ts` allows them;
+ * The one way the client talks to the API: ky. ky makes each request and owns what happens
+ * between attempts: retries after `Retry-After` or with jittered backoff (when, `retry.ts`
+ * says), a time limit per attempt, the caller's `AbortSignal` (retries and the waits between
+ * them included), and headers computed per attempt (its `beforeRequest` hook). What this file
+ * adds to it:
+ * - the `fetch` ky calls reads the whole body before it resolves. ky's time limit covers what
+ *   its `fetch` does, and `fetch` alone resolves when the headers arrive, so a body that stalled
+ *   would otherwise be pending forever: this way the limit covers the whole answer, and an error
+ *   answer ky retries has been read (and its connection let go) first;
  * - every failure turned into the SDK's errors (`errors.ts`), here and nowhere else.
- * Plain `fetch` rather than a client library: the whole call costs about one `fetch`
- * (docs/decisions/006-the-sdk-on-fetch.md).
  */
+import ky, { type Input, isHTTPError } from 'ky';
 import { NetworkError, ProblemError, ResponseError, TimeoutError, toProblem } from './errors.js';
 import { InexactNumberError, type NumberMode, parseJson, toJson } from './json.js';
 import type { Operation } from './operations.js';
-import { type RetryPolicy, retryDelay } from './retry.js';
+import { kyRetry, type RetryOptions } from './retry.js';
 
 /** Header names in lower case to values. */
 export type HeaderRecord = Record<string, string>;
@@ -21,7 +24,7 @@ export interface TransportOptions {
   readonly baseUrl: string;
   /** Time limit of one attempt in ms, or `false`. */
   readonly timeout: number | false;
-  readonly retry: RetryPolicy;
+  readonly retry: RetryOptions | number | false | undefined;
   readonly numbers: NumberMode;
   /** Headers of every request, checked (`checkHeaders`). */
   readonly headers: HeaderRecord;
@@ -51,95 +54,72 @@ export interface Answer {
 export type Send = (operation: Operation, outgoing: Outgoing) => Promise<Answer>;
 
 export function createTransport(options: TransportOptions): Send {
-  const { baseUrl, retry, numbers } = options;
+  const { baseUrl, numbers, headersPerAttempt } = options;
+  const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+  /** Each answer's body, read by `fetchWhole` within its attempt's time limit. */
+  const bodies = new WeakMap<Response, string>();
 
-  return async function send(operation, outgoing) {
-    const { method, path } = operation;
-    const url = `${baseUrl}${path}${queryString(outgoing.query)}`;
-    const body = outgoing.body === undefined ? undefined : toJson(outgoing.body, numbers);
-    const timeout = outgoing.timeout ?? options.timeout;
-    const { signal } = outgoing;
-    const callHeaders = outgoing.headers === undefined ? undefined : checkHeaders(outgoing.headers);
-
-    for (let attempt = 1; ; attempt++) {
-      signal?.throwIfAborted();
-      const headers: HeaderRecord = { ...options.headers };
-      if (operation.mediaType !== undefined) headers['content-type'] = operation.mediaType;
-      if (options.headersPerAttempt !== undefined) {
-        Object.assign(headers, checkHeaders(await options.headersPerAttempt()));
+  /** `fetch`, then the whole body: what ky times, and what a failed connection is. */
+  const fetchWhole = async (input: Input, init?: RequestInit): Promise<Response> => {
+    // ky always passes the Request of the attempt.
+    const request = input as Request;
+    try {
+      const response = await fetchImpl(request, init);
+      bodies.set(response, await response.text());
+      return response;
+    } catch (error) {
+      // `fetch` rejects with a TypeError when no answer came (refused, reset, DNS, CORS), and so
+      // does reading a body whose connection broke; an abort rejects with the signal's reason.
+      if (error instanceof TypeError && !request.signal.aborted) {
+        throw new NetworkError(request.method, request.url, error);
       }
-      if (callHeaders !== undefined) Object.assign(headers, callHeaders);
-
-      let failure: unknown;
-      try {
-        const { response, text } = await exchange(options.fetch ?? fetch, {
-          method,
-          url,
-          headers,
-          body,
-          timeout,
-          signal,
-        });
-        if (response.ok) return answer(method, url, response, text, numbers);
-        failure = new ProblemError(toProblem(parseLoosely(text), response), response);
-      } catch (error) {
-        failure = toSdkError(error, method, url, signal);
-      }
-      const wait = operation.idempotent ? retryDelay(retry, attempt, failure) : undefined;
-      if (wait === undefined) throw failure;
-      await sleep(wait, signal);
+      throw error;
     }
   };
-}
 
-interface Exchange {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: HeaderRecord;
-  readonly body: string | undefined;
-  readonly timeout: number | false;
-  readonly signal: AbortSignal | undefined;
-}
+  return async function send(operation, outgoing) {
+    const { method, mediaType } = operation;
+    const url = `${baseUrl}${operation.path}${queryString(outgoing.query)}`;
+    const body = outgoing.body === undefined ? null : toJson(outgoing.body, numbers);
+    const callHeaders = outgoing.headers === undefined ? {} : checkHeaders(outgoing.headers);
+    const { signal } = outgoing;
 
-/**
- * One attempt: the request, then the whole body, within `timeout`. Stops with the reason when
- * the time is up or the caller aborts, whether or not `fetchImpl` honours the signal (a custom
- * `fetch` may not), and aborts the request so the connection is let go.
- */
-async function exchange(
-  fetchImpl: typeof fetch,
-  { method, url, headers, body, timeout, signal }: Exchange,
-): Promise<{ response: Response; text: string }> {
-  const controller = new AbortController();
-  let stop: (reason: unknown) => void = () => {};
-  const stopped = new Promise<never>((_, reject) => {
-    stop = (reason) => {
-      reject(reason);
-      controller.abort(reason);
-    };
-  });
-  const onAbort = () => stop(signal?.reason);
-  signal?.addEventListener('abort', onAbort);
-  const timer =
-    timeout === false ? undefined : setTimeout(() => stop(new TimeoutError(method, url)), timeout);
-  const work = (async () => {
-    const response = await fetchImpl(url, {
-      method,
-      headers,
-      body: body ?? null,
-      signal: controller.signal,
-    });
-    return { response, text: await response.text() };
-  })();
-  // Whichever loses the race settles unobserved.
-  work.catch(() => {});
-  stopped.catch(() => {});
-  try {
-    return await Promise.race([work, stopped]);
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
-  }
+    let response: Response;
+    try {
+      response = await ky(url, {
+        method,
+        headers: {
+          ...options.headers,
+          ...(mediaType === undefined ? {} : { 'content-type': mediaType }),
+          ...callHeaders,
+        },
+        body,
+        ...(signal === undefined ? {} : { signal }),
+        timeout: outgoing.timeout ?? options.timeout,
+        retry: kyRetry(options.retry, method, operation.idempotent),
+        fetch: fetchWhole,
+        ...(headersPerAttempt === undefined
+          ? {}
+          : {
+              hooks: {
+                beforeRequest: [
+                  async ({ headers }) => {
+                    for (const [name, value] of Object.entries({
+                      ...checkHeaders(await headersPerAttempt()),
+                      ...callHeaders,
+                    })) {
+                      headers.set(name, value);
+                    }
+                  },
+                ],
+              },
+            }),
+      });
+    } catch (error) {
+      throw toSdkError(error, method, url, bodies);
+    }
+    return answer(method, url, response, bodies.get(response) ?? '', numbers);
+  };
 }
 
 /** A success as the contract describes it, or a `ResponseError` saying why not. */
@@ -177,26 +157,34 @@ function answer(
   };
 }
 
-/** What a failed attempt is to the caller: one of the SDK's errors, or what they aborted with. */
+/**
+ * What a failed call is to the caller: an error answer (its body read by `fetchWhole`) a
+ * `ProblemError`; ky's time limit, or an `AbortSignal.timeout()` the caller passed (a
+ * DOMException named TimeoutError), a `TimeoutError`. Anything else is already what the caller
+ * gets: a `NetworkError` (from `fetchWhole`), the reason of their abort, a `TypeError` for what
+ * cannot be sent, or what a function they gave threw.
+ */
 function toSdkError(
   error: unknown,
   method: string,
   url: string,
-  signal: AbortSignal | undefined,
+  bodies: WeakMap<Response, string>,
 ): unknown {
-  if (error instanceof TimeoutError) return error;
-  if (signal?.aborted && error === signal.reason) {
-    // `AbortSignal.timeout()` aborts with a DOMException named TimeoutError.
-    return isNamed(error, 'TimeoutError') ? new TimeoutError(method, url, error) : error;
+  if (isHTTPError(error)) {
+    const { response } = error;
+    return new ProblemError(
+      toProblem(parseLoosely(bodies.get(response) ?? ''), response),
+      response,
+    );
   }
-  // `fetch` rejects with a TypeError when no answer came (refused, reset, DNS, CORS), and so
-  // does reading a body whose connection broke.
-  if (error instanceof TypeError) return new NetworkError(method, url, error);
+  if (
+    typeof error === 'object' &&
+    error !== null &&
+    Reflect.get(error, 'name') === 'TimeoutError'
+  ) {
+    return new TimeoutError(method, url, error);
+  }
   return error;
-}
-
-function isNamed(error: unknown, name: string): boolean {
-  return typeof error === 'object' && error !== null && Reflect.get(error, 'name') === name;
 }
 
 /** An error answer's body: JSON when it is, else its text. */
@@ -206,21 +194,6 @@ function parseLoosely(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
- * When a call is tried again. The API answers 503 with `Retry-After` when DynamoDB throttles or
- * cannot be reached, and API Gateway answers 429 when it throttles; both are worth a second try,
- * as is a connection that failed, but only for a call that cannot do harm twice:
+ * When a call is tried again, as ky's retry options: ky retries, waits and backs off; this file
+ * only says when. The API answers 503 with `Retry-After` when DynamoDB throttles or cannot be
+ * reached, and API Gateway answers 429 when it throttles; both are worth a second try, as is a
+ * connection that failed, but only for a call that cannot do harm twice (`idempotent` in
+ * `operations.ts`):
  * - `getItem` reads;
  * - `updateItem` sets one attribute to a value, so a repeat leaves the same item (with `If-Match`
  *   a repeat after a lost success is a 412, never a second write);
@@ -10,7 +12,8 @@
  * the caller knows whether a 409 on a second try means "mine" or "someone else's". A timed-out
  * attempt is never retried either: the server may still be working on it.
  */
-import { isNetworkError, isProblemError } from './errors.js';
+import { isHTTPError, type RetryOptions as KyRetryOptions } from 'ky';
+import { isNetworkError, retryAfterSeconds } from './errors.js';
 
 /**
  * How calls are retried; see `ClientOptions.retry`.
@@ -39,44 +42,41 @@ export interface RetryOptions {
   readonly maxRetryAfter?: number;
 }
 
-/** The statuses retried: throttled (429) or unavailable (503). */
-const RETRY_STATUSES: readonly number[] = [429, 503];
-/** The first backoff, in ms; it doubles with each retry (before jitter). */
-const BASE_DELAY_MS = 300;
-
-export type RetryPolicy = Required<RetryOptions>;
-
-/** The policy for `retry` (`false` or `0`: no retries). */
-export function retryPolicy(retry: RetryOptions | number | false | undefined): RetryPolicy {
-  const options: RetryOptions =
-    retry === false ? { limit: 0 } : typeof retry === 'number' ? { limit: retry } : (retry ?? {});
-  return {
-    limit: options.limit ?? 2,
-    backoffLimit: options.backoffLimit ?? 10_000,
-    maxRetryAfter: options.maxRetryAfter ?? 30_000,
-  };
-}
+/** The statuses retried: throttled (429) or unavailable (503), after their `Retry-After`. */
+const RETRY_STATUS_CODES = [429, 503];
 
 /**
- * How long to wait, in ms, before retry number `retry` (1 for the first) of a call that failed
- * with `failure`; `undefined` when it must not be retried. Only asked for calls that may be
- * repeated (see above).
+ * ky's retry options for `retry` (`false` or `0`: no retries) and an operation sent with
+ * `method` that is, or is not, `idempotent`. ky's own backoff is the one documented above:
+ * 300 ms doubling per retry, full jitter, at most `backoffLimit`.
  */
-export function retryDelay(
-  policy: RetryPolicy,
-  retry: number,
-  failure: unknown,
-): number | undefined {
-  if (retry > policy.limit) return undefined;
-  if (isProblemError(failure)) {
-    if (!RETRY_STATUSES.includes(failure.status)) return undefined;
-    if (failure.retryAfter !== undefined) {
-      const wait = failure.retryAfter * 1000;
-      // Waiting less than asked would be refused again; waiting longer is the caller's call.
-      return wait > policy.maxRetryAfter ? undefined : wait;
-    }
-  } else if (!isNetworkError(failure)) {
-    return undefined;
-  }
-  return Math.min(policy.backoffLimit, Math.random() * BASE_DELAY_MS * 2 ** (retry - 1));
+export function kyRetry(
+  retry: RetryOptions | number | false | undefined,
+  method: string,
+  idempotent: boolean,
+): KyRetryOptions {
+  const options: RetryOptions =
+    retry === false ? { limit: 0 } : typeof retry === 'number' ? { limit: retry } : (retry ?? {});
+  const maxRetryAfter = options.maxRetryAfter ?? 30_000;
+  return {
+    limit: options.limit ?? 2,
+    methods: idempotent ? [method.toLowerCase()] : [],
+    statusCodes: RETRY_STATUS_CODES,
+    afterStatusCodes: RETRY_STATUS_CODES,
+    maxRetryAfter,
+    backoffLimit: options.backoffLimit ?? 10_000,
+    jitter: true,
+    retryOnTimeout: false,
+    shouldRetry: ({ error }) => {
+      if (isHTTPError(error)) {
+        // Waiting less than asked would be refused again; waiting longer is the caller's call.
+        // (ky would retry at the cap instead.)
+        const seconds = retryAfterSeconds(error.response.headers);
+        return seconds !== undefined && seconds * 1000 > maxRetryAfter ? false : undefined;
+      }
+      // Only a failed connection, never a timeout, an abort, a refused argument or an error
+      // thrown by a function the caller gave.
+      return isNetworkError(error) ? undefined : false;
+    },
+  };
 }
