@@ -10,7 +10,7 @@
  *   answer ky retries has been read (and its connection let go) first;
  * - every failure turned into the SDK's errors (`errors.ts`), here and nowhere else.
  */
-import ky, { type Input, isHTTPError } from 'ky';
+import ky, { type Input, isHTTPError, type RetryOptions as KyRetryOptions } from 'ky';
 import { NetworkError, ProblemError, ResponseError, TimeoutError, toProblem } from './errors.js';
 import { InexactNumberError, type NumberMode, parseJson, toJson } from './json.js';
 import type { Operation } from './operations.js';
@@ -58,6 +58,8 @@ export function createTransport(options: TransportOptions): Send {
   const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
   /** Each answer's body, read by `fetchWhole` within its attempt's time limit. */
   const bodies = new WeakMap<Response, string>();
+  /** ky's retry options of each operation, made on its first call. */
+  const retries = new Map<Operation, KyRetryOptions>();
 
   /** `fetch`, then the whole body: what ky times, and what a failed connection is. */
   const fetchWhole = async (input: Input, init?: RequestInit): Promise<Response> => {
@@ -80,23 +82,30 @@ export function createTransport(options: TransportOptions): Send {
   return async function send(operation, outgoing) {
     const { method, mediaType } = operation;
     const url = `${baseUrl}${operation.path}${queryString(outgoing.query)}`;
-    const body = outgoing.body === undefined ? null : toJson(outgoing.body, numbers);
+    const body = outgoing.body === undefined ? undefined : toJson(outgoing.body, numbers);
     const callHeaders = outgoing.headers === undefined ? {} : checkHeaders(outgoing.headers);
+    const headers = {
+      ...options.headers,
+      ...(mediaType === undefined ? {} : { 'content-type': mediaType }),
+      ...callHeaders,
+    };
     const { signal } = outgoing;
+    let retry = retries.get(operation);
+    if (retry === undefined) {
+      retry = kyRetry(options.retry, method, operation.idempotent);
+      retries.set(operation, retry);
+    }
 
     let response: Response;
     try {
       response = await ky(url, {
         method,
-        headers: {
-          ...options.headers,
-          ...(mediaType === undefined ? {} : { 'content-type': mediaType }),
-          ...callHeaders,
-        },
-        body,
+        // Leaving out what a call does not send spares ky work on every call.
+        ...(isEmpty(headers) ? {} : { headers }),
+        ...(body === undefined ? {} : { body }),
         ...(signal === undefined ? {} : { signal }),
         timeout: outgoing.timeout ?? options.timeout,
-        retry: kyRetry(options.retry, method, operation.idempotent),
+        retry,
         fetch: fetchWhole,
         ...(headersPerAttempt === undefined
           ? {}
@@ -185,6 +194,11 @@ function toSdkError(
     return new TimeoutError(method, url, error);
   }
   return error;
+}
+
+function isEmpty(record: object): boolean {
+  for (const _ in record) return false;
+  return true;
 }
 
 /** An error answer's body: JSON when it is, else its text. */
