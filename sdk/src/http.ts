@@ -111,6 +111,8 @@ export function createTransport(options: TransportOptions): Send {
           ? {}
           : {
               hooks: {
+                // Before each attempt, retries included, so a refreshed token is picked up; the
+                // call's own headers still win.
                 beforeRequest: [
                   async ({ headers }) => {
                     for (const [name, value] of Object.entries({
