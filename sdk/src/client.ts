@@ -1,27 +1,27 @@
 /**
- * The hand-written front over the generated functions (`gen/sdk.gen.ts`): one call per operation
- * of openapi.yaml, errors as `ProblemError` / `NetworkError` / `TimeoutError`, the `ETag` of every
- * versioned answer returned beside the item and sent back as `If-Match` on request.
+ * The client: one call per operation of openapi.yaml, each resolving to its result (the item and
+ * the `ETag` of its version, sent back as `If-Match` on request) or rejecting with one of the
+ * SDK's errors (`errors.ts`). Each call is its operation (`operations.ts`), what it sends, and
+ * how its answer becomes a result; `http.ts` does the rest.
  */
-import type { Options as KyOptions } from 'ky';
-import { isTimeoutError as isKyTimeoutError } from 'ky';
-import { NetworkError, ProblemError, TimeoutError, toProblem } from './errors.js';
-import { createClient as createGeneratedClient } from './gen/client/index.gen.js';
-import * as operations from './gen/sdk.gen.js';
-import type {
-  CreateItemData,
-  GetItemData,
-  GetItemResponses,
-  UpdateItemData,
-} from './gen/types.gen.js';
-import { type RetryOptions, toKyRetry } from './retry.js';
+import type { GetItemData, GetItemResponses, UpdateItemData } from './gen/types.gen.js';
+import {
+  type Answer,
+  checkHeaders,
+  createTransport,
+  type HeaderRecord,
+  type Outgoing,
+} from './http.js';
+import type { NumberMode } from './json.js';
+import { OPERATIONS, type OperationData, type OperationId } from './operations.js';
+import type { RetryOptions } from './retry.js';
 
 /** An item: any JSON object with a `user_id` (schema `Item`). */
 export type Item = GetItemResponses[200];
 /** The key of an item: 1 to 512 characters (schema `UserId`). */
 export type UserId = GetItemData['query']['user_id'];
 /** What `createItem` sends (schema `Item`). */
-export type NewItem = CreateItemData['body'];
+export type NewItem = OperationData['createItem']['body'];
 /** What `updateItem` sends: set `updatedKey` of item `user_id` to `updatedValue`. */
 export type ItemUpdate = UpdateItemData['body'];
 
@@ -48,8 +48,9 @@ export interface ClientOptions {
    */
   readonly baseUrl: string;
   /**
-   * Time limit of one attempt, in ms, or `false` for none. Default `15_000`: longer than the
-   * server's own bound on DynamoDB, so an outage arrives as its 503, not as a client timeout.
+   * Time limit of one attempt, in ms, or `false` for none: the whole answer, body included, must
+   * arrive within it. Default `15_000`: longer than the server's own bound on DynamoDB, so an
+   * outage arrives as its 503, not as a client timeout.
    */
   readonly timeout?: number | false;
   /**
@@ -72,13 +73,25 @@ export interface ClientOptions {
    * IAM-authorized API, or your own. Default: the global `fetch`.
    */
   readonly fetch?: typeof fetch;
+  /**
+   * How numbers travel. The API keeps every number exactly (DynamoDB holds 38 significant
+   * digits); a JavaScript `number` holds about 15.
+   * - `'number'` (default): every number is a `number`. A `bigint` or `ExactNumber` you send is a
+   *   `TypeError`, and an answer holding a number a `number` would change (such as
+   *   `12345678901234567890123`) rejects with a `ResponseError` rather than rounding it.
+   * - `'exact'`: integers beyond ±(2^53 − 1) are `bigint`s and other numbers a `number` would
+   *   change are `ExactNumber`s, in answers and in what you send; every other number is a
+   *   `number`.
+   * Either way `NaN` and `±Infinity` are a `TypeError`: JSON has no such numbers.
+   */
+  readonly numbers?: NumberMode;
 }
 
 /** Options of one call. */
 export interface CallOptions {
   /** Aborts the call, retries and waits included; it then rejects with the signal's reason. */
   readonly signal?: AbortSignal;
-  /** Time limit of each attempt of this call, in ms (overrides the client's). */
+  /** Time limit of each attempt of this call, in ms, body included (overrides the client's). */
   readonly timeout?: number | false;
   /** Extra headers for this call. */
   readonly headers?: HeaderMap;
@@ -167,7 +180,10 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 
 /**
  * A client for the API at `baseUrl`. Calls resolve to the item (and its `etag`) or throw a
- * `ProblemError` (the API's error answer), a `NetworkError` or a `TimeoutError`.
+ * `ProblemError` (the API's error answer), a `NetworkError`, a `TimeoutError` or a
+ * `ResponseError`; an argument the SDK cannot send is a `TypeError` before anything is sent.
+ *
+ * @throws TypeError when `baseUrl` is not an http(s) URL, or a header cannot be sent.
  *
  * @example
  * ```ts
@@ -183,159 +199,106 @@ const DEFAULT_TIMEOUT_MS = 15_000;
  * ```
  */
 export function createClient(options: ClientOptions): DynamoCrudClient {
-  const staticHeaders: Record<string, string> = {};
-  if (options.apiKey !== undefined) staticHeaders['x-api-key'] = options.apiKey;
-  if (typeof options.bearerToken === 'string') {
-    staticHeaders.authorization = `Bearer ${options.bearerToken}`;
-  }
-  if (typeof options.headers === 'object') Object.assign(staticHeaders, options.headers);
-
-  const client = createGeneratedClient({
-    baseUrl: options.baseUrl.replace(/\/+$/, ''),
-    throwOnError: true,
-    headers: staticHeaders,
+  const send = createTransport({
+    baseUrl: baseUrlOf(options.baseUrl),
     timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
-    retry: toKyRetry(options.retry),
-    kyOptions: kyOptions(options),
+    retry: options.retry,
+    numbers: options.numbers ?? 'number',
+    headers: checkHeaders({
+      ...(options.apiKey === undefined ? {} : { 'x-api-key': options.apiKey }),
+      ...(typeof options.bearerToken === 'string'
+        ? { authorization: `Bearer ${options.bearerToken}` }
+        : {}),
+      ...(typeof options.headers === 'object' ? options.headers : {}),
+    }),
+    headersPerAttempt: headersPerAttempt(options),
+    fetch: options.fetch,
   });
-  client.interceptors.error.use(toSdkError);
+
+  /**
+   * Sends operation `id` with its query and body as the contract types them, and turns its
+   * answer into a result: every call goes through here, and every failure comes out of `send`.
+   */
+  const call = async <Id extends OperationId, Result>(
+    id: Id,
+    outgoing: Pick<OperationData[Id], 'query' | 'body'> & Pick<Outgoing, 'headers'>,
+    options: CallOptions,
+    result: (answer: Answer) => Result,
+  ): Promise<Result> =>
+    result(
+      await send(OPERATIONS[id], {
+        ...outgoing,
+        signal: options.signal,
+        timeout: options.timeout,
+        headers: { ...options.headers, ...outgoing.headers },
+      }),
+    );
 
   return {
-    async getItem(userId, call = {}) {
-      const { data, response } = await operations.getItem({
-        client,
-        query: { user_id: userId },
-        ...perCall(call),
-      });
-      return { item: data, etag: requiredHeader(response, 'ETag') };
-    },
+    getItem: async (userId, options = {}) =>
+      call('getItem', { query: { user_id: userId } }, options, (answer) => ({
+        item: answer.data as Item,
+        etag: answer.header('ETag'),
+      })),
 
-    async createItem(item, call = {}) {
-      const { data, response } = await operations.createItem({
-        client,
-        body: item,
-        ...perCall(call),
-      });
-      return {
-        item: data,
-        etag: requiredHeader(response, 'ETag'),
-        location: resolveReference(requiredHeader(response, 'Location'), response.url),
-      };
-    },
+    createItem: async (item, options = {}) =>
+      call('createItem', { body: item }, options, (answer) => ({
+        item: answer.data as Item,
+        etag: answer.header('ETag'),
+        location: answer.reference('Location'),
+      })),
 
-    async updateItem(update, call = {}) {
-      const { data, response } = await operations.updateItem({
-        client,
-        body: update,
-        ...perCall(call, ifMatchHeader(call.ifMatch)),
-      });
-      return { item: data, etag: requiredHeader(response, 'ETag') };
-    },
+    updateItem: async (update, options = {}) =>
+      call(
+        'updateItem',
+        { body: update, headers: ifMatchHeader(options.ifMatch) },
+        options,
+        (answer) => ({
+          item: answer.data as Item,
+          etag: answer.header('ETag'),
+        }),
+      ),
 
-    async deleteItem(userId, call = {}) {
-      const { data } = await operations.deleteItem({
-        client,
-        query: { user_id: userId },
-        ...perCall(call, ifMatchHeader(call.ifMatch)),
-      });
-      return { item: data };
-    },
+    deleteItem: async (userId, options = {}) =>
+      call(
+        'deleteItem',
+        { query: { user_id: userId }, headers: ifMatchHeader(options.ifMatch) },
+        options,
+        (answer) => ({ item: answer.data as Item }),
+      ),
   };
 }
 
-/** Headers that must be computed before each attempt go in a ky hook, which retries run too. */
-function kyOptions(options: ClientOptions): Omit<KyOptions, 'method' | 'prefixUrl'> {
+/** `baseUrl` without trailing slashes. @throws TypeError when it is not an http(s) URL. */
+function baseUrlOf(baseUrl: string): string {
+  const parsed = URL.canParse(baseUrl) ? new URL(baseUrl) : undefined;
+  if (parsed === undefined || !/^https?:$/.test(parsed.protocol)) {
+    throw new TypeError(
+      `baseUrl must be an http(s) URL such as http://127.0.0.1:3000, got ${baseUrl}`,
+    );
+  }
+  return baseUrl.replace(/\/+$/, '');
+}
+
+/** Headers that must be computed before each attempt, so that retries pick up fresh ones. */
+function headersPerAttempt(options: ClientOptions): (() => Promise<HeaderRecord>) | undefined {
   const { headers, bearerToken } = options;
-  const dynamicHeaders = typeof headers === 'function' ? headers : undefined;
-  const dynamicToken = typeof bearerToken === 'function' ? bearerToken : undefined;
-  return {
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-    hooks: {
-      beforeRequest:
-        dynamicHeaders === undefined && dynamicToken === undefined
-          ? []
-          : [
-              async (request) => {
-                if (dynamicHeaders !== undefined) {
-                  for (const [name, value] of Object.entries(await dynamicHeaders())) {
-                    request.headers.set(name, value);
-                  }
-                }
-                if (dynamicToken !== undefined) {
-                  request.headers.set('authorization', `Bearer ${await dynamicToken()}`);
-                }
-              },
-            ],
-    },
-  };
+  if (typeof headers !== 'function' && typeof bearerToken !== 'function') return undefined;
+  return async () => ({
+    ...(typeof headers === 'function' ? await headers() : {}),
+    ...(typeof bearerToken === 'function'
+      ? { authorization: `Bearer ${await bearerToken()}` }
+      : {}),
+  });
 }
 
-function perCall(call: CallOptions, extraHeaders: HeaderMap = {}) {
-  const headers = { ...call.headers, ...extraHeaders };
-  return {
-    ...(call.signal === undefined ? {} : { signal: call.signal }),
-    ...(call.timeout === undefined ? {} : { timeout: call.timeout }),
-    ...(Object.keys(headers).length === 0 ? {} : { headers }),
-  };
-}
-
-function ifMatchHeader(ifMatch: WriteOptions['ifMatch']): HeaderMap {
-  if (ifMatch === undefined) return {};
+/** @throws TypeError for an empty `ifMatch`. */
+function ifMatchHeader(ifMatch: WriteOptions['ifMatch']): HeaderMap | undefined {
+  if (ifMatch === undefined) return undefined;
   const value = typeof ifMatch === 'string' ? ifMatch : ifMatch.etag;
   // An empty If-Match would match no version: almost surely a lost ETag, not a wish for a 412.
   if (typeof value !== 'string' || value.trim() === '') {
     throw new TypeError('ifMatch is empty: pass the etag of an earlier result, or that result');
   }
-  return { 'If-Match': value };
-}
-
-/**
- * A header the contract says every such answer has. A browser hides response headers from a
- * cross-origin page unless the API lists them in `Access-Control-Expose-Headers`.
- */
-/** `reference` resolved against `base` (RFC 3986 §5.2); as it is when there is no base URL. */
-function resolveReference(reference: string, base: string): string {
-  return base === '' ? reference : new URL(reference, base).href;
-}
-
-function requiredHeader(response: Response, name: 'ETag' | 'Location'): string {
-  const value = response.headers.get(name);
-  if (value === null) {
-    throw new Error(
-      `The ${response.status} answer has no readable ${name} header, which the contract requires. ` +
-        `Across origins in a browser, the API must expose it (Access-Control-Expose-Headers: ${name}).`,
-    );
-  }
-  return value;
-}
-
-/**
- * The generated client's error interceptor: an error answer (its body already parsed) becomes a
- * `ProblemError`; a failed or timed-out request a `NetworkError` or `TimeoutError`. Anything
- * else (an abort, a bug) is passed on as it is.
- */
-function toSdkError(
-  error: unknown,
-  response: Response | undefined,
-  request: Request | undefined,
-): unknown {
-  if (response !== undefined && !response.ok) {
-    return new ProblemError(toProblem(error, response), response);
-  }
-  if (request === undefined) return error;
-  const { method, url } = request;
-  if (isKyTimeoutError(error)) return new TimeoutError(method, url, error);
-  if (
-    error instanceof Error ||
-    (typeof DOMException !== 'undefined' && error instanceof DOMException)
-  ) {
-    // `AbortSignal.timeout()` passed as `signal` rejects with a DOMException named TimeoutError.
-    if (error.name === 'TimeoutError') return new TimeoutError(method, url, error);
-    if (error.name === 'AbortError') return error;
-    // fetch rejects with a TypeError when no answer came (refused, reset, DNS, CORS).
-    if (error instanceof TypeError && response === undefined) {
-      return new NetworkError(method, url, error);
-    }
-  }
-  return error;
+  return { 'if-match': value };
 }

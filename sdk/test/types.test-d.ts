@@ -10,16 +10,20 @@ import {
   createClient,
   type DeleteItemResult,
   type DynamoCrudClient,
+  ExactNumber,
   type FieldError,
   type Item,
   type ItemCreatedDetail,
   type ItemResult,
   isNetworkError,
   isProblemError,
+  isResponseError,
   isTimeoutError,
   type NetworkError,
+  type NumberMode,
   type Problem,
   type ProblemError,
+  type ResponseError,
   type TimeoutError,
   type UpdateRequest,
   type WriteEventDetail,
@@ -125,6 +129,15 @@ describe('the operations', () => {
     // @ts-expect-error retries are a count, options or false
     createClient({ baseUrl: 'x', retry: true });
   });
+
+  it("numbers is 'number' (the default) or 'exact', and items take bigints and ExactNumbers", () => {
+    expectTypeOf<NumberMode>().toEqualTypeOf<'number' | 'exact'>();
+    const exact = createClient({ baseUrl: 'x', numbers: 'exact' });
+    void exact.createItem({ user_id: 'a', big: 10n, rate: new ExactNumber('0.1') });
+    expectTypeOf<ExactNumber['value']>().toBeString();
+    // @ts-expect-error numbers is one of two modes
+    createClient({ baseUrl: 'x', numbers: 'bigint' });
+  });
 });
 
 describe('the errors', () => {
@@ -143,6 +156,11 @@ describe('the errors', () => {
     if (isTimeoutError(error)) {
       expectTypeOf(error).toEqualTypeOf<TimeoutError>();
       expectTypeOf(error.name).toEqualTypeOf<'TimeoutError'>();
+    }
+    if (isResponseError(error)) {
+      expectTypeOf(error).toEqualTypeOf<ResponseError>();
+      expectTypeOf(error.written).toBeBoolean();
+      expectTypeOf(error.status).toBeNumber();
     }
   });
 });

@@ -119,6 +119,7 @@ describe('readConfig (the Lambda)', () => {
       'CORS_ALLOW_ORIGINS',
       'POWERTOOLS_LOG_LEVEL',
       'CURSOR_KEY',
+      'CORS_ALLOW_HEADERS',
     ]);
     expect(LOCAL_CONFIG_ENV_NAMES).toEqual([
       ...CONFIG_ENV_NAMES,

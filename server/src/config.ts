@@ -19,6 +19,11 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** Origins browsers may call the API from (CORS); `undefined`: CORS is off. */
   readonly corsAllowOrigins: readonly string[] | undefined;
+  /**
+   * Request headers pages on those origins may send besides the ones the contract and the SDK
+   * send (an app's own, such as `x-tenant`); `undefined`: none.
+   */
+  readonly corsAllowHeaders: readonly string[] | undefined;
   readonly events: EventsConfig;
   /** Powertools' log level (`POWERTOOLS_LOG_LEVEL`, which the logger reads itself), upper case. */
   readonly logLevel: string;
@@ -65,6 +70,7 @@ export const CONFIG_ENV_NAMES = [
   'CORS_ALLOW_ORIGINS',
   'POWERTOOLS_LOG_LEVEL',
   'CURSOR_KEY',
+  'CORS_ALLOW_HEADERS',
 ] as const;
 
 export const LOCAL_CONFIG_ENV_NAMES = [
@@ -100,6 +106,7 @@ export function readConfig(env: Env = process.env, defaults: Partial<Config> = {
     dynamodbMaxAttempts: int(env, 'DYNAMODB_MAX_ATTEMPTS', 1, 10, 3),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1, 10 * 1024 * 1024, 400 * 1024),
     corsAllowOrigins: origins(env, 'CORS_ALLOW_ORIGINS'),
+    corsAllowHeaders: headerNames(env, 'CORS_ALLOW_HEADERS'),
     events: readEventsConfig(env),
     logLevel: logLevel(env, 'POWERTOOLS_LOG_LEVEL'),
     cursorKey: secret(env, 'CURSOR_KEY'),
@@ -218,6 +225,24 @@ function origins(env: Env, name: string): string[] | undefined {
     if (parsed === undefined || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
       throw new ConfigError(
         `${name} must be a comma-separated list of origins such as https://app.example (scheme, host and port only; no * or path), got ${show(origin)}`,
+      );
+    }
+  }
+  return list;
+}
+
+/**
+ * A comma-separated list of header names, each a token (RFC 9110 §5.1), as in
+ * `Access-Control-Allow-Headers`. No `*`: it would let pages send any header. Empty means none.
+ */
+function headerNames(env: Env, name: string): string[] | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const list = raw.split(',').map((h) => h.trim());
+  for (const header of list) {
+    if (!/^[!#$%&'*+.^`|~\w-]+$/.test(header) || header === '*') {
+      throw new ConfigError(
+        `${name} must be a comma-separated list of header names such as x-tenant (letters, digits and !#$%&'*+.^_\`|~-; no *), got ${show(header)}`,
       );
     }
   }

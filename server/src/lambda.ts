@@ -42,6 +42,7 @@ const app = createApp({
   maxBodyBytes: config.maxBodyBytes,
   corsAllowOrigins: config.corsAllowOrigins,
   cursorKey: config.cursorKey,
+  corsAllowHeaders: config.corsAllowHeaders,
 });
 
 export const handler = createLambdaHandler(app, logger);

@@ -462,7 +462,17 @@ describe.each(TRANSPORTS)('CORS through the %s', (transport) => {
           'POST',
         ]);
         const allowed = (response.headers['access-control-allow-headers'] ?? '').toLowerCase();
-        expect(allowed.split(', ')).toEqual(expect.arrayContaining(['content-type', 'if-match']));
+        // The contract's headers, and those createClient({ apiKey, bearerToken }) and SigV4 send.
+        expect(allowed.split(', ')).toEqual(
+          expect.arrayContaining([
+            'content-type',
+            'if-match',
+            'x-api-key',
+            'authorization',
+            'x-amz-date',
+            'x-amz-security-token',
+          ]),
+        );
         expect(response.headers['access-control-max-age']).toMatch(/^\d+$/);
         expect(response.headers['access-control-allow-credentials']).toBeUndefined();
         expect(response.headers.vary).toContain('Origin');
@@ -615,5 +625,71 @@ describe('CORS_ALLOW_ORIGINS', () => {
         http.close();
       }
     });
+
+    it("allows an app's own headers (CORS_ALLOW_HEADERS) and lets the origin read openapi.yaml", async () => {
+      const server = processes.start({
+        DATA_DIR: ':memory:',
+        CORS_ALLOW_ORIGINS: 'https://a.example',
+        CORS_ALLOW_HEADERS: 'x-tenant, X-Trace',
+      });
+      const http = createHttpClient(await server.listening());
+
+      try {
+        const preflight = await http.send({
+          method: 'OPTIONS',
+          path: '/dynamo',
+          headers: [
+            ['origin', 'https://a.example'],
+            ['access-control-request-method', 'GET'],
+            ['access-control-request-headers', 'x-api-key,x-tenant'],
+          ],
+        });
+        const contract = await http.send({
+          method: 'GET',
+          path: '/openapi.yaml',
+          headers: [['origin', 'https://a.example']],
+        });
+        const elsewhere = await http.send({
+          method: 'GET',
+          path: '/openapi.yaml',
+          headers: [['origin', 'https://b.example']],
+        });
+
+        const allowed = (preflight.headers['access-control-allow-headers'] ?? '').toLowerCase();
+        expect(allowed.split(', ')).toEqual(
+          expect.arrayContaining(['x-api-key', 'authorization', 'x-tenant', 'x-trace']),
+        );
+        expect(contract.status).toBe(200);
+        expect(contract.body).toMatch(/^openapi: 3\.0\.3/);
+        expect(contract.headers['access-control-allow-origin']).toBe('https://a.example');
+        expect(elsewhere.headers['access-control-allow-origin']).toBeUndefined();
+      } finally {
+        http.close();
+      }
+    });
   });
+});
+
+describe('CORS_ALLOW_HEADERS', () => {
+  const base = { TABLE_NAME: 'items', AWS_REGION: 'eu-west-1' };
+
+  it.each([
+    ['x-tenant', ['x-tenant']],
+    [' x-tenant , X-Trace-Id ', ['x-tenant', 'X-Trace-Id']],
+    ['', undefined],
+    [undefined, undefined],
+  ])('reads %j as %j', (value, headers) => {
+    const config = readConfig(value === undefined ? base : { ...base, CORS_ALLOW_HEADERS: value });
+
+    expect(config.corsAllowHeaders).toEqual(headers);
+  });
+
+  it.each(['*', 'x-tenant,*', 'x tenant', 'x-tenant,,x-b', 'x-tenant;', 'ü-header', 'a:b'])(
+    'refuses %j, naming the variable',
+    (value) => {
+      expect(() => readConfig({ ...base, CORS_ALLOW_HEADERS: value })).toThrow(
+        /^CORS_ALLOW_HEADERS must be a comma-separated list of header names/,
+      );
+    },
+  );
 });

@@ -45,13 +45,7 @@ export async function startNodeHttpServer(options: NodeHttpServerOptions): Promi
     const target = req.url ?? '/';
     const at = target.indexOf('?');
     const path = at === -1 ? target : target.slice(0, at);
-    const asset = assets.get(path);
-    if (asset !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
-      res.writeHead(200, { 'content-type': asset.contentType });
-      res.end(req.method === 'HEAD' ? undefined : asset.body);
-      return;
-    }
-    const response = await app.handle({
+    const request: ApiRequest = {
       method: req.method ?? 'GET',
       path,
       query: at === -1 ? '' : target.slice(at + 1),
@@ -59,7 +53,20 @@ export async function startNodeHttpServer(options: NodeHttpServerOptions): Promi
       // Not destroyed when the core stops reading (at the size limit): the answer still goes out.
       body: req.iterator({ destroyOnReturn: false }),
       requestId: requestIdOf(req),
-    });
+    };
+    const asset = assets.get(path);
+    if (asset !== undefined && (request.method === 'GET' || request.method === 'HEAD')) {
+      // Readable by the pages CORS lets read the API: the contract is public to them too.
+      const { headers } = app.decorate(request, {
+        statusCode: 200,
+        headers: { 'content-type': asset.contentType },
+        body: '',
+      });
+      res.writeHead(200, headers);
+      res.end(request.method === 'HEAD' ? undefined : asset.body);
+      return;
+    }
+    const response = await app.handle(request);
     const headers: Record<string, string> = { ...response.headers };
     if (!req.complete) {
       // Unread: discard the rest, and end the connection after this answer.

@@ -8,12 +8,12 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { refuseUnevaluatedPreconditions } from './conditional.js';
-import { createCors } from './cors.js';
+import { allowedRequestHeaders, createCors } from './cors.js';
 import { createCursorCodec } from './cursor.js';
 import { DuplicateNameError, parseJson, stringifyJson } from './json.js';
 import { matchMediaType } from './media-type.js';
 import type { OperationResult } from './openapi/operation-types.js';
-import type { OperationId } from './openapi/operations.gen.js';
+import { operations as contractOperations, type OperationId } from './openapi/operations.gen.js';
 import { createOperations, type Operation, type OperationContext } from './operations.js';
 import {
   type EventPublisher,
@@ -61,11 +61,18 @@ export interface AppOptions {
   readonly corsAllowOrigins?: readonly string[] | undefined;
   /** Signs listing cursors (`CURSOR_KEY`): every container of a deployment needs the same. */
   readonly cursorKey: string;
+  /** Request headers pages may send besides those the contract and the SDK send (CORS). */
+  readonly corsAllowHeaders?: readonly string[] | undefined;
 }
 
 export interface App {
   /** Answers every request, errors included; rejects only if a bug escapes the core itself. */
   handle(request: ApiRequest): Promise<ApiResponse>;
+  /**
+   * `response`, answered beside the core (a document an adapter serves, such as
+   * `/openapi.yaml`), with the CORS headers `request`'s origin is entitled to.
+   */
+  decorate(request: ApiRequest, response: ApiResponse): ApiResponse;
 }
 
 const JSON_TYPE = 'application/json';
@@ -81,7 +88,11 @@ export function createApp(options: AppOptions): App {
     ...options,
     cursors: createCursorCodec(options.cursorKey),
   });
-  const cors = createCors(options.corsAllowOrigins, (path) => router.allowedMethods(path));
+  const cors = createCors(
+    options.corsAllowOrigins,
+    (path) => router.allowedMethods(path),
+    allowedRequestHeaders(Object.values(contractOperations), options.corsAllowHeaders),
+  );
 
   async function respond(request: ApiRequest): Promise<ApiResponse> {
     try {
@@ -217,6 +228,7 @@ export function createApp(options: AppOptions): App {
       });
       return response;
     },
+    decorate: (request, response) => cors.decorate(request, response),
   };
 }
 

@@ -94,6 +94,7 @@ export async function startLocal(
       corsAllowOrigins: config.corsAllowOrigins,
       cursorKey:
         config.cursorKey ?? localCursorKey(engine === undefined ? undefined : config.dataDir),
+      corsAllowHeaders: config.corsAllowHeaders,
     });
     server = await startNodeHttpServer({
       app,

@@ -46,6 +46,7 @@ export function createTestApp(store: ItemStore, options: TestAppOptions = {}): A
     maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
     cursorKey: options.cursorKey ?? TEST_CURSOR_KEY,
     corsAllowOrigins: options.corsAllowOrigins,
+    corsAllowHeaders: options.corsAllowHeaders,
   });
 }
 
