@@ -4,7 +4,7 @@
  * SDK's errors (`errors.ts`). Each call is its operation (`operations.ts`), what it sends, and
  * how its answer becomes a result; `http.ts` does the rest.
  */
-import type { GetItemData, GetItemResponses, UpdateItemData } from './gen/types.gen.js';
+import type { GetItemData, GetItemResponses, ItemPage, ListItemsData } from './gen/types.gen.js';
 import {
   type Answer,
   checkHeaders,
@@ -22,8 +22,28 @@ export type Item = GetItemResponses[200];
 export type UserId = GetItemData['query']['user_id'];
 /** What `createItem` sends (schema `Item`). */
 export type NewItem = OperationData['createItem']['body'];
-/** What `updateItem` sends: set `updatedKey` of item `user_id` to `updatedValue`. */
-export type ItemUpdate = UpdateItemData['body'];
+/**
+ * The attributes `updateItem` can set: the names `Item` allows, but `user_id`. With the shipped
+ * open `Item` that is any `string`; with an `Item` that lists its properties and
+ * `additionalProperties: false`, exactly those names.
+ */
+export type AttributeName = Exclude<keyof Item & string, 'user_id'>;
+/**
+ * The value attribute `K` takes, as `Item` types it (`unknown` for a name the schema leaves
+ * open). `null` only where the schema allows it: the API stores `null`, it does not remove.
+ */
+export type AttributeValue<K extends AttributeName> = Exclude<Item[K], undefined>;
+/**
+ * What `updateItem` sends (schema `UpdateRequest`): set `updatedKey` of item `user_id` to
+ * `updatedValue`, which must fit what `Item` says of that attribute.
+ */
+export interface ItemUpdate<K extends AttributeName = AttributeName> {
+  readonly user_id: UserId;
+  readonly updatedKey: K;
+  readonly updatedValue: AttributeValue<K>;
+}
+/** Which page `listItems` reads (its `limit` and `cursor` parameters). */
+export type PageRequest = NonNullable<ListItemsData['query']>;
 
 /** Headers as name → value. */
 export type HeaderMap = Readonly<Record<string, string>>;
@@ -55,7 +75,8 @@ export interface ClientOptions {
   readonly timeout?: number | false;
   /**
    * Retries of 429 and 503 answers (honouring `Retry-After`) and of failed connections, for
-   * `getItem`, `updateItem` and `deleteItem`; `createItem` is never retried. A number is the
+   * `getItem`, `updateItem`, `deleteItem`, `listItems` and `items()`; `createItem` is never
+   * retried. A number is the
    * retry limit; `false` turns retries off. Default: up to 2 retries.
    */
   readonly retry?: RetryOptions | number | false;
@@ -124,12 +145,26 @@ export interface CreateItemResult extends ItemResult {
   readonly location: string;
 }
 
+/** One page of a listing. */
+export interface ItemPageResult {
+  /** The page's items, each with its version, in no particular order. */
+  readonly items: readonly ItemResult[];
+  /** Where the next page starts: pass it as `cursor`. Absent on the last page. */
+  readonly cursor?: string;
+}
+
+/** Options of `items()`: those of each page's call, and the page size. */
+export interface ItemsOptions extends CallOptions {
+  /** Items per page, 1 to 100; default the API's (25). Fewer pages cost fewer requests. */
+  readonly limit?: number;
+}
+
 /** The item as it was before deletion. */
 export interface DeleteItemResult {
   readonly item: Item;
 }
 
-/** The four operations of the API. Create one with `createClient`. */
+/** The operations of the API. Create one with `createClient`. */
 export interface DynamoCrudClient {
   /**
    * Reads an item. Throws a 404 `ProblemError` when no item has `userId`.
@@ -163,7 +198,10 @@ export interface DynamoCrudClient {
    * );
    * ```
    */
-  updateItem(update: ItemUpdate, options?: WriteOptions): Promise<ItemResult>;
+  updateItem<K extends AttributeName>(
+    update: ItemUpdate<K>,
+    options?: WriteOptions,
+  ): Promise<ItemResult>;
   /**
    * Deletes an item and returns it as it was. With `ifMatch`, only if the item is still at
    * that version (else 412).
@@ -174,6 +212,35 @@ export interface DynamoCrudClient {
    * ```
    */
   deleteItem(userId: UserId, options?: WriteOptions): Promise<DeleteItemResult>;
+  /**
+   * Reads one page of items: up to `limit` (1 to 100, default 25) from where `cursor` (the
+   * `cursor` of the page before) says, and the `cursor` of the next page unless this is the
+   * last. Each page is one Scan of the table: see the README's "What a listing costs". A
+   * changed, cut-short or foreign cursor is a 400 `ProblemError`. Retried like `getItem`.
+   *
+   * @example
+   * ```ts
+   * const first = await api.listItems({ limit: 50 });
+   * const second = first.cursor === undefined ? undefined : await api.listItems({ cursor: first.cursor });
+   * ```
+   */
+  listItems(page?: PageRequest, options?: CallOptions): Promise<ItemPageResult>;
+  /**
+   * Every item, page by page: an async iterator that asks for the first page when first
+   * iterated and for the next page only when the one before is used up, so at most one page is
+   * in memory. Each page is retried like `getItem`; `signal` stops the iteration (it then
+   * rejects with the signal's reason); a `break` stops it without asking for another page.
+   * An item created or deleted during the listing may or may not appear; none appears twice,
+   * and none that existed throughout is missed (a DynamoDB Scan's guarantee).
+   *
+   * @example
+   * ```ts
+   * for await (const { item, etag } of api.items({ limit: 100 })) {
+   *   console.log(item.user_id, etag);
+   * }
+   * ```
+   */
+  items(options?: ItemsOptions): AsyncIterableIterator<ItemResult>;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -234,7 +301,7 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
       }),
     );
 
-  return {
+  const client: DynamoCrudClient = {
     getItem: async (userId, options = {}) =>
       call('getItem', { query: { user_id: userId } }, options, (answer) => ({
         item: answer.data as Item,
@@ -266,7 +333,33 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
         options,
         (answer) => ({ item: answer.data as Item }),
       ),
+
+    listItems: async (page = {}, options = {}) =>
+      call('listItems', { query: page }, options, (answer) => {
+        const { items, cursor } = answer.data as ItemPage;
+        return cursor === undefined ? { items } : { items, cursor };
+      }),
+
+    items: async function* ({ limit, ...options } = {}) {
+      let cursor: string | undefined;
+      do {
+        options.signal?.throwIfAborted();
+        const page = await client.listItems(
+          {
+            ...(limit === undefined ? {} : { limit }),
+            ...(cursor === undefined ? {} : { cursor }),
+          },
+          options,
+        );
+        for (const listed of page.items) {
+          options.signal?.throwIfAborted();
+          yield listed;
+        }
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+    },
   };
+  return client;
 }
 
 /** `baseUrl` without trailing slashes. @throws TypeError when it is not an http(s) URL. */

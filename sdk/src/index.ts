@@ -5,6 +5,8 @@
  * `@dynamo-crud/sdk/sigv4`.
  */
 export {
+  type AttributeName,
+  type AttributeValue,
   type CallOptions,
   type ClientOptions,
   type CreateItemResult,
@@ -13,9 +15,12 @@ export {
   type DynamoCrudClient,
   type HeaderMap,
   type Item,
+  type ItemPageResult,
   type ItemResult,
+  type ItemsOptions,
   type ItemUpdate,
   type NewItem,
+  type PageRequest,
   type UserId,
   type WriteOptions,
 } from './client.js';

@@ -62,7 +62,7 @@ describe('the SDK against the local server', () => {
   afterEach(() => {
     // Every answer the SDK saw is one openapi.yaml allows.
     for (const exchange of exchanges) {
-      expectContractResponse(operationOf(exchange.method), exchange.response);
+      expectContractResponse(operationOf(exchange), exchange.response);
     }
   });
 

@@ -5,6 +5,8 @@
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  type AttributeName,
+  type AttributeValue,
   type CallOptions,
   type CreateItemResult,
   createClient,
@@ -14,7 +16,9 @@ import {
   type FieldError,
   type Item,
   type ItemCreatedDetail,
+  type ItemPageResult,
   type ItemResult,
+  type ItemUpdate,
   isNetworkError,
   isProblemError,
   isResponseError,
@@ -101,6 +105,19 @@ describe('the operations', () => {
     void api.updateItem({ user_id: 'ada', updatedKey: 'a', updatedValue: 1, extra: true });
   });
 
+  it('updateItem is generic over the attribute: with the open Item any name takes any value', () => {
+    expectTypeOf<AttributeName>().toEqualTypeOf<string>();
+    expectTypeOf<AttributeValue<'anything'>>().toBeUnknown();
+    expectTypeOf<ItemUpdate<'visits'>>().toEqualTypeOf<{
+      readonly user_id: string;
+      readonly updatedKey: 'visits';
+      readonly updatedValue: unknown;
+    }>();
+    void api.updateItem({ user_id: 'ada', updatedKey: 'visits', updatedValue: { n: [1] } });
+    const key: string = 'chosen at run time';
+    void api.updateItem({ user_id: 'ada', updatedKey: key, updatedValue: 1 });
+  });
+
   it('ifMatch is an ETag or a result carrying one, and nothing else', async () => {
     const read = await api.getItem('ada');
     void api.updateItem({ user_id: 'ada', updatedKey: 'a', updatedValue: 1 }, { ifMatch: read });
@@ -115,6 +132,35 @@ describe('the operations', () => {
   it('deleteItem resolves to the item as it was, without an ETag', () => {
     expectTypeOf(api.deleteItem('ada')).resolves.toEqualTypeOf<DeleteItemResult>();
     expectTypeOf<DeleteItemResult>().not.toHaveProperty('etag');
+  });
+
+  it('listItems takes an optional limit and cursor and resolves to a page', () => {
+    expectTypeOf(api.listItems()).resolves.toEqualTypeOf<ItemPageResult>();
+    expectTypeOf(
+      api.listItems({ limit: 50, cursor: 'v1.x.y' }),
+    ).resolves.toEqualTypeOf<ItemPageResult>();
+    expectTypeOf<ItemPageResult>().toEqualTypeOf<{
+      readonly items: readonly ItemResult[];
+      readonly cursor?: string;
+    }>();
+    // @ts-expect-error limit is a number
+    void api.listItems({ limit: '50' });
+    // @ts-expect-error a listing takes no user_id
+    void api.listItems({ user_id: 'ada' });
+    // @ts-expect-error listItems does not write: no If-Match
+    void api.listItems({}, { ifMatch: '"1"' });
+  });
+
+  it('items() is an async iterator of items with their ETags', async () => {
+    expectTypeOf(api.items()).toEqualTypeOf<AsyncIterableIterator<ItemResult>>();
+    for await (const { item, etag } of api.items({ limit: 100, signal: AbortSignal.timeout(1) })) {
+      expectTypeOf(item).toEqualTypeOf<Item>();
+      expectTypeOf(etag).toBeString();
+    }
+    // @ts-expect-error the page size is a number
+    void api.items({ limit: 'all' });
+    // @ts-expect-error items() follows the cursors itself
+    void api.items({ cursor: 'v1.x.y' });
   });
 
   it('createClient needs a baseUrl', () => {

@@ -8,32 +8,26 @@
  * Events follow the typed item, and the body Terraform imports stays importable.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createConformance } from '@dynamo-crud/contract-tests';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { generateApiBody, UNSUPPORTED_MODEL_KEYWORDS } from '../../scripts/generate-api-gateway.js';
 import type * as AppModule from '../src/core/app.js';
 import { createLogger } from '../src/logger.js';
-import { parseOpenApi, readOpenApiText } from '../src/openapi.js';
 import type * as StoreModule from '../src/store/dynamodb.js';
 import { useTable } from './support/engine.js';
-import { type GeneratedCopy, generateServerCopy } from './support/generated-copy.js';
+import {
+  type GeneratedCopy,
+  type GeneratedSdkCopy,
+  generateSdkCopy,
+  generateServerCopy,
+} from './support/generated-copy.js';
 import { createRecordingPublisher } from './support/recorder.js';
 import type { SeenResponse, TestRequest } from './support/request.js';
 import { type Reached, reach, TEST_CURSOR_KEY, TRANSPORTS } from './support/transports.js';
-
-/** openapi.yaml with the fixture's `Item` (and `Address`) in place of the shipped `Item`. */
-export function typedItemContract(): string {
-  const document = parseOpenApi(readOpenApiText());
-  const schemas = parse(
-    readFileSync(new URL('./fixtures/typed-item.yaml', import.meta.url), 'utf8'),
-  ) as Record<string, unknown>;
-  Object.assign(document.components?.schemas ?? {}, schemas);
-  return stringify(document);
-}
+import { typedItemContract } from './support/typed-contract.js';
 
 const contract = typedItemContract();
 const conformance = createConformance(parse(contract) as object);
@@ -249,7 +243,68 @@ describe.each(TRANSPORTS)('a typed item through the %s', (transport) => {
   });
 });
 
+/**
+ * The SDK generated from the typed contract: the calls the server refuses above do not compile,
+ * the ones it takes do. A `@ts-expect-error` that is not needed fails the check too.
+ */
+const TYPED_CALLS = `
+import { createClient } from './src/index.js';
+
+const api = createClient({ baseUrl: 'http://127.0.0.1:3000' });
+
+export async function calls(): Promise<void> {
+  const user_id = 'user-123';
+  await api.createItem({ user_id, name: 'Ada', email: 'ada@example.com', plan: 'team', seats: 3 });
+  await api.updateItem({ user_id, updatedKey: 'visits', updatedValue: 3 });
+  await api.updateItem({ user_id, updatedKey: 'plan', updatedValue: 'team' });
+  await api.updateItem({ user_id, updatedKey: 'nickname', updatedValue: null });
+  await api.updateItem({ user_id, updatedKey: 'address', updatedValue: { city: 'London' } });
+  await api.updateItem({ user_id, updatedKey: 'tags', updatedValue: ['a'] });
+
+  // @ts-expect-error name is a string: the PATCH the server refuses with 400 at /updatedValue
+  await api.updateItem({ user_id, updatedKey: 'name', updatedValue: 12345678 });
+  // @ts-expect-error plan is one of free, pro, team
+  await api.updateItem({ user_id, updatedKey: 'plan', updatedValue: 'gold' });
+  // @ts-expect-error name is not nullable
+  await api.updateItem({ user_id, updatedKey: 'name', updatedValue: null });
+  // @ts-expect-error an address needs a city
+  await api.updateItem({ user_id, updatedKey: 'address', updatedValue: { street: 'x' } });
+  // @ts-expect-error Item has no shoeSize (additionalProperties: false)
+  await api.updateItem({ user_id, updatedKey: 'shoeSize', updatedValue: 44 });
+  // @ts-expect-error user_id names the item; it is not an attribute to set
+  await api.updateItem({ user_id, updatedKey: 'user_id', updatedValue: 'user-456' });
+  // @ts-expect-error a new item needs name, email and plan
+  await api.createItem({ user_id });
+
+  const { item } = await api.getItem(user_id);
+  const plan: 'free' | 'pro' | 'team' = item.plan;
+  const city: string | undefined = item.address?.city;
+  for await (const listed of api.items()) {
+    const email: string = listed.item.email;
+    void email;
+  }
+  void plan;
+  void city;
+}
+`;
+
 describe('the typed contract elsewhere', () => {
+  let sdk: GeneratedSdkCopy | undefined;
+  afterAll(() => sdk?.remove());
+
+  it('types the SDK: a call the schema forbids does not compile', {
+    timeout: 120_000,
+  }, async () => {
+    sdk = await generateSdkCopy(contract);
+
+    expect(await sdk.typeCheck({ 'typed-calls.ts': TYPED_CALLS })).toBe('');
+    // The same calls without their @ts-expect-error: each is an error, so the check can fail.
+    const unchecked = await sdk.typeCheck({
+      'typed-calls.ts': TYPED_CALLS.replaceAll('// @ts-expect-error', '// was expected:'),
+    });
+    expect(unchecked.match(/typed-calls\.ts\(\d+,\d+\): error/g)).toHaveLength(7);
+  });
+
   it('type-checks the server generated from it', { timeout: 120_000 }, async () => {
     expect(await copy.typeCheck()).toBe('');
   });
