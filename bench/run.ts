@@ -9,7 +9,8 @@
  *    server in front of the SDK);
  * 4. throughput with 32 requests in flight, local server vs direct;
  * 5. core overhead: µs per request for routing, validation and response, store in memory;
- * 6. the SDK: its min+gzip size without ky, and `getItem` (and ky alone) vs a raw `fetch`.
+ * 6. the SDK: its min+gzip size without ky, and `getItem` (and ky alone) vs a raw `fetch`;
+ * 7. listing: a page of 25 and a full listing of 10,000 items vs the same Scans made directly.
  *
  * The DynamoDB engine (dynalite) runs in this process; the local server, the client that sends
  * the warm requests and each cold start run in processes of their own, all on 127.0.0.1.
@@ -35,6 +36,7 @@ import type { Command, Operation, Setup } from './client-worker.js';
 import { BARE_NODE, measureColdStart } from './cold-start.js';
 import { coldStartVariantFigures, coldStartVariants } from './cold-start-variants.js';
 import { measureCoreOverhead } from './core.js';
+import { listingFigures, measureListing } from './listing.js';
 import { type Figure, figure, formatTable } from './report.js';
 import { measureSdkSize } from './sdk-size.js';
 import { median, percentile } from './stats.js';
@@ -62,6 +64,9 @@ const COUNTS = quick
       throughputRounds: 1,
       sdkCalls: 5,
       coreIterations: 200,
+      listingItems: 60,
+      listingPages: 5,
+      fullListings: 1,
     }
   : {
       coldRuns: 31,
@@ -72,6 +77,9 @@ const COUNTS = quick
       throughputRounds: 4,
       sdkCalls: 1000,
       coreIterations: 30_000,
+      listingItems: 10_000,
+      listingPages: 300,
+      fullListings: 5,
     };
 const IN_FLIGHT = 32;
 const OPERATIONS: Operation[] = ['GET', 'POST', 'PATCH'];
@@ -204,6 +212,16 @@ async function main(): Promise<void> {
       raw: number[];
     };
     worker.stop();
+
+    log(`listing: a page of 25, and all of ${COUNTS.listingItems} items`);
+    const listing = await measureListing({
+      client,
+      endpoint: engine.endpoint,
+      items: COUNTS.listingItems,
+      pages: COUNTS.listingPages,
+      fullListings: COUNTS.fullListings,
+      startServer: (table) => startLocalServer(engine.endpoint, table),
+    });
 
     log('core overhead, store in memory');
     const core = await measureCoreOverhead(COUNTS.coreIterations);
@@ -338,6 +356,7 @@ async function main(): Promise<void> {
         'raw fetch',
         median(sdkCalls.raw),
       ),
+      ...listingFigures(listing),
     ];
 
     const results = {
@@ -380,6 +399,7 @@ async function main(): Promise<void> {
         throughputPerSecond: throughput,
         core,
         sdkSize,
+        listingMs: listing,
         sdkCallMs: {
           sdk: { p50: median(sdkCalls.sdk), p99: percentile(sdkCalls.sdk, 99) },
           ky: { p50: median(sdkCalls.ky), p99: percentile(sdkCalls.ky, 99) },
