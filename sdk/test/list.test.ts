@@ -176,7 +176,7 @@ describe('an API with 26 items', () => {
         failed += 1;
         return Response.json(
           {
-            type: 'urn:problem-type:dynamo-crud:unavailable',
+            type: 'urn:problem-type:dynamo-crud:service-unavailable',
             title: 'Service Unavailable',
             status: 503,
             detail: 'DynamoDB is unavailable; retry after the Retry-After seconds',

@@ -29,6 +29,7 @@ import {
 } from '../src/store/dynamodb.js';
 import { checked, expectContractResponse, type OperationId } from './support/conformance.js';
 import { createTestClient, useTable } from './support/engine.js';
+import { type FaultProxy, startFaultProxy } from './support/fault-proxy.js';
 import { lambdaContext, restApiEvent, seenFromLambda } from './support/lambda-events.js';
 import type { TestRequest } from './support/request.js';
 import {
@@ -498,21 +499,36 @@ describe('a REST API (v1) query, which API Gateway hands over decoded', () => {
   });
 });
 
-describe('a refused conditional write, explained', () => {
+/**
+ * A refused conditional write, explained from what DynamoDB returned with the refusal, or, from
+ * an engine that returns nothing (dynalite), from a read afterwards. Both kinds of engine are
+ * run here: dynalite as it is, and behind a proxy that answers as DynamoDB does (the item in
+ * the refusal). A store's client that, when a condition fails, lets another write land before
+ * the store can look at the item: the race a second read would lose.
+ */
+describe.each([
+  ['an engine that returns nothing with a refusal', false],
+  ['an engine that returns the item with a refusal (as DynamoDB)', true],
+])('a refused conditional write, on %s', (_engine, returnsItem) => {
   const table = useTable();
+  let proxy: FaultProxy;
   let racing: DynamoDBClient;
   let engineReturnsItem = false;
   let raceOnce: (() => Promise<void>) | undefined;
   let app: Reached;
 
   beforeAll(async () => {
-    // Does this engine return the item with a failed condition (ReturnValuesOnConditionCheckFailure)?
+    proxy = await startFaultProxy(table.endpoint);
+    proxy.returnItemOnConditionFailure(returnsItem);
+    racing = createTestClient(proxy.url);
+    // Does the engine, as this store sees it, return the item with a failed condition? Against
+    // DynamoDB Local (`npm run test:dynamodb-local`) it does either way.
     const probe = `probe-${randomUUID()}`;
     await table.documentClient.send(
       new PutCommand({ TableName: table.tableName, Item: { user_id: probe } }),
     );
     try {
-      await table.client.send(
+      await racing.send(
         new PutItemCommand({
           TableName: table.tableName,
           Item: { user_id: { S: probe } },
@@ -524,9 +540,7 @@ describe('a refused conditional write, explained', () => {
       engineReturnsItem =
         error instanceof ConditionalCheckFailedException && error.Item !== undefined;
     }
-    // The store on a client that, when a condition fails, lets another write land before the
-    // store can look at the item again: the race a second read would lose.
-    racing = createTestClient(table.endpoint);
+    if (returnsItem) expect(engineReturnsItem).toBe(true);
     racing.middlewareStack.add(
       (next) => async (args) => {
         try {
@@ -540,33 +554,67 @@ describe('a refused conditional write, explained', () => {
       },
       { step: 'initialize', name: 'landAnotherWrite' },
     );
+    // One document client for the store, made before any other: the options it is given are
+    // its own (a shared options object changed by one client broke the next one's reads).
     const store = createDynamoDbStore(createDocumentClient(racing), table.tableName);
     app = await reach(createTestApp(store), 'Lambda HTTP API (v2)');
   });
   afterAll(async () => {
     await app?.close();
     racing?.destroy();
+    await proxy?.close();
+  });
+
+  const read = async (userId: string) =>
+    (
+      await table.documentClient.send(
+        new GetCommand({
+          TableName: table.tableName,
+          Key: { user_id: userId },
+          ConsistentRead: true,
+        }),
+      )
+    ).Item;
+  const put = (userId: string, version: number, attributes: Record<string, unknown> = {}) =>
+    table.documentClient.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: { user_id: userId, ...attributes, [VERSION_ATTRIBUTE]: version },
+      }),
+    );
+
+  it('a stale If-Match is a 412 naming the version the item is at, and changes nothing', async () => {
+    const userId = newId();
+    await put(userId, 2, { a: 1 });
+
+    for (const request of [
+      { method: 'DELETE', query: { user_id: userId } },
+      {
+        method: 'PATCH',
+        json: { user_id: userId, updatedKey: 'a', updatedValue: 2 },
+      },
+    ] as const) {
+      const response = await checked(
+        request.method === 'DELETE' ? 'deleteItem' : 'updateItem',
+        app.send({ ...request, headers: { 'if-match': '"7"' } }),
+      );
+      expect(response.status).toBe(412);
+      expect(response.json.detail).toBe(
+        `The item's current version, "2", does not meet If-Match or If-None-Match; read it again and retry.`,
+      );
+    }
+    expect(await read(userId)).toEqual({ user_id: userId, a: 1, [VERSION_ATTRIBUTE]: 2 });
   });
 
   it('never names the very tag the client sent as the current one', async () => {
     // Prepare: the item at version 2; meanwhile it will be deleted and made again, at version 1.
     const userId = newId();
-    await table.documentClient.send(
-      new PutCommand({
-        TableName: table.tableName,
-        Item: { user_id: userId, [VERSION_ATTRIBUTE]: 2 },
-      }),
-    );
+    await put(userId, 2);
     raceOnce = async () => {
       await table.documentClient.send(
         new DeleteCommand({ TableName: table.tableName, Key: { user_id: userId } }),
       );
-      await table.documentClient.send(
-        new PutCommand({
-          TableName: table.tableName,
-          Item: { user_id: userId, [VERSION_ATTRIBUTE]: 1 },
-        }),
-      );
+      await put(userId, 1, { again: true });
     };
 
     // Act: a write conditional on version 1, refused while the item was at version 2.
@@ -575,15 +623,43 @@ describe('a refused conditional write, explained', () => {
       app.send({ method: 'DELETE', query: { user_id: userId }, headers: { 'if-match': '"1"' } }),
     );
 
-    // Assess
-    expect(response.status).toBe(412);
-    const detail = String(response.json.detail);
-    expect(detail).not.toContain('"1"');
-    expect(detail).toBe(
-      engineReturnsItem
-        ? `The item's current version, "2", does not meet If-Match or If-None-Match; read it again and retry.`
-        : 'The item changed while this request was carried out; read it again and retry.',
-    );
+    // Assess: the refusal names version 2; or, with nothing returned, the item read afterwards
+    // is at version 1, which meets If-Match "1", and the write is tried again under it.
+    if (engineReturnsItem) {
+      expect(response.status).toBe(412);
+      expect(response.json.detail).toBe(
+        `The item's current version, "2", does not meet If-Match or If-None-Match; read it again and retry.`,
+      );
+      expect(await read(userId)).toEqual({ user_id: userId, again: true, [VERSION_ATTRIBUTE]: 1 });
+    } else {
+      expect(response.status).toBe(200);
+      expect(response.json).toEqual({ user_id: userId, again: true });
+      expect(await read(userId)).toBeUndefined();
+    }
+  });
+
+  it('a write with no precondition is never a 412: made under it, the item is written', async () => {
+    // An unconditional DELETE and PATCH find no item; the item is made before the store looks.
+    for (const request of [
+      { method: 'DELETE', query: {} },
+      { method: 'PATCH', json: { updatedKey: 'a', updatedValue: 2 } },
+    ] as const) {
+      const userId = newId();
+      raceOnce = () => put(userId, 1, { a: 1 }).then(() => undefined);
+
+      const response = await checked(
+        request.method === 'DELETE' ? 'deleteItem' : 'updateItem',
+        app.send(
+          request.method === 'DELETE'
+            ? { method: 'DELETE', query: { user_id: userId } }
+            : { method: 'PATCH', json: { user_id: userId, ...request.json } },
+        ),
+      );
+
+      expect(response.status).toBe(200);
+      if (request.method === 'DELETE') expect(await read(userId)).toBeUndefined();
+      else expect(await read(userId)).toEqual({ user_id: userId, a: 2, [VERSION_ATTRIBUTE]: 2 });
+    }
   });
 });
 

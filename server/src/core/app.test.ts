@@ -10,7 +10,9 @@ import {
   type ItemStore,
   StoreRefusedError,
   StoreUnavailableError,
+  type VersionCondition,
   type WriteEventDetail,
+  writeContention,
 } from './ports.js';
 import type { ApiRequest } from './request.js';
 
@@ -54,6 +56,10 @@ const post = (app: App, item: unknown) =>
   });
 const problem = (body: string) =>
   JSON.parse(body) as { type: string; detail: string; instance: string };
+
+/** The condition a write with these headers carries (If-Match "1", or none). */
+const readPreconditionsOf = (headers: Record<string, string>): VersionCondition =>
+  headers['if-match'] === undefined ? {} : { ifMatch: [1] };
 
 /** A store whose every call fails with what `error()` makes. */
 function failing(error: () => unknown): ItemStore {
@@ -126,6 +132,21 @@ describe('the core', () => {
     expect(problem(response.body).instance).toBe('req-1');
     expect(lines()).toMatch(/request failed/);
   });
+
+  it.each([
+    ['with If-Match: 412, the item changed', { 'if-match': '"1"' }, 412, 'precondition-failed'],
+    ['without a precondition: 503 to retry, never 412', {}, 503, 'service-unavailable'],
+  ] as const)(
+    'a write that ran out of rounds while the item kept changing, %s',
+    async (_what, headers, status, type) => {
+      const { app } = setup(failing(() => writeContention('ada', readPreconditionsOf(headers))));
+
+      const response = await send(app, { method: 'DELETE', query: 'user_id=ada', headers });
+
+      expect(response.statusCode).toBe(status);
+      expect(problem(response.body).type).toBe(`urn:problem-type:dynamo-crud:${type}`);
+    },
+  );
 
   it('answers 413 for an item the store finds too large', async () => {
     const { app } = setup(

@@ -23,6 +23,7 @@ import {
   type VersionCondition,
   VersionMismatchError,
   type WriteEventDetail,
+  writeContention,
 } from './ports.js';
 import { PreconditionFailedError, quote, ValidationError } from './problems.js';
 import { checkAttributeName, checkStorable } from './storable.js';
@@ -115,7 +116,10 @@ export function createOperations({
       try {
         return await store.update(userId, change, { ifMatch: [current.version] });
       } catch (error) {
-        if (!(error instanceof VersionMismatchError) || round >= CHECKED_WRITE_ROUNDS) throw error;
+        if (!(error instanceof VersionMismatchError)) throw error;
+        // The version this round read is not the item's any more: what the client sent (its
+        // precondition, or none) decides what running out of rounds means.
+        if (round >= CHECKED_WRITE_ROUNDS) throw writeContention(userId, condition);
       }
     }
   }

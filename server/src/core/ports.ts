@@ -171,6 +171,21 @@ export class StoreUnavailableError extends StoreError {
 }
 
 /**
+ * What a write that was tried as often as it may, while the item kept changing under it, ends
+ * with. With a precondition from the client, a `VersionMismatchError` that says the item changed
+ * (the precondition held at each look, but the item moved before the write landed). Without
+ * one, the store was too busy to do it now: `StoreUnavailableError`, a 503 to retry, never a 412,
+ * which only a precondition the client sent may cause (RFC 9110 §15.5.13).
+ */
+export function writeContention(userId: string, condition: VersionCondition): StoreError {
+  return condition.ifMatch !== undefined || condition.ifNoneMatch !== undefined
+    ? new VersionMismatchError(userId, undefined)
+    : new StoreUnavailableError({
+        cause: new Error(`the item ${JSON.stringify(userId)} kept changing under the write`),
+      });
+}
+
+/**
  * The store refused the request for good: `item-too-large` (over what it holds) or `invalid`
  * (something the core did not check first, or a bug in how the request was built: logged).
  */

@@ -36,6 +36,7 @@ import {
   type VersionCondition,
   type VersionedItem,
   VersionMismatchError,
+  writeContention,
 } from '../core/ports.js';
 import { RESERVED_PREFIX } from '../core/storable.js';
 
@@ -51,10 +52,13 @@ export const DYNAMODB_ACTIONS = [
   'dynamodb:Scan',
 ] as const;
 
-const UNMARSHALL_OPTIONS = {
-  // Numbers come back as `number` when that is exact, else as `NumberValue` (38 digits).
-  wrapNumbers: fromDecimalText,
-};
+/**
+ * How numbers are read: as `number` when that is exact, else as `NumberValue` (38 digits). A
+ * function, so that each user gets its own object: `@aws-sdk/lib-dynamodb` changes the options
+ * it is given (it sets `convertWithoutMapWrapper` on them), which read with `unmarshall` would
+ * take each attribute of an item for a type tag.
+ */
+const unmarshallOptions = () => ({ wrapNumbers: fromDecimalText });
 
 /** How many times a write is tried when the item changes under it between explanations. */
 const MAX_WRITE_ROUNDS = 3;
@@ -62,7 +66,7 @@ const MAX_WRITE_ROUNDS = 3;
 export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
-    unmarshallOptions: UNMARSHALL_OPTIONS,
+    unmarshallOptions: unmarshallOptions(),
   });
 }
 
@@ -114,17 +118,16 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
         const returned =
           error.Item === undefined
             ? undefined
-            : unmarshall(error.Item as Record<string, AttributeValue>, UNMARSHALL_OPTIONS);
+            : unmarshall(error.Item as Record<string, AttributeValue>, unmarshallOptions());
         const current = returned ?? (await read(userId));
         if (current === undefined) throw new ItemNotFoundError(userId);
         const { version, foreign } = versionOf(current[VERSION_ATTRIBUTE]);
         if (!meetsCondition(condition, version)) throw new VersionMismatchError(userId, version);
-        // It meets the condition now: it was changed under this write (the engine returned
-        // nothing and a read came after), or its version is one this store did not write.
-        if (!foreign || round >= MAX_WRITE_ROUNDS) {
-          throw new VersionMismatchError(userId, returned === undefined ? undefined : version);
-        }
-        guard = foreignGuard(current[VERSION_ATTRIBUTE]);
+        // It meets the condition now: it changed under this write (made, or deleted and made
+        // again, since the write found none or another version), or its version is one this
+        // store did not write. Either way the write is tried again, still under the condition.
+        if (round >= MAX_WRITE_ROUNDS) throw writeContention(userId, condition);
+        guard = foreign ? foreignGuard(current[VERSION_ATTRIBUTE]) : versionedGuard(condition);
       }
     }
   }
