@@ -326,6 +326,17 @@ const malformedJson = fc
       '{"user_id":"a","n":.5}',
       '{"user_id":"a","n":+1}',
       '{"user_id":"a","n":0x10}',
+      // Long enough, or with an exponent, that a double would not hold them: the exact path.
+      '{"user_id":"a","n":01234567890123456789}',
+      '{"user_id":"a","n":00012345678901234567890}',
+      '{"user_id":"a","n":-.5e30}',
+      '{"user_id":"a","n":1.e30}',
+      '{"user_id":"a","n":-01e30}',
+      '{"user_id":"a","n":1e+}',
+      '{"user_id":"a","n":--5e30}',
+      '{"user_id":"a","n":5e30e2}',
+      '{"user_id":"a","n":1-2e30}',
+      '{"user_id":"a","updatedKey":"n","updatedValue":-.5e30}',
       '{"user_id":"\\x41"}',
       '{"user_id":"\\u12"}',
       '{"user_id":"a" "b"}',
@@ -398,8 +409,9 @@ const deepNesting = fc
     fc.oneof(fc.integer({ min: 28, max: 40 }), fc.constantFrom(1_000, 20_000)),
     fc.boolean(),
     fc.boolean(),
+    fc.boolean(),
   )
-  .map(([id, depth, lists, viaPatch]) => {
+  .map(([id, depth, lists, viaPatch, exactToo]) => {
     const open = lists ? '[' : '{"k":';
     const close = lists ? ']' : '}';
     const nested = `${open.repeat(depth)}1${close.repeat(depth)}`;
@@ -407,9 +419,11 @@ const deepNesting = fc
     // `depth`, and DynamoDB nests 32 levels counting the item.
     const storableDepth = depth <= 31;
     const idJson = JSON.stringify(id);
+    // Beside a number a double would not hold, which takes the parser's exact path.
+    const exact = exactToo && !storableDepth ? '"n":1e30,' : '';
     const body = viaPatch
-      ? `{"user_id":${idJson},"updatedKey":"deep","updatedValue":${nested}}`
-      : `{"user_id":${idJson},"deep":${nested}}`;
+      ? `{${exact}"user_id":${idJson},"updatedKey":"deep","updatedValue":${nested}}`
+      : `{${exact}"user_id":${idJson},"deep":${nested}}`;
     const parsed = storableDepth ? (parseJson(nested) as JsonValue) : null;
     return storableDepth
       ? request(`nesting ${depth} deep`, viaPatch ? 'PATCH' : 'POST', {

@@ -148,6 +148,64 @@ describe('the core', () => {
     },
   );
 
+  it.each([
+    ['a number no double holds', '"n":1e30,'],
+    ['only plain numbers', ''],
+  ])(
+    'answers 400 naming where a body nests past 32 levels, with %s beside it',
+    async (_what, n) => {
+      const { app } = setup();
+      const body = `{${n}"user_id":"deep","d":${'['.repeat(480)}${']'.repeat(480)}}`;
+
+      const response = await send(app, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+
+      expect(response.statusCode).toBe(400);
+      expect(JSON.parse(response.body).errors).toEqual([
+        { pointer: `/d${'/0'.repeat(31)}`, detail: "nests deeper than DynamoDB's 32 levels" },
+      ]);
+    },
+  );
+
+  it.each([
+    [
+      'echoes none of it',
+      '{"user_id":"x","password":"hunter2-secret","n":NaN}',
+      /^The body is not valid JSON \(RFC 8259\): unexpected token 'N'(?!.*hunter2)(?!.*cret)/,
+    ],
+    [
+      'names a byte order mark',
+      '\uFEFF{"user_id":"x"}',
+      /starts with a byte order mark \(U\+FEFF\)/,
+    ],
+    [
+      'names UTF-16',
+      '{\u0000"\u0000u\u0000"\u0000:\u00001\u0000}\u0000',
+      /holds NUL characters, as UTF-16 text does/,
+    ],
+    [
+      'refuses a number with a leading zero',
+      '{"user_id":"x","n":01234567890123456789}',
+      /not valid JSON/,
+    ],
+  ])('a body that is not JSON: the problem %s', async (_what, body, detail) => {
+    const { app, published } = setup();
+
+    const response = await send(app, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+
+    expect(response.statusCode).toBe(400);
+    expect(problem(response.body).type).toBe('urn:problem-type:dynamo-crud:malformed-json');
+    expect(problem(response.body).detail).toMatch(detail);
+    expect(published).toEqual([]);
+  });
+
   it('answers 413 for an item the store finds too large', async () => {
     const { app } = setup(
       failing(() => new StoreRefusedError('item-too-large', { cause: new Error('size') })),

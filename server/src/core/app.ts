@@ -10,7 +10,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { refuseUnevaluatedPreconditions } from './conditional.js';
 import { allowedRequestHeaders, createCors } from './cors.js';
 import { createCursorCodec } from './cursor.js';
-import { DuplicateNameError, parseJson, stringifyJson } from './json.js';
+import { DuplicateNameError, NestingTooDeepError, parseJson, stringifyJson } from './json.js';
 import { matchMediaType } from './media-type.js';
 import type { OperationResult } from './openapi/operation-types.js';
 import { operations as contractOperations, type OperationId } from './openapi/operations.gen.js';
@@ -48,6 +48,7 @@ import {
   readBody,
 } from './request.js';
 import { createRouter, type Route } from './router.js';
+import { MAX_DEPTH, nestedTooDeep } from './storable.js';
 import { type RequestParts, type ValidInput, validateRequest } from './validation.js';
 
 export interface AppOptions {
@@ -162,9 +163,14 @@ export function createApp(options: AppOptions): App {
     const example = requestBody.examples[mediaType];
     const sendInstead = `send ${mediaType}${example === undefined ? '' : ` such as ${example}`}`;
     let value: unknown;
+    const text = decodeBody(bytes);
     try {
-      value = parseJson(decodeBody(bytes));
+      // Nothing DynamoDB can hold nests deeper, and nothing deeper may reach what recurses.
+      value = parseJson(text, { maxDepth: MAX_DEPTH });
     } catch (error) {
+      if (error instanceof NestingTooDeepError) {
+        throw new ValidationError([nestedTooDeep(error.pointer)]);
+      }
       if (error instanceof DuplicateNameError) {
         throw new ValidationError([
           {
@@ -176,7 +182,7 @@ export function createApp(options: AppOptions): App {
       }
       if (!(error instanceof SyntaxError)) throw error;
       throw new MalformedBodyError(
-        `The body is not valid JSON (RFC 8259): ${describeSyntaxError(error)}; ${sendInstead}.`,
+        `The body is not valid JSON (RFC 8259): ${describeSyntaxError(error, text)}; ${sendInstead}.`,
       );
     }
     return { query, headers, body: { mediaType, value } };
@@ -232,9 +238,17 @@ export function createApp(options: AppOptions): App {
   };
 }
 
-/** What is wrong with a body `JSON.parse` refused, without echoing the body back. */
-function describeSyntaxError(error: SyntaxError): string {
-  const message = error.message.replace(/, ".*" is not valid JSON$/s, '');
+/**
+ * What is wrong with `text`, which `JSON.parse` refused, without echoing any of it back (V8
+ * quotes the text around the error, `..."cret","n":NaN}" is not valid JSON`; it may be a secret).
+ */
+function describeSyntaxError(error: SyntaxError, text: string): string {
+  // RFC 8259 §8.1: JSON text is UTF-8 without a byte order mark.
+  if (text.startsWith('\uFEFF'))
+    return 'it starts with a byte order mark (U+FEFF), which JSON text must not';
+  if (text.includes('\u0000'))
+    return 'it holds NUL characters, as UTF-16 text does, and JSON text is UTF-8';
+  const message = error.message.replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '');
   return message.charAt(0).toLowerCase() + message.slice(1);
 }
 

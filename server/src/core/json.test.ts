@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   fromDecimalText,
   isExactAsNumber,
+  NestingTooDeepError,
   NumberValue,
   parseJson,
   stringifyJson,
@@ -40,6 +41,39 @@ describe('parseJson then stringifyJson', () => {
   it('throws SyntaxError on malformed input, like JSON.parse', () => {
     expect(() => parseJson('{"a":12345678901234567890')).toThrow(SyntaxError);
     expect(() => parseJson('{"a":')).toThrow(SyntaxError);
+  });
+
+  it.each([
+    '01234567890123456789',
+    '00012345678901234567890',
+    '-.5e30',
+    '1.e30',
+    '-01e30',
+    '0001e30',
+    '1e+',
+    '--5e30',
+    '5e30e2',
+    '1-2e30',
+  ])('throws SyntaxError on %s, which is no JSON number (RFC 8259 §6), however long', (number) => {
+    expect(() => parseJson(`{"n":${number}}`)).toThrow(SyntaxError);
+    expect(() => parseJson(`{"n":${number}}`)).not.toThrow(NestingTooDeepError);
+  });
+
+  it('refuses nesting past maxDepth, naming where, before any recursion (a reviver included)', () => {
+    const deep = `{"n":1e30,"d":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+
+    expect(() => parseJson(deep)).toThrow(new NestingTooDeepError(`/d${'/0'.repeat(999)}`, 1000));
+    expect(() => parseJson('{"a":{"b":[[1]]}}', { maxDepth: 3 })).toThrow(
+      expect.objectContaining({ pointer: '/a/b/0', maxDepth: 3 }),
+    );
+    expect(parseJson('{"a":{"b":[1]}}', { maxDepth: 3 })).toEqual({ a: { b: [1] } });
+  });
+
+  it('says a malformed text is malformed before saying it nests too deep', () => {
+    const deep = `{"n":01234567890123456789,"d":${'['.repeat(2_000)}${']'.repeat(2_000)}}`;
+
+    expect(() => parseJson(deep)).toThrow(SyntaxError);
+    expect(() => parseJson(deep)).not.toThrow(NestingTooDeepError);
   });
 
   it('marks an exponent that underflows a double instead of turning it into 0', () => {

@@ -48,13 +48,46 @@ export class DuplicateNameError extends SyntaxError {
   }
 }
 
+/** Objects and arrays nested deeper than the caller allows, first found at `pointer`. */
+export class NestingTooDeepError extends SyntaxError {
+  override readonly name = 'NestingTooDeepError';
+
+  /**
+   * @param pointer JSON Pointer of the first object or array past the limit, e.g. `/a/0/b`.
+   * @param maxDepth how many levels of objects and arrays were allowed (the outermost is 1).
+   */
+  constructor(
+    readonly pointer: string,
+    readonly maxDepth: number,
+  ) {
+    super(`the value at ${pointer} nests deeper than ${maxDepth} levels`);
+  }
+}
+
+/** What `parseJson` allows. */
+export interface ParseOptions {
+  /**
+   * How many levels of objects and arrays may nest (the outermost value is level 1). Default
+   * 1,000: deeper than any data DynamoDB holds (32), shallow enough that nothing recursive
+   * over the value, `JSON.parse`'s reviver included, can run out of stack.
+   */
+  readonly maxDepth?: number;
+}
+
 /**
- * @throws SyntaxError, as `JSON.parse` does, on malformed input; `DuplicateNameError` when well
- *   formed but an object names a member twice.
+ * @throws SyntaxError, as `JSON.parse` does, on malformed input (RFC 8259), numbers included;
+ *   `NestingTooDeepError` when well formed but nested deeper than `options.maxDepth`;
+ *   `DuplicateNameError` when well formed but an object names a member twice.
  */
-export function parseJson(text: string): JsonValue {
-  const { inexact, duplicate } = scan(text);
+export function parseJson(text: string, options: ParseOptions = {}): JsonValue {
+  const maxDepth = options.maxDepth ?? 1000;
+  const { inexact, duplicate, tooDeep } = scan(text, maxDepth);
   let value: JsonValue;
+  if (tooDeep !== undefined) {
+    // Without a reviver `JSON.parse` needs no stack for depth: it says whether this is JSON.
+    JSON.parse(text);
+    throw new NestingTooDeepError(tooDeep, maxDepth);
+  }
   if (inexact.length === 0) {
     value = JSON.parse(text) as JsonValue;
   } else {
@@ -123,12 +156,24 @@ type Frame =
   | { kind: 'object'; names: Set<string>; expectName: boolean; name: string }
   | { kind: 'array'; index: number };
 
+/** A number as RFC 8259 §6 writes it: no leading zeros, no bare `.`, digits after `e`. */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
 /**
  * One pass over JSON text: the [start, end) offsets of number tokens outside strings that a
- * `number` cannot hold, and the JSON Pointer of the first member whose name its object already
- * has. Malformed text gives some answer; `JSON.parse` then refuses it anyway.
+ * `number` cannot hold, the JSON Pointer of the first member whose name its object already
+ * has, and that of the first object or array nested deeper than `maxDepth`. Malformed text
+ * gives some answer; `JSON.parse` then refuses it anyway. A token that is not a JSON number is
+ * left where it is for `JSON.parse` to refuse.
  */
-function scan(text: string): { inexact: Array<[number, number]>; duplicate: string | undefined } {
+function scan(
+  text: string,
+  maxDepth: number,
+): {
+  inexact: Array<[number, number]>;
+  duplicate: string | undefined;
+  tooDeep: string | undefined;
+} {
   const inexact: Array<[number, number]> = [];
   let duplicate: string | undefined;
   const stack: Frame[] = [];
@@ -173,9 +218,12 @@ function scan(text: string): { inexact: Array<[number, number]>; duplicate: stri
       // Without an exponent, 15 characters hold at most 15 significant digits, which always
       // survive a double; only longer or exponent tokens need the exact check.
       if ((!plain || i - start > 15) && !isExactAsNumber(text.slice(start, i))) {
-        inexact.push([start, i]);
+        if (JSON_NUMBER.test(text.slice(start, i))) inexact.push([start, i]);
       }
     } else {
+      if ((c === 0x7b || c === 0x5b) /* { [ */ && stack.length >= maxDepth) {
+        return { inexact, duplicate, tooDeep: positionOf(stack) };
+      }
       if (c === 0x7b /* { */) {
         stack.push({ kind: 'object', names: new Set(), expectName: true, name: '' });
       } else if (c === 0x5b /* [ */) {
@@ -191,7 +239,18 @@ function scan(text: string): { inexact: Array<[number, number]>; duplicate: stri
       i++;
     }
   }
-  return { inexact, duplicate };
+  return { inexact, duplicate, tooDeep: undefined };
+}
+
+/** The JSON Pointer (RFC 6901) of the place the scan is at: the current member of each container. */
+function positionOf(stack: readonly Frame[]): string {
+  return stack
+    .map((frame) => `/${frame.kind === 'object' ? escapeSegment(frame.name) : frame.index}`)
+    .join('');
+}
+
+function escapeSegment(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 /** A JSON string token's value, or `undefined` when it is not one. */
@@ -205,7 +264,6 @@ function decodeString(token: string): string | undefined {
 
 /** The JSON Pointer (RFC 6901) of member `name` of the innermost of `stack`'s containers. */
 function pointerOf(stack: readonly Frame[], name: string): string {
-  const escapeSegment = (segment: string) => segment.replaceAll('~', '~0').replaceAll('/', '~1');
   const segments = stack
     .slice(0, -1)
     .map((frame) => (frame.kind === 'object' ? escapeSegment(frame.name) : String(frame.index)));
