@@ -695,6 +695,13 @@ const badIfMatch = fc
         ' , ',
         '"1" "2"',
         '*, "1"',
+        // A comma inside the quotes belongs to the tag.
+        '"1,2"',
+        '"a,b", "1"',
+        '"1",,"2",',
+        // DynamoDB compares a version with at most 100 values.
+        Array.from({ length: 100 }, (_, i) => `"${i + 1}"`).join(','),
+        Array.from({ length: 101 }, (_, i) => `"${i + 1}"`).join(','),
       ),
       fc.string({ unit: 'binary-ascii', maxLength: 40 }).map((s) => s.replace(/[\r\n]/g, '')),
     ),
@@ -1003,11 +1010,12 @@ const ENTITY_TAG = /^(W\/)?"[\x21\x23-\x7e\x80-\xff]*"$/;
 function entityTags(value: string): '*' | Array<{ weak: boolean; version?: number }> | undefined {
   const trimmed = value.trim();
   if (trimmed === '*') return '*';
-  const members = trimmed
-    .split(',')
+  // Members split at commas outside quotes (a tag may hold a comma); empty members are allowed.
+  const members = (trimmed.match(/(?:"[^"]*"?|[^,"])+|(?<=,|^)(?=,|$)/g) ?? [])
     .map((m) => m.trim())
     .filter((m) => m !== '');
-  if (members.length === 0 || !members.every((m) => ENTITY_TAG.test(m))) return undefined;
+  if (members.length === 0 || members.length > 100) return undefined;
+  if (!members.every((m) => ENTITY_TAG.test(m))) return undefined;
   return members.map((m) => {
     const digits = /^(?:W\/)?"(0|[1-9]\d{0,14})"$/.exec(m)?.[1];
     return {

@@ -38,6 +38,22 @@ describe('parseEntityTags (RFC 9110 §8.8.3, §13.1.1)', () => {
         { weak: false, opaque: '""' },
       ],
     ],
+    // A comma inside the quotes is part of the tag (etagc takes %x2C).
+    [
+      '"a,b", W/"c,d"',
+      [
+        { weak: false, opaque: '"a,b"' },
+        { weak: true, opaque: '"c,d"' },
+      ],
+    ],
+    [
+      '"1",, \t"2" ,',
+      [
+        { weak: false, opaque: '"1"' },
+        { weak: false, opaque: '"2"' },
+      ],
+    ],
+    [Array.from({ length: 100 }, (_, i) => `"${i}"`).join(', '), expect.any(Array)],
   ])('reads %j', (value, tags) => {
     expect(parseEntityTags(value, 'If-Match')).toEqual(tags);
   });
@@ -49,6 +65,11 @@ describe('parseEntityTags (RFC 9110 §8.8.3, §13.1.1)', () => {
     ['"a"b"', /is not one/],
     ['*, "1"', /is not one/],
     [' , ', /must be \* or a list/],
+    ['"1" "2"', /is not one/],
+    [
+      Array.from({ length: 101 }, (_, i) => `"${i}"`).join(','),
+      /lists 101 entity tags, more than the 100/,
+    ],
   ])('refuses %j, naming the header: %s', (value, detail) => {
     const parsing = () => parseEntityTags(value, 'If-Match');
 

@@ -21,24 +21,36 @@ export interface EntityTag {
 /** `*`, or the list of entity tags a header names. */
 export type EntityTags = '*' | readonly EntityTag[];
 
-/** `entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE`, `etagc = %x21 / %x23-7E / obs-text` (§8.8.3). */
-const ENTITY_TAG = /^(W\/)?("[\x21\x23-\x7e\x80-\xff]*")$/;
+/**
+ * One member of a list of entity tags and the comma after it (RFC 9110 §5.6.1, §8.8.3):
+ * `entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE`, `etagc = %x21 / %x23-7E / obs-text`. A comma
+ * inside the quotes belongs to the tag; empty members (`"1",,"2"`) are allowed.
+ */
+const MEMBER = /[ \t]*(?:(W\/)?("[\x21\x23-\x7e\x80-\xff]*")[ \t]*(?:,|$)|,)/y;
+
+/**
+ * DynamoDB compares a version with at most 100 values (`IN`, "Comparison operator and function
+ * reference" in the DynamoDB Developer Guide), and an item has one version: a list longer than
+ * this is refused rather than sent.
+ */
+export const MAX_ENTITY_TAGS = 100;
 
 /**
  * `If-Match` or `If-None-Match`: `*` or a comma-separated list of entity tags (RFC 9110 §13.1.1,
- * §13.1.2).
+ * §13.1.2), at most `MAX_ENTITY_TAGS` of them.
  *
- * @throws ValidationError naming the header when it is neither, e.g. an unquoted `3`.
+ * @throws ValidationError naming the header when it is neither, e.g. an unquoted `3`, or lists
+ *   too many
  */
 export function parseEntityTags(value: string, header: string): EntityTags {
   const trimmed = value.trim();
   if (trimmed === '*') return '*';
   const tags: EntityTag[] = [];
-  for (const member of trimmed.split(',')) {
-    const text = member.trim();
-    if (text === '') continue;
-    const m = ENTITY_TAG.exec(text);
+  for (let at = 0; at < trimmed.length; at = MEMBER.lastIndex) {
+    MEMBER.lastIndex = at;
+    const m = MEMBER.exec(trimmed);
     if (m === null) {
+      const text = (trimmed.slice(at).split(',')[0] ?? '').trim();
       const hint = /^\d+$/.test(text) ? ` (send "${text}")` : '';
       throw new ValidationError([
         {
@@ -47,10 +59,18 @@ export function parseEntityTags(value: string, header: string): EntityTags {
         },
       ]);
     }
-    tags.push({ weak: m[1] !== undefined, opaque: m[2] as string });
+    if (m[2] !== undefined) tags.push({ weak: m[1] !== undefined, opaque: m[2] });
   }
   if (tags.length === 0) {
     throw new ValidationError([{ header, detail: 'must be * or a list of entity tags' }]);
+  }
+  if (tags.length > MAX_ENTITY_TAGS) {
+    throw new ValidationError([
+      {
+        header,
+        detail: `lists ${tags.length} entity tags, more than the ${MAX_ENTITY_TAGS} it may; an item has one version at a time: send the ETag you last got`,
+      },
+    ]);
   }
   return tags;
 }
