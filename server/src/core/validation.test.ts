@@ -104,6 +104,23 @@ describe('validateRequest', () => {
     });
   });
 
+  it('says in words why an updatedKey starting with @ is refused', () => {
+    const result = validateRequest(
+      operations.updateItem,
+      parts({ body: json({ user_id: 'a', updatedKey: '@version', updatedValue: 1 }) }),
+    );
+
+    expect(result).toEqual({
+      valid: false,
+      errors: [
+        {
+          pointer: '/updatedKey',
+          detail: 'must not start with "@": names starting with "@" hold server metadata',
+        },
+      ],
+    });
+  });
+
   it('points into the body with JSON Pointers, escaping ~ and /', () => {
     const result = validateRequest(
       operations.updateItem,

@@ -204,7 +204,7 @@ export function describe(error: ErrorObject): string {
     case 'const':
       return `must be ${JSON.stringify(p.allowedValue)}`;
     case 'pattern':
-      return `must match the pattern ${p.pattern}`;
+      return PATTERNS[String(p.pattern)] ?? `must match the pattern ${p.pattern}`;
     case 'format':
       return `must be ${FORMATS[String(p.format)] ?? `a valid ${p.format}`}`;
     case 'uniqueItems':
@@ -215,6 +215,11 @@ export function describe(error: ErrorObject): string {
       return error.message ?? 'is invalid';
   }
 }
+
+/** Patterns of openapi.yaml said in words; any other is named as it is. */
+const PATTERNS: Readonly<Record<string, string>> = {
+  '^[^@]': 'must not start with "@": names starting with "@" hold server metadata',
+};
 
 /** How each format's values look, for messages that say what to send. */
 const FORMATS: Readonly<Record<string, string>> = {
