@@ -398,6 +398,34 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
       ]);
       expect(await stored('a')).toBeUndefined();
     });
+
+    it('answers a write with the very bytes a later read answers: one version, one representation', async () => {
+      const userId = newId();
+      const spelled =
+        '{"n":1e21,"m":{"x":1.23456789012345678e-5,"l":[-0.0,12345678901234567890.000]}}';
+      const body = `{"user_id":${JSON.stringify(userId)},${spelled.slice(1)}`;
+
+      const created = await send('createItem', { method: 'POST', headers: JSON_TYPE, body });
+      const read = await get(userId);
+      const patched = await send('updateItem', {
+        method: 'PATCH',
+        headers: JSON_TYPE,
+        body: `{"user_id":${JSON.stringify(userId)},"updatedKey":"p","updatedValue":9.9e30}`,
+      });
+      const readAgain = await get(userId);
+
+      expect(created.status).toBe(201);
+      expect(created.body).toBe(read.body);
+      expect(created.headers.etag).toBe(read.headers.etag);
+      // Members in one order (user_id first, then by code point), numbers in one spelling.
+      expect(read.body).toBe(
+        `{"user_id":${JSON.stringify(userId)},"m":{"l":[0,12345678901234567890],"x":0.0000123456789012345678},"n":1000000000000000000000}`,
+      );
+      expect(patched.body).toBe(readAgain.body);
+      expect(readAgain.body).toContain(
+        `"n":1000000000000000000000,"p":9900000000000000000000000000000}`,
+      );
+    });
   });
 
   describe('messages a person can act on', () => {

@@ -10,7 +10,13 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { refuseUnevaluatedPreconditions } from './conditional.js';
 import { allowedRequestHeaders, createCors } from './cors.js';
 import { createCursorCodec } from './cursor.js';
-import { DuplicateNameError, NestingTooDeepError, parseJson, stringifyJson } from './json.js';
+import {
+  DuplicateNameError,
+  inCanonicalOrder,
+  NestingTooDeepError,
+  parseJson,
+  stringifyJson,
+} from './json.js';
 import { matchMediaType } from './media-type.js';
 import type { OperationResult } from './openapi/operation-types.js';
 import { operations as contractOperations, type OperationId } from './openapi/operations.gen.js';
@@ -108,7 +114,10 @@ export function createApp(options: AppOptions): App {
         requestId: request.requestId,
         deadline: request.deadline,
       });
-      const body = result.body === undefined ? '' : stringifyJson(result.body);
+      // One version, one representation (the ETag is strong, RFC 9110 §8.8.1): the members of
+      // what is answered in one order, whichever order a client wrote or an engine reads them in.
+      const body =
+        result.body === undefined ? '' : stringifyJson(inCanonicalOrder(result.body, ['user_id']));
       return {
         statusCode: result.status,
         headers: body === '' ? result.headers : { 'content-type': JSON_TYPE, ...result.headers },

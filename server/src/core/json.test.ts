@@ -6,6 +6,7 @@ import {
   NestingTooDeepError,
   NumberValue,
   parseJson,
+  plainDecimal,
   stringifyJson,
   toDecimal,
 } from './json.js';
@@ -22,6 +23,21 @@ describe('parseJson then stringifyJson', () => {
     'null',
   ])('gives back %s unchanged', (text) => {
     expect(stringifyJson(parseJson(text))).toBe(text);
+  });
+
+  it.each([
+    ['1e21', '1000000000000000000000'],
+    ['1.23456789012345678e-5', '0.0000123456789012345678'],
+    ['9.9999999999999999999999999999999999999e3', '9999.9999999999999999999999999999999999'],
+    ['-0.0012345678901234567890e2', '-0.1234567890123456789'],
+    ['0.000e99', '0'],
+    ['-0e0', '0'],
+    ['12345678901234567890.000', '12345678901234567890'],
+  ])('spells a number no double holds one way: %s as %s', (number, plain) => {
+    expect(plainDecimal(number)).toBe(plain);
+    expect(stringifyJson(parseJson(`{"n":${number}}`))).toBe(
+      isExactAsNumber(plain) ? `{"n":${Number(plain)}}` : `{"n":${plain}}`,
+    );
   });
 
   it('keeps plain numbers as numbers and the rest as NumberValue', () => {
@@ -79,7 +95,7 @@ describe('parseJson then stringifyJson', () => {
   it('marks an exponent that underflows a double instead of turning it into 0', () => {
     const value = parseJson('{"n":1e-400}') as Record<string, unknown>;
 
-    expect(value.n).toEqual(NumberValue.from('1e-400'));
+    expect(value.n).toEqual(NumberValue.from(`0.${'0'.repeat(399)}1`));
   });
 });
 

@@ -99,7 +99,9 @@ export function parseJson(text: string, options: ParseOptions = {}): JsonValue {
     }
     marked += text.slice(from);
     value = JSON.parse(marked, (_key, v: unknown) =>
-      typeof v === 'string' && v.startsWith(MARK) ? NumberValue.from(v.slice(MARK.length)) : v,
+      typeof v === 'string' && v.startsWith(MARK)
+        ? NumberValue.from(plainDecimal(v.slice(MARK.length)))
+        : v,
     ) as JsonValue;
   }
   // Only once the text is known to be JSON: a malformed body is reported as malformed.
@@ -114,6 +116,26 @@ export function stringifyJson(value: unknown): string {
     v instanceof NumberValue ? `${MARK}${v.value}` : v,
   );
   return text.replaceAll(MARKED_NUMBER, '$1');
+}
+
+/**
+ * `value` with the members of every object in one order, `first`'s names first, then the rest
+ * by code point: the same data gives the same text whatever order it was written or read in
+ * (DynamoDB and DynamoDB Local return attributes in orders of their own). Arrays keep theirs.
+ */
+export function inCanonicalOrder(value: unknown, first: readonly string[] = []): unknown {
+  if (typeof value !== 'object' || value === null || value instanceof NumberValue) return value;
+  if (Array.isArray(value)) return value.map((v) => inCanonicalOrder(v, first));
+  const names = Object.keys(value).sort((a, b) => {
+    const [i, j] = [first.indexOf(a), first.indexOf(b)];
+    if (i !== j) return i === -1 ? 1 : j === -1 ? -1 : i - j;
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+  const ordered: Record<string, unknown> = {};
+  for (const name of names) {
+    ordered[name] = inCanonicalOrder((value as Record<string, unknown>)[name], first);
+  }
+  return ordered;
 }
 
 /** What a DynamoDB number's text should become in JS: a `number` when that is exact. */
@@ -132,6 +154,24 @@ export function isExactAsNumber(text: string): boolean {
   const a = toDecimal(text);
   const b = toDecimal(String(n));
   return a !== undefined && b !== undefined && a.digits === b.digits && a.exponent === b.exponent;
+}
+
+/**
+ * `text`, a JSON number, in plain decimal notation with no zero that carries nothing: `1e21` is
+ * `1000000000000000000000`, `-0.00e5` is `0`, `1.50E-3` is `0.0015`. A number kept as text is
+ * kept in this one spelling, so that what a write answers is what every later read of it
+ * answers, whatever spelling the engine reads back (the ETag is strong: one version, one
+ * representation, RFC 9110 §8.8.1).
+ */
+export function plainDecimal(text: string): string {
+  const decimal = toDecimal(text);
+  if (decimal === undefined || decimal.digits === '') return decimal === undefined ? text : '0';
+  const { digits, exponent } = decimal;
+  const sign = text.startsWith('-') ? '-' : '';
+  if (exponent >= digits.length - 1)
+    return `${sign}${digits}${'0'.repeat(exponent - digits.length + 1)}`;
+  if (exponent >= 0) return `${sign}${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`;
+  return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
 }
 
 /**
