@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { generateApiBody, UNSUPPORTED_MODEL_KEYWORDS } from '../../scripts/generate-api-gateway.js';
 import type * as AppModule from '../src/core/app.js';
+import type * as IdempotencyModule from '../src/idempotency/store.js';
 import { createLogger } from '../src/logger.js';
 import { parseOpenApi, readOpenApiText } from '../src/openapi.js';
 import type * as StoreModule from '../src/store/dynamodb.js';
@@ -23,7 +24,14 @@ import { useTable } from './support/engine.js';
 import { type GeneratedCopy, generateServerCopy } from './support/generated-copy.js';
 import { createRecordingPublisher } from './support/recorder.js';
 import type { SeenResponse, TestRequest } from './support/request.js';
-import { type Reached, reach, TEST_CURSOR_KEY, TRANSPORTS } from './support/transports.js';
+import {
+  type Reached,
+  reach,
+  TEST_CURSOR_KEY,
+  TEST_IDEMPOTENCY_TTL_SECONDS,
+  TEST_IN_PROGRESS_MS,
+  TRANSPORTS,
+} from './support/transports.js';
 
 /** openapi.yaml with the fixture's `Item` (and `Address`) in place of the shipped `Item`. */
 export function typedItemContract(): string {
@@ -61,9 +69,18 @@ describe.each(TRANSPORTS)('a typed item through the %s', (transport) => {
   beforeAll(async () => {
     const { createApp } = await copy.import<typeof AppModule>('core/app.ts');
     const { createDynamoDbStore } = await copy.import<typeof StoreModule>('store/dynamodb.ts');
+    const { createDynamoDbIdempotency } =
+      await copy.import<typeof IdempotencyModule>('idempotency/store.ts');
     const app = createApp({
       store: createDynamoDbStore(table.documentClient, table.tableName),
       events,
+      idempotency: createDynamoDbIdempotency({
+        client: table.client,
+        tableName: table.idempotencyTableName,
+        ttlSeconds: TEST_IDEMPOTENCY_TTL_SECONDS,
+        inProgressMs: TEST_IN_PROGRESS_MS,
+        logger: logger as Logger,
+      }),
       logger: logger as Logger,
       maxBodyBytes: 64 * 1024,
       cursorKey: TEST_CURSOR_KEY,

@@ -3,6 +3,7 @@
  * in domain terms becomes the one problem each case deserves, here and nowhere else.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { createMemoryIdempotency } from '../idempotency/store.js';
 import { createLogger } from '../logger.js';
 import { createMemoryStore } from '../store/memory.js';
 import { type App, createApp } from './app.js';
@@ -21,6 +22,7 @@ function setup(store: ItemStore = createMemoryStore()) {
   const app = createApp({
     store,
     events: { publish: async (detail) => void published.push(detail) },
+    idempotency: createMemoryIdempotency({ ttlSeconds: 86_400, inProgressMs: 30_000, logger }),
     logger,
     maxBodyBytes: 1024,
     cursorKey: 'a-key-for-the-core-s-unit-tests-only',
