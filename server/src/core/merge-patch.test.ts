@@ -1,29 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NumberValue } from './json.js';
+import { RFC_7396_EXAMPLES } from '../../test/support/rfc7396-examples.js';
 import { mergeChange, mergePatch } from './merge-patch.js';
-
-/** RFC 7396 Appendix A, every example: original, patch, result. */
-export const RFC_7396_EXAMPLES: ReadonlyArray<readonly [unknown, unknown, unknown]> = [
-  [{ a: 'b' }, { a: 'c' }, { a: 'c' }],
-  [{ a: 'b' }, { b: 'c' }, { a: 'b', b: 'c' }],
-  [{ a: 'b' }, { a: null }, {}],
-  [{ a: 'b', b: 'c' }, { a: null }, { b: 'c' }],
-  [{ a: ['b'] }, { a: 'c' }, { a: 'c' }],
-  [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
-  [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
-  [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
-  [
-    ['a', 'b'],
-    ['c', 'd'],
-    ['c', 'd'],
-  ],
-  [{ a: 'b' }, ['c'], ['c']],
-  [{ a: 'foo' }, null, null],
-  [{ a: 'foo' }, 'bar', 'bar'],
-  [{ e: null }, { a: 1 }, { e: null, a: 1 }],
-  [[1, 2], { a: 'b', c: null }, { a: 'b' }],
-  [{}, { a: { bb: { ccc: null } } }, { a: { bb: {} } }],
-];
 
 describe('mergePatch (RFC 7396 §2)', () => {
   it.each(RFC_7396_EXAMPLES)(
