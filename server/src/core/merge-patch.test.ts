@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NumberValue } from './json.js';
 import { RFC_7396_EXAMPLES } from '../../test/support/rfc7396-examples.js';
+import { NumberValue } from './json.js';
 import { mergeChange, mergePatch } from './merge-patch.js';
 
 describe('mergePatch (RFC 7396 §2)', () => {
