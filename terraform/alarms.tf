@@ -15,8 +15,11 @@ locals {
     destination_dead_letter = aws_sqs_queue.destination_dead_letter.name
   }
 
-  # The operations the function calls (DYNAMODB_ACTIONS in server/src/store/dynamodb.ts).
-  dynamodb_operations = ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Scan"]
+  # The operations the function calls (DYNAMODB_ACTIONS in server/src/store/dynamodb.ts), and
+  # those it calls on the idempotency table (IDEMPOTENCY_DYNAMODB_ACTIONS in
+  # server/src/idempotency/store.ts).
+  dynamodb_operations    = ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Scan"]
+  idempotency_operations = ["GetItem", "PutItem", "UpdateItem", "DeleteItem"]
 }
 
 resource "aws_cloudwatch_metric_alarm" "dead_letters" {
@@ -93,6 +96,24 @@ resource "aws_cloudwatch_metric_alarm" "dynamodb_throttles" {
   namespace           = "AWS/DynamoDB"
   metric_name         = "ThrottledRequests"
   dimensions          = { TableName = aws_dynamodb_table.items.name, Operation = each.key }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "idempotency_throttles" {
+  for_each = toset(local.idempotency_operations)
+
+  alarm_name          = "${var.name}-idempotency-throttles-${each.key}"
+  alarm_description   = "DynamoDB throttled ${each.key} on ${aws_dynamodb_table.idempotency.name}: callers sending an Idempotency-Key may have got 503."
+  namespace           = "AWS/DynamoDB"
+  metric_name         = "ThrottledRequests"
+  dimensions          = { TableName = aws_dynamodb_table.idempotency.name, Operation = each.key }
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
