@@ -88,7 +88,11 @@ function respond(found: VersionedItem | undefined): ApiResponse {
   };
 }
 
-async function perRequestUs(iterations: number, call: () => Promise<unknown>): Promise<number> {
+/** µs per `call`: the median of 10 batches of `iterations` / 10, after `iterations` of warm-up. */
+export async function perRequestUs(
+  iterations: number,
+  call: () => Promise<unknown>,
+): Promise<number> {
   for (let i = 0; i < iterations; i++) await call();
   const batches = 10;
   const perBatch = Math.max(1, Math.ceil(iterations / batches));

@@ -9,7 +9,8 @@
  *    server in front of the SDK);
  * 4. throughput with 32 requests in flight, local server vs direct;
  * 5. core overhead: µs per request for routing, validation and response, store in memory;
- * 6. the SDK: its min+gzip size without ky, and `getItem` (and ky alone) vs a raw `fetch`.
+ * 6. the SDK: its min+gzip size without ky, and `getItem` (and ky alone) vs a raw `fetch`;
+ * 7. `Idempotency-Key` and merge patch: each beside the same request without (`idempotency.ts`).
  *
  * The DynamoDB engine (dynalite) runs in this process; the local server, the client that sends
  * the warm requests and each cold start run in processes of their own, all on 127.0.0.1.
@@ -35,6 +36,7 @@ import type { Command, Operation, Setup } from './client-worker.js';
 import { BARE_NODE, measureColdStart } from './cold-start.js';
 import { coldStartVariantFigures, coldStartVariants } from './cold-start-variants.js';
 import { measureCoreOverhead } from './core.js';
+import { measureIdempotency } from './idempotency.js';
 import { type Figure, figure, formatTable } from './report.js';
 import { measureSdkSize } from './sdk-size.js';
 import { median, percentile } from './stats.js';
@@ -209,6 +211,16 @@ async function main(): Promise<void> {
     const core = await measureCoreOverhead(COUNTS.coreIterations);
     log('SDK size');
     const sdkSize = await measureSdkSize();
+    log('Idempotency-Key and merge patch, each beside the same request without');
+    const writes = await measureIdempotency({
+      bundle: bundles.function,
+      client,
+      endpoint: engine.endpoint,
+      tableName,
+      coldRuns: COUNTS.coldRuns,
+      requests: COUNTS.latency,
+      cwd: taskDir,
+    });
 
     const figures: Figure[] = [
       figure(
@@ -338,6 +350,7 @@ async function main(): Promise<void> {
         'raw fetch',
         median(sdkCalls.raw),
       ),
+      ...writes,
     ];
 
     const results = {
