@@ -182,43 +182,42 @@ function loadedOnFirstKey(bundle: Bundle): number {
 
 let sequence = 0;
 
-/** A POST of a new item; with a new key when `keyed`. */
-function post(keyed: boolean): ApiRequest {
+function request(
+  method: string,
+  contentType: string,
+  body: string,
+  headers: Record<string, string> = {},
+): ApiRequest {
   sequence++;
   return {
-    method: 'POST',
+    method,
     path: '/dynamo',
     query: '',
-    headers: {
-      'content-type': 'application/json',
-      ...(keyed ? { 'idempotency-key': `"${randomUUID()}"` } : {}),
-    },
-    body: `{"user_id":"bench-idem-${sequence}-${randomUUID()}","name":"Ada","visits":1}`,
-    requestId: `idem-${sequence}`,
+    headers: { 'content-type': contentType, ...headers },
+    body,
+    requestId: `bench-${sequence}`,
   };
 }
 
-function mergePatch(userId: string, n: number): ApiRequest {
-  return {
-    method: 'PATCH',
-    path: '/dynamo',
-    query: '',
-    headers: { 'content-type': 'application/merge-patch+json' },
-    body: `{"user_id":"${userId}","visits":${n}}`,
-    requestId: `merge-${n}`,
-  };
+/** A POST of a new item; with a new key when `keyed`. */
+function post(keyed: boolean): ApiRequest {
+  return request(
+    'POST',
+    'application/json',
+    `{"user_id":"bench-idem-${sequence}-${randomUUID()}","name":"Ada","visits":1}`,
+    keyed ? { 'idempotency-key': `"${randomUUID()}"` } : {},
+  );
 }
 
-function seedPatch(userId: string, n: number): ApiRequest {
-  return {
-    method: 'PATCH',
-    path: '/dynamo',
-    query: '',
-    headers: { 'content-type': 'application/json' },
-    body: `{"user_id":"${userId}","updatedKey":"visits","updatedValue":${n}}`,
-    requestId: `seed-${n}`,
-  };
-}
+const mergePatch = (userId: string, n: number) =>
+  request('PATCH', 'application/merge-patch+json', `{"user_id":"${userId}","visits":${n}}`);
+
+const seedPatch = (userId: string, n: number) =>
+  request(
+    'PATCH',
+    'application/json',
+    `{"user_id":"${userId}","updatedKey":"visits","updatedValue":${n}}`,
+  );
 
 async function send(app: App, request: ApiRequest, status: number): Promise<void> {
   const response = await app.handle(request);

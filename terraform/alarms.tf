@@ -20,6 +20,12 @@ locals {
   # server/src/idempotency/store.ts).
   dynamodb_operations    = ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Scan"]
   idempotency_operations = ["GetItem", "PutItem", "UpdateItem", "DeleteItem"]
+
+  # One alarm per table and operation; the items table's keyed by operation alone, as before.
+  dynamodb_throttle_alarms = merge(
+    { for op in local.dynamodb_operations : op => { table = aws_dynamodb_table.items.name, operation = op } },
+    { for op in local.idempotency_operations : "idempotency-${op}" => { table = aws_dynamodb_table.idempotency.name, operation = op } },
+  )
 }
 
 resource "aws_cloudwatch_metric_alarm" "dead_letters" {
@@ -89,13 +95,13 @@ resource "aws_cloudwatch_metric_alarm" "api_5xx" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "dynamodb_throttles" {
-  for_each = toset(local.dynamodb_operations)
+  for_each = local.dynamodb_throttle_alarms
 
   alarm_name          = "${var.name}-dynamodb-throttles-${each.key}"
-  alarm_description   = "DynamoDB throttled ${each.key} on ${aws_dynamodb_table.items.name}: callers may have got 503."
+  alarm_description   = "DynamoDB throttled ${each.value.operation} on ${each.value.table}: callers may have got 503."
   namespace           = "AWS/DynamoDB"
   metric_name         = "ThrottledRequests"
-  dimensions          = { TableName = aws_dynamodb_table.items.name, Operation = each.key }
+  dimensions          = { TableName = each.value.table, Operation = each.value.operation }
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
@@ -106,20 +112,3 @@ resource "aws_cloudwatch_metric_alarm" "dynamodb_throttles" {
   ok_actions          = local.alarm_actions
 }
 
-resource "aws_cloudwatch_metric_alarm" "idempotency_throttles" {
-  for_each = toset(local.idempotency_operations)
-
-  alarm_name          = "${var.name}-idempotency-throttles-${each.key}"
-  alarm_description   = "DynamoDB throttled ${each.key} on ${aws_dynamodb_table.idempotency.name}: callers sending an Idempotency-Key may have got 503."
-  namespace           = "AWS/DynamoDB"
-  metric_name         = "ThrottledRequests"
-  dimensions          = { TableName = aws_dynamodb_table.idempotency.name, Operation = each.key }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}

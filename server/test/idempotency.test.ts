@@ -10,11 +10,10 @@ import { gunzipSync } from 'node:zlib';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { App } from '../src/core/app.js';
 import type { ItemStore } from '../src/core/ports.js';
 import { createDynamoDbIdempotency, IDEMPOTENCY_TTL_ATTRIBUTE } from '../src/idempotency/store.js';
 import { createDynamoDbStore } from '../src/store/dynamodb.js';
-import { expectContractResponse } from './support/conformance.js';
+import { checked, expectContractResponse } from './support/conformance.js';
 import { createTestClient, type TestTable, useTable } from './support/engine.js';
 import { readStored } from './support/model.js';
 import { createRecordingPublisher } from './support/recorder.js';
@@ -74,11 +73,8 @@ describe.each(TRANSPORTS)('Idempotency-Key through the %s', (transport) => {
   const table = useTable();
   const api = useApi(transport, table, { maxBodyBytes: 1024 * 1024 });
 
-  async function send(operationId: 'createItem' | 'updateItem', request: TestRequest) {
-    const response = await api.send(request);
-    expectContractResponse(operationId, response);
-    return response;
-  }
+  const send = (operationId: 'createItem' | 'updateItem', request: TestRequest) =>
+    checked(operationId, api.send(request));
   const eventsOf = (userId: string) => api.published.filter((e) => e.user_id === userId);
 
   it('answers a POST repeated after a lost answer as the first time: the same 201, one item, one event', async () => {
@@ -334,18 +330,19 @@ describe.each(TRANSPORTS)(
       };
     }
 
-    async function start(app: App) {
+    /** The API on the engine, its creates held at the gate when `held` is true. */
+    async function start({ held: holding }: { held: boolean }) {
+      const store = createDynamoDbStore(table.documentClient, table.tableName);
+      const app = createTestApp(holding ? held(store) : store, {
+        events,
+        idempotency: createTestIdempotency(table),
+      });
       api = await reach(app, transport);
     }
 
     it('is a 409 with Retry-After while it runs, then the replay of its answer; one write', async () => {
       gate = createGate();
-      await start(
-        createTestApp(held(createDynamoDbStore(table.documentClient, table.tableName)), {
-          events,
-          idempotency: createTestIdempotency(table),
-        }),
-      );
+      await start({ held: true });
       const item = { user_id: newId() };
       const key = newKey();
 
@@ -369,12 +366,7 @@ describe.each(TRANSPORTS)(
     it('gives concurrent requests with one key one write: each answer is the 201 or a 409 to retry', async () => {
       gate = createGate();
       gate.open();
-      await start(
-        createTestApp(createDynamoDbStore(table.documentClient, table.tableName), {
-          events,
-          idempotency: createTestIdempotency(table),
-        }),
-      );
+      await start({ held: false });
       const item = { user_id: newId(), name: 'Ada' };
       const key = newKey();
 
@@ -395,12 +387,7 @@ describe.each(TRANSPORTS)(
 
     it('frees the key of a first request that never finished (its process died) once its time is up', async () => {
       gate = createGate(); // never opened: the first request hangs, as if its process died
-      await start(
-        createTestApp(held(createDynamoDbStore(table.documentClient, table.tableName)), {
-          events,
-          idempotency: createTestIdempotency(table),
-        }),
-      );
+      await start({ held: true });
       const item = { user_id: newId() };
       const key = newKey();
       // Its connection breaks when the server stops; nobody hears its answer.
@@ -408,12 +395,7 @@ describe.each(TRANSPORTS)(
       await waitFor409(() => api.send(post(item, key)));
       await api.close();
       // Another container, with the store free, after the time a request may take.
-      await start(
-        createTestApp(createDynamoDbStore(table.documentClient, table.tableName), {
-          events,
-          idempotency: createTestIdempotency(table),
-        }),
-      );
+      await start({ held: false });
 
       vi.useFakeTimers({ toFake: ['Date'] });
       vi.setSystemTime(Date.now() + TEST_IN_PROGRESS_MS + 60_000);

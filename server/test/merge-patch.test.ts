@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { expectContractResponse } from './support/conformance.js';
+import { checked } from './support/conformance.js';
 import { useTable } from './support/engine.js';
 import { readStored } from './support/model.js';
 import type { SeenResponse, TestRequest } from './support/request.js';
@@ -29,11 +29,8 @@ describe.each(TRANSPORTS)('JSON Merge Patch through the %s', (transport) => {
   const table = useTable();
   const api = useApi(transport, table, { maxBodyBytes: 1024 * 1024 });
 
-  async function send(operationId: 'createItem' | 'updateItem', request: TestRequest) {
-    const response = await api.send(request);
-    expectContractResponse(operationId, response);
-    return response;
-  }
+  const send = (operationId: 'createItem' | 'updateItem', request: TestRequest) =>
+    checked(operationId, api.send(request));
   const create = (item: Record<string, unknown>) =>
     send('createItem', { method: 'POST', json: item });
   const merge = (patch: unknown, headers: Record<string, string> = {}) =>
