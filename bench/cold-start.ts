@@ -127,6 +127,7 @@ async function runBundle(
       DYNAMODB_ENDPOINT: options.endpoint,
       EVENT_BUS_NAME: 'bench-bus',
       CURSOR_KEY: 'a-cursor-key-for-the-cold-start-bench',
+      IDEMPOTENCY_TABLE_NAME: `${options.tableName}-idempotency`,
       POWERTOOLS_LOG_LEVEL: 'INFO',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...variant.env,

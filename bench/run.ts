@@ -11,6 +11,7 @@
  * 5. core overhead: µs per request for routing, validation and response, store in memory;
  * 6. the SDK: its min+gzip size without ky, and `getItem` (and ky alone) vs a raw `fetch`;
  * 7. listing: a page of 25 and a full listing of 10,000 items vs the same Scans made directly.
+ * 8. `Idempotency-Key` and merge patch: each beside the same request without (`idempotency.ts`).
  *
  * The DynamoDB engine (dynalite) runs in this process; the local server, the client that sends
  * the warm requests and each cold start run in processes of their own, all on 127.0.0.1.
@@ -36,6 +37,7 @@ import type { Command, Operation, Setup } from './client-worker.js';
 import { BARE_NODE, measureColdStart } from './cold-start.js';
 import { coldStartVariantFigures, coldStartVariants } from './cold-start-variants.js';
 import { measureCoreOverhead } from './core.js';
+import { measureIdempotency } from './idempotency.js';
 import { listingFigures, measureListing } from './listing.js';
 import { type Figure, figure, formatTable } from './report.js';
 import { measureSdkSize } from './sdk-size.js';
@@ -227,6 +229,16 @@ async function main(): Promise<void> {
     const core = await measureCoreOverhead(COUNTS.coreIterations);
     log('SDK size');
     const sdkSize = await measureSdkSize();
+    log('Idempotency-Key and merge patch, each beside the same request without');
+    const writes = await measureIdempotency({
+      bundle: bundles.function,
+      client,
+      endpoint: engine.endpoint,
+      tableName,
+      coldRuns: COUNTS.coldRuns,
+      requests: COUNTS.latency,
+      cwd: taskDir,
+    });
 
     const figures: Figure[] = [
       figure(
@@ -356,6 +368,7 @@ async function main(): Promise<void> {
         'raw fetch',
         median(sdkCalls.raw),
       ),
+      ...writes,
       ...listingFigures(listing),
     ];
 

@@ -15,8 +15,17 @@ locals {
     destination_dead_letter = aws_sqs_queue.destination_dead_letter.name
   }
 
-  # The operations the function calls (DYNAMODB_ACTIONS in server/src/store/dynamodb.ts).
-  dynamodb_operations = ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Scan"]
+  # The operations the function calls (DYNAMODB_ACTIONS in server/src/store/dynamodb.ts), and
+  # those it calls on the idempotency table (IDEMPOTENCY_DYNAMODB_ACTIONS in
+  # server/src/idempotency/store.ts).
+  dynamodb_operations    = ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Scan"]
+  idempotency_operations = ["GetItem", "PutItem", "UpdateItem", "DeleteItem"]
+
+  # One alarm per table and operation; the items table's keyed by operation alone, as before.
+  dynamodb_throttle_alarms = merge(
+    { for op in local.dynamodb_operations : op => { table = aws_dynamodb_table.items.name, operation = op } },
+    { for op in local.idempotency_operations : "idempotency-${op}" => { table = aws_dynamodb_table.idempotency.name, operation = op } },
+  )
 }
 
 resource "aws_cloudwatch_metric_alarm" "dead_letters" {
@@ -86,13 +95,13 @@ resource "aws_cloudwatch_metric_alarm" "api_5xx" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "dynamodb_throttles" {
-  for_each = toset(local.dynamodb_operations)
+  for_each = local.dynamodb_throttle_alarms
 
   alarm_name          = "${var.name}-dynamodb-throttles-${each.key}"
-  alarm_description   = "DynamoDB throttled ${each.key} on ${aws_dynamodb_table.items.name}: callers may have got 503."
+  alarm_description   = "DynamoDB throttled ${each.value.operation} on ${each.value.table}: callers may have got 503."
   namespace           = "AWS/DynamoDB"
   metric_name         = "ThrottledRequests"
-  dimensions          = { TableName = aws_dynamodb_table.items.name, Operation = each.key }
+  dimensions          = { TableName = each.value.table, Operation = each.value.operation }
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
@@ -102,3 +111,4 @@ resource "aws_cloudwatch_metric_alarm" "dynamodb_throttles" {
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
 }
+

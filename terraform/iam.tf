@@ -1,6 +1,7 @@
 # The function's role. Each policy grants exactly the actions the code calls, on the one resource
 # it calls them on:
 # - DYNAMODB_ACTIONS (server/src/store/dynamodb.ts) on the table;
+# - IDEMPOTENCY_DYNAMODB_ACTIONS (server/src/idempotency/store.ts) on the idempotency table;
 # - EVENTBRIDGE_ACTIONS (server/src/events/eventbridge.ts) on the bus: eventbridge.tf,
 #   PutLambdaEventBridge;
 # - SQS_ACTIONS (same file) on the undelivered-events queue;
@@ -43,6 +44,25 @@ resource "aws_iam_role_policy" "lambda_items_table" {
   name   = "ItemsTable"
   role   = aws_iam_role.lambda.id
   policy = data.aws_iam_policy_document.lambda_items_table.json
+}
+
+data "aws_iam_policy_document" "lambda_idempotency_table" {
+  statement {
+    sid = "KeepIdempotencyRecords"
+    actions = [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+    ]
+    resources = [aws_dynamodb_table.idempotency.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "lambda_idempotency_table" {
+  name   = "IdempotencyTable"
+  role   = aws_iam_role.lambda.id
+  policy = data.aws_iam_policy_document.lambda_idempotency_table.json
 }
 
 data "aws_iam_policy_document" "lambda_undelivered_events" {

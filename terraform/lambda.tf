@@ -48,6 +48,8 @@ resource "aws_lambda_function" "api" {
       POWERTOOLS_SERVICE_NAME = var.name
       POWERTOOLS_LOG_LEVEL    = var.log_level
       CURSOR_KEY              = random_password.cursor_key.result
+      IDEMPOTENCY_TABLE_NAME  = aws_dynamodb_table.idempotency.name
+      IDEMPOTENCY_TTL_SECONDS = tostring(var.idempotency_ttl_seconds)
       # Read by server/src/lambda.ts: the tracer is loaded only when this is "true".
       POWERTOOLS_TRACE_ENABLED = var.tracing ? "true" : "false"
     }

@@ -23,6 +23,11 @@ output "table_arn" {
   value       = aws_dynamodb_table.items.arn
 }
 
+output "idempotency_table_name" {
+  description = "The DynamoDB table keeping the answers of writes sent with an Idempotency-Key."
+  value       = aws_dynamodb_table.idempotency.name
+}
+
 output "event_bus_name" {
   description = "The EventBridge bus every committed write is announced on."
   value       = aws_cloudwatch_event_bus.events.name

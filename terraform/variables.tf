@@ -75,6 +75,17 @@ variable "deletion_protection" {
   default     = true
 }
 
+variable "idempotency_ttl_seconds" {
+  type        = number
+  description = "How long the answer to a write sent with an Idempotency-Key is kept for a replay, in seconds (IDEMPOTENCY_TTL_SECONDS)."
+  default     = 86400
+
+  validation {
+    condition     = var.idempotency_ttl_seconds >= 60 && var.idempotency_ttl_seconds <= 604800 && floor(var.idempotency_ttl_seconds) == var.idempotency_ttl_seconds
+    error_message = "idempotency_ttl_seconds must be a whole number from 60 to 604800 (a week)."
+  }
+}
+
 # --- Lambda ---
 
 variable "lambda_memory_mb" {

@@ -79,23 +79,32 @@ describe('generated requests', () => {
 
   it('breaks exactly one part of a hostile request, in a way its schema refuses', () => {
     const update = contract.operation('updateItem');
-    const schema = update.body?.content.get('application/json') ?? {};
+    const schemaOf = (mediaType: string | undefined) =>
+      update.body?.content.get(mediaType ?? 'application/json') ?? {};
+    /** The header parameters updateItem lists, with their schemas. */
+    const headers: Record<string, object> = {
+      'if-match': { type: 'string', maxLength: 1024 },
+      'if-none-match': { type: 'string', maxLength: 1024 },
+      'idempotency-key': { type: 'string', minLength: 1, maxLength: 512 },
+    };
 
     const requests = generator().hostile(update, 200);
 
     const kinds = new Set(requests.map((r) => r.description));
     expect(kinds.size).toBeGreaterThan(8);
+    // Both media types PATCH takes have their bodies broken.
+    expect([...kinds].some((k) => k.includes('application/merge-patch+json'))).toBe(true);
     for (const request of requests) {
+      const schema = schemaOf(request.headers['content-type']);
       if (request.description.includes('not JSON')) {
         expect(() => JSON.parse(request.body ?? '')).toThrow();
       } else if (request.expectStatus === 415) {
         expect(request.headers['content-type']).toBe('text/plain; charset=utf-8');
-        expect(check(schema, JSON.parse(request.body ?? ''))).toEqual([]);
+        expect(check(schemaOf(undefined), JSON.parse(request.body ?? ''))).toEqual([]);
       } else if (/\bheader \S+/.test(request.description)) {
-        // If-Match and If-None-Match, the header parameters updateItem lists: at most 1024.
         const name = (/\bheader (\S+)/.exec(request.description)?.[1] ?? '').toLowerCase();
-        expect(['if-match', 'if-none-match']).toContain(name);
-        expect(check({ type: 'string', maxLength: 1024 }, request.headers[name])).not.toEqual([]);
+        expect(Object.keys(headers)).toContain(name);
+        expect(check(headers[name] ?? {}, request.headers[name])).not.toEqual([]);
       } else {
         expect(check(schema, JSON.parse(request.body ?? 'null')), request.description).not.toEqual(
           [],

@@ -1,14 +1,18 @@
 /**
  * The stateful run: one item of this run's own, taken through its whole life (create, read,
- * conditional update, stale update 412, delete, 404 after), each answer checked against what
- * the steps before it said. Method and path come from openapi.yaml by operation id; the steps
- * say what to send and what must come back.
+ * conditional update, stale update 412, a JSON Merge Patch and its replay for its
+ * Idempotency-Key, delete, 404 after), each answer checked against what the steps before it
+ * said. Method and path come from openapi.yaml by operation id; the steps say what to send and
+ * what must come back. A step that needs what the contract does not have (a media type, a
+ * header) is left out.
  *
  * A step for a new operation is one more entry in `LIFECYCLE` (the listing's is one). A step
  * never lists more than one page: a deployment's table may be large, and a Scan costs what it
  * reads.
  */
+import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
+import type { Operation } from './contract.js';
 
 /** What the steps know: the item's key and what earlier answers said. */
 export interface LifecycleState {
@@ -47,6 +51,8 @@ export interface Step {
   readonly status: number;
   /** What else is wrong with the answer (empty: nothing); may record what later steps use. */
   check?(response: StepResponse, state: LifecycleState): string[];
+  /** Whether the contract's operation has what the step sends; default: it does. */
+  applies?(operation: Operation): boolean;
 }
 
 const ATTRIBUTE = 'contract_test_note';
@@ -152,6 +158,49 @@ export const LIFECYCLE: readonly Step[] = [
     check: (r, s) => [...sameBody(r, s.items.updated), ...sameEtag(r, s, 'updated')],
   },
   {
+    name: 'merge a patch with If-Match and an Idempotency-Key: 200, set, removed and merged in one version',
+    operationId: 'updateItem',
+    applies: (o) => takesMergePatch(o) && takesIdempotencyKey(o),
+    send: mergeStep,
+    status: 200,
+    check: (r, s) => {
+      const updated = s.items.updated as Record<string, unknown>;
+      const { [ATTRIBUTE]: _set, nothing: _null, ...kept } = updated;
+      s.items.merged = { ...kept, visits: 2, profile: { city: 'Basel', zip: '4051' } };
+      const problems = [...sameBody(r, s.items.merged), ...recordEtag(r, s, 'merged')];
+      if (s.etags.merged === s.etags.updated) problems.push('the ETag did not change');
+      if (r.headers['idempotent-replayed'] !== undefined)
+        problems.push('a first answer is replayed');
+      return problems;
+    },
+  },
+  {
+    name: 'send that patch again with its Idempotency-Key: the first answer, replayed, nothing written',
+    operationId: 'updateItem',
+    applies: (o) => takesMergePatch(o) && takesIdempotencyKey(o),
+    send: mergeStep,
+    status: 200,
+    check: (r, s) => [
+      ...sameBody(r, s.items.merged),
+      ...sameEtag(r, s, 'merged'),
+      ...(r.headers['idempotent-replayed'] === 'true' ? [] : ['no Idempotent-Replayed: true']),
+    ],
+  },
+  {
+    name: 'send another patch with the same Idempotency-Key: 422, nothing written',
+    operationId: 'updateItem',
+    applies: (o) => takesMergePatch(o) && takesIdempotencyKey(o),
+    send: (s) => ({ ...mergeStep(s), body: { user_id: s.id, visits: 3 } }),
+    status: 422,
+  },
+  {
+    name: 'read it: 200, the merge, once',
+    operationId: 'getItem',
+    send: (s) => ({ query: { user_id: s.id } }),
+    status: 200,
+    check: (r, s) => [...sameBody(r, latest(s)), ...sameEtag(r, s, latestEtag(s))],
+  },
+  {
     name: 'delete it with the stale ETag: 412',
     operationId: 'deleteItem',
     send: (s) => ({ query: { user_id: s.id }, headers: { 'if-match': s.etags.created ?? '' } }),
@@ -160,9 +209,12 @@ export const LIFECYCLE: readonly Step[] = [
   {
     name: 'delete it with its ETag: 200, the item as it was',
     operationId: 'deleteItem',
-    send: (s) => ({ query: { user_id: s.id }, headers: { 'if-match': s.etags.updated ?? '' } }),
+    send: (s) => ({
+      query: { user_id: s.id },
+      headers: { 'if-match': s.etags[latestEtag(s)] ?? '' },
+    }),
     status: 200,
-    check: (r, s) => sameBody(r, s.items.updated),
+    check: (r, s) => sameBody(r, latest(s)),
   },
   {
     name: 'read it after the delete: 404',
@@ -183,6 +235,46 @@ export const LIFECYCLE: readonly Step[] = [
     status: 404,
   },
 ];
+
+const MERGE_PATCH = 'application/merge-patch+json';
+
+/** A merge patch of the item: one attribute removed, one set, one map merged into. */
+function mergeStep(s: LifecycleState): StepRequest {
+  return {
+    mediaType: MERGE_PATCH,
+    headers: {
+      'if-match': s.etags.updated ?? '',
+      // The run's own: a token no other run, and no client, sends.
+      'idempotency-key': createHash('sha256').update(`${s.id}:merge`).digest('hex'),
+    },
+    body: {
+      user_id: s.id,
+      [ATTRIBUTE]: null,
+      nothing: null,
+      visits: 2,
+      profile: { city: 'Basel', scores: null, zip: '4051' },
+    },
+  };
+}
+
+function takesMergePatch(operation: Operation): boolean {
+  return operation.body?.content.has(MERGE_PATCH) ?? false;
+}
+
+function takesIdempotencyKey(operation: Operation): boolean {
+  return operation.parameters.some(
+    (p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key',
+  );
+}
+
+/** The item as the last write left it: merged when the merge steps ran, else updated. */
+function latest(s: LifecycleState): unknown {
+  return s.items.merged ?? s.items.updated;
+}
+
+function latestEtag(s: LifecycleState): string {
+  return s.etags.merged === undefined ? 'updated' : 'merged';
+}
 
 function sameBody(r: StepResponse, expected: unknown): string[] {
   return isDeepStrictEqual(r.json, expected)

@@ -88,8 +88,9 @@ export async function runContractTests(options: RunOptions): Promise<RunReport> 
   const cases = options.cases ?? 20;
   const keyName = options.keyName ?? 'user_id';
   const runId = `${options.prefix ?? 'contract-test'}-${randomBytes(4).toString('hex')}`;
-  const steps = options.lifecycle ?? LIFECYCLE;
-  for (const step of steps) contract.operation(step.operationId);
+  const steps = (options.lifecycle ?? LIFECYCLE).filter(
+    (step) => step.applies?.(contract.operation(step.operationId)) ?? true,
+  );
 
   const pool = Array.from({ length: POOL_SIZE }, (_, i) => `${runId}-g${i}`);
   const generator = createGenerator({ contract, check, keyName, keys: pool, seed });

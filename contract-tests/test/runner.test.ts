@@ -174,7 +174,7 @@ describe('installed from its tarball, against npm start', () => {
       expect(ran.code, ran.stdout + ran.stderr).toBe(0);
       const runId = /keys (ct-e2e-[0-9a-f]{8})-\*/.exec(ran.stdout)?.[1] ?? '';
       expect(runId).not.toBe('');
-      expect(ran.stdout).toMatch(/lifecycle\.+ 13 passed\n/);
+      expect(ran.stdout).toMatch(/lifecycle\.+ 17 passed\n/);
       for (const id of ['getItem', 'createItem', 'updateItem', 'deleteItem']) {
         expect(ran.stdout).toMatch(new RegExp(`generated ${id}\\.+ 30 passed\\n`));
       }

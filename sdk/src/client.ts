@@ -4,7 +4,13 @@
  * SDK's errors (`errors.ts`). Each call is its operation (`operations.ts`), what it sends, and
  * how its answer becomes a result; `http.ts` does the rest.
  */
-import type { GetItemData, GetItemResponses, ItemPage, ListItemsData } from './gen/types.gen.js';
+import type {
+  GetItemData,
+  GetItemResponses,
+  ItemPage,
+  ListItemsData,
+  MergePatch,
+} from './gen/types.gen.js';
 import {
   type Answer,
   checkHeaders,
@@ -44,6 +50,14 @@ export interface ItemUpdate<K extends AttributeName = AttributeName> {
 }
 /** Which page `listItems` reads (its `limit` and `cursor` parameters). */
 export type PageRequest = NonNullable<ListItemsData['query']>;
+/**
+ * What `mergeItem` sends: a JSON Merge Patch (RFC 7396) of the item `user_id`. Each other member
+ * sets the attribute of its name, `null` removes it, an object is merged into it.
+ */
+export type ItemMergePatch = MergePatch;
+
+/** The media type of a JSON Merge Patch (RFC 7396 §4). */
+const MERGE_PATCH = 'application/merge-patch+json';
 
 /** Headers as name → value. */
 export type HeaderMap = Readonly<Record<string, string>>;
@@ -75,9 +89,11 @@ export interface ClientOptions {
   readonly timeout?: number | false;
   /**
    * Retries of 429 and 503 answers (honouring `Retry-After`) and of failed connections, for
-   * `getItem`, `updateItem`, `deleteItem`, `listItems` and `items()`; `createItem` is never
-   * retried. A number is the
-   * retry limit; `false` turns retries off. Default: up to 2 retries.
+   * every call: reads and deletes are idempotent, and `createItem`, `updateItem` and
+   * `mergeItem` send an `Idempotency-Key`, the same with each attempt, so that a retry after a
+   * lost answer gets that answer instead of writing again (and a 409 with `Retry-After`, the
+   * first attempt still running, is retried too). A number is the retry limit; `false` turns
+   * retries off. Default: up to 2 retries.
    */
   readonly retry?: RetryOptions | number | false;
   /** Headers sent with every request, or a function that returns them before each attempt. */
@@ -128,6 +144,23 @@ export interface WriteOptions extends CallOptions {
   readonly ifMatch?: string | { readonly etag: string };
 }
 
+/** Options of a call that writes: its `Idempotency-Key`. */
+export interface IdempotencyOptions {
+  /**
+   * The `Idempotency-Key` to send with every attempt of this call: 1 to 255 printable ASCII
+   * characters, unique to the request (the API keeps one namespace of keys for all callers).
+   * Give your own to retry a call yourself, later or from another process, without writing
+   * twice: send the same request with the same key. Default: a new random UUID per call.
+   */
+  readonly idempotencyKey?: string;
+}
+
+/** Options of `createItem`. */
+export interface CreateOptions extends CallOptions, IdempotencyOptions {}
+
+/** Options of `updateItem` and `mergeItem`. */
+export interface UpdateOptions extends WriteOptions, IdempotencyOptions {}
+
 /** An item and its version. */
 export interface ItemResult {
   readonly item: Item;
@@ -176,15 +209,16 @@ export interface DynamoCrudClient {
    */
   getItem(userId: UserId, options?: CallOptions): Promise<ItemResult>;
   /**
-   * Creates an item; never overwrites: an existing `user_id` is a 409 `ProblemError`. Never
-   * retried (see `RetryOptions`).
+   * Creates an item; never overwrites: an existing `user_id` is a 409 `ProblemError`. Retried
+   * safely: every attempt sends the call's `Idempotency-Key`, so a retry after a lost answer
+   * gets the 201 of the first attempt, not a 409.
    *
    * @example
    * ```ts
    * const { item, etag } = await api.createItem({ user_id: 'ada', name: 'Ada', visits: 1 });
    * ```
    */
-  createItem(item: NewItem, options?: CallOptions): Promise<CreateItemResult>;
+  createItem(item: NewItem, options?: CreateOptions): Promise<CreateItemResult>;
   /**
    * Sets one attribute of an existing item (never creates one: 404). With `ifMatch`, only if
    * the item is still at that version (else 412).
@@ -200,8 +234,23 @@ export interface DynamoCrudClient {
    */
   updateItem<K extends AttributeName>(
     update: ItemUpdate<K>,
-    options?: WriteOptions,
+    options?: UpdateOptions,
   ): Promise<ItemResult>;
+  /**
+   * Changes an existing item with a JSON Merge Patch (RFC 7396), in one write: each member sets
+   * the attribute of its name, `null` removes it, an object is merged into it (arrays are
+   * replaced whole). Never creates an item (404). With `ifMatch`, only if the item is still at
+   * that version (else 412). The item made must be one `createItem` would take (else 400).
+   *
+   * @example
+   * ```ts
+   * const { item, etag } = await api.mergeItem(
+   *   { user_id: 'ada', name: 'Ada Lovelace', nickname: null, address: { city: 'London' } },
+   *   { ifMatch: read },
+   * );
+   * ```
+   */
+  mergeItem(patch: ItemMergePatch, options?: UpdateOptions): Promise<ItemResult>;
   /**
    * Deletes an item and returns it as it was. With `ifMatch`, only if the item is still at
    * that version (else 412).
@@ -288,8 +337,13 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
    */
   const call = async <Id extends OperationId, Result>(
     id: Id,
-    outgoing: Pick<OperationData[Id], 'query' | 'body'> & Pick<Outgoing, 'headers'>,
-    options: CallOptions,
+    outgoing: (
+      | Pick<OperationData[Id], 'query' | 'body'>
+      // A body in another media type the operation takes.
+      | { readonly body: ItemMergePatch; readonly mediaType: typeof MERGE_PATCH }
+    ) &
+      Pick<Outgoing, 'headers'>,
+    options: CallOptions & IdempotencyOptions,
     result: (answer: Answer) => Result,
   ): Promise<Result> =>
     result(
@@ -297,6 +351,7 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
         ...outgoing,
         signal: options.signal,
         timeout: options.timeout,
+        idempotencyKey: options.idempotencyKey,
         headers: { ...options.headers, ...outgoing.headers },
       }),
     );
@@ -319,6 +374,17 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
       call(
         'updateItem',
         { body: update, headers: ifMatchHeader(options.ifMatch) },
+        options,
+        (answer) => ({
+          item: answer.data as Item,
+          etag: answer.header('ETag'),
+        }),
+      ),
+
+    mergeItem: async (patch, options = {}) =>
+      call(
+        'updateItem',
+        { body: patch, mediaType: MERGE_PATCH, headers: ifMatchHeader(options.ifMatch) },
         options,
         (answer) => ({
           item: answer.data as Item,

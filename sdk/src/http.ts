@@ -12,6 +12,7 @@
  */
 import ky, { type Input, isHTTPError, type RetryOptions as KyRetryOptions } from 'ky';
 import { NetworkError, ProblemError, ResponseError, TimeoutError, toProblem } from './errors.js';
+import { idempotencyKeyHeader, newIdempotencyKey } from './idempotency.js';
 import { InexactNumberError, type NumberMode, parseJson, toJson } from './json.js';
 import type { Operation } from './operations.js';
 import { kyRetry, type RetryOptions } from './retry.js';
@@ -38,6 +39,13 @@ export interface Outgoing {
   /** Query parameters as the contract types them; numbers are sent in decimal. */
   readonly query?: Readonly<Record<string, string | number>> | undefined;
   readonly body?: unknown;
+  /** The body's media type, when not the operation's first (`application/merge-patch+json`). */
+  readonly mediaType?: string | undefined;
+  /**
+   * The `Idempotency-Key` of an operation that takes one; default: a new random one. Either way
+   * every attempt of the call sends the same.
+   */
+  readonly idempotencyKey?: string | undefined;
   /** Headers of this call, unchecked; they win over the client's. */
   readonly headers?: Readonly<Record<string, string>> | undefined;
   readonly signal?: AbortSignal | undefined;
@@ -86,10 +94,19 @@ export function createTransport(options: TransportOptions): Send {
   };
 
   return async function send(operation, outgoing) {
-    const { method, mediaType } = operation;
+    const { method } = operation;
+    const mediaType = outgoing.mediaType ?? operation.mediaType;
     const url = `${baseUrl}${operation.path}${queryString(outgoing.query)}`;
     const body = outgoing.body === undefined ? undefined : toJson(outgoing.body, numbers);
-    const callHeaders = outgoing.headers === undefined ? {} : checkHeaders(outgoing.headers);
+    const callHeaders = {
+      ...(outgoing.headers === undefined ? {} : checkHeaders(outgoing.headers)),
+      // Once per call: ky sends these same headers with every attempt.
+      ...(operation.idempotencyKey === true
+        ? {
+            'idempotency-key': idempotencyKeyHeader(outgoing.idempotencyKey ?? newIdempotencyKey()),
+          }
+        : {}),
+    };
     const headers = {
       ...options.headers,
       ...(mediaType === undefined ? {} : { 'content-type': mediaType }),
@@ -98,7 +115,7 @@ export function createTransport(options: TransportOptions): Send {
     const { signal } = outgoing;
     let retry = retries.get(operation);
     if (retry === undefined) {
-      retry = kyRetry(options.retry, method, operation.idempotent);
+      retry = kyRetry(options.retry, method, operation);
       retries.set(operation, retry);
     }
 

@@ -167,6 +167,36 @@ describe('the SDK in headless Chromium, across origins', () => {
     }
   });
 
+  it('merges with a JSON Merge Patch across origins, its Idempotency-Key through the preflight, and reads Idempotent-Replayed', async () => {
+    const userId = `browser-${randomUUID()}`;
+
+    const results = await inPage(async ({ apiUrl, arg }) => {
+      const { sdk } = window;
+      const client = sdk.createClient({ baseUrl: apiUrl });
+      const created = await client.createItem({ user_id: arg, name: 'Ada', nickname: 'A' });
+      const merged = await client.mergeItem(
+        { user_id: arg, name: 'Ada Lovelace', nickname: null },
+        { ifMatch: created, idempotencyKey: `merge-${arg}` },
+      );
+      // Sent again with its key: the first answer, replayed, which the page may read.
+      const replay = await fetch(`${apiUrl}/dynamo`, {
+        method: 'PATCH',
+        headers: {
+          'content-type': 'application/merge-patch+json',
+          'if-match': created.etag,
+          'idempotency-key': `"merge-${arg}"`,
+        },
+        body: JSON.stringify({ user_id: arg, name: 'Ada Lovelace', nickname: null }),
+      });
+      return { merged, replayed: replay.headers.get('idempotent-replayed') };
+    }, userId);
+
+    expect(results).toEqual({
+      merged: { item: { user_id: userId, name: 'Ada Lovelace' }, etag: '"2"' },
+      replayed: 'true',
+    });
+  });
+
   it('works with a bearer token from a function, asked before each call', async () => {
     const read = await inPage(async ({ apiUrl, arg }) => {
       const { sdk } = window;

@@ -12,6 +12,7 @@ import { OPERATIONS } from '../src/operations.js';
 interface ContractOperation {
   operationId: string;
   requestBody?: { content: Record<string, unknown> };
+  parameters?: Array<{ $ref?: string; name?: string; in?: string }>;
 }
 const contract = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')) as {
   paths: Record<string, Record<string, ContractOperation>>;
@@ -39,8 +40,21 @@ describe('the operations table', () => {
       expect('mediaType' in entry ? [entry.mediaType] : []).toEqual(mediaTypes.slice(0, 1));
       // RFC 9110 §9.2.2: GET, PUT and DELETE are idempotent; this API's PATCH sets one value.
       expect(entry.idempotent).toBe(method !== 'POST');
+      // The client sends an Idempotency-Key exactly where the contract takes one.
+      const takesKey = (operation.parameters ?? []).some(
+        (p) => p.$ref === '#/components/parameters/IdempotencyKey' || p.name === 'Idempotency-Key',
+      );
+      expect('idempotencyKey' in entry && entry.idempotencyKey).toBe(takesKey);
     },
   );
+
+  it('sends a key with the writes that take one: createItem and updateItem', () => {
+    const keyed = Object.entries(OPERATIONS)
+      .filter(([, entry]) => 'idempotencyKey' in entry)
+      .map(([id]) => id);
+
+    expect(keyed.sort()).toEqual(['createItem', 'updateItem']);
+  });
 });
 
 describe('what cannot be sent is refused before sending', () => {

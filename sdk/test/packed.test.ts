@@ -1,7 +1,7 @@
 /**
  * The tarball users get (`npm pack -w sdk`), installed the way they install it: into an empty
  * folder (ESM, CommonJS and their types; the optional SigV4 entry), and under the example app in
- * examples/client-app, whose create → get → update with If-Match → delete flow runs against the
+ * examples/client-app, whose create → get → update with If-Match → merge → delete flow runs against the
  * local server. npm installs aws4fetch and the example's TypeScript from the registry.
  */
 import { execFile } from 'node:child_process';
@@ -274,14 +274,14 @@ describe('examples/client-app on the packed SDK', () => {
     await npmInstall(app, tarball);
   }, INSTALL_TIMEOUT_MS);
 
-  it('type-checks strictly, then runs create → get → update with If-Match → delete', async () => {
+  it('type-checks strictly, then runs create → get → update with If-Match → merge → delete', async () => {
     await run('npm', ['run', 'build'], app);
     const { stdout } = await run('npm', ['start', '--silent'], app, {
       DYNAMO_CRUD_URL: server.url,
     });
 
     const lines = stdout.trim().split('\n');
-    expect(lines).toHaveLength(6);
+    expect(lines).toHaveLength(7);
     expect(lines[0]).toMatch(
       /^created example-[\w-]+ at http:\/\/127\.0\.0\.1:\d+\/dynamo\?user_id=example-[\w-]+, ETag "1"$/,
     );
@@ -291,8 +291,11 @@ describe('examples/client-app on the packed SDK', () => {
     expect(lines[2]).toBe('updated name to Ada Lovelace, ETag "2"');
     expect(lines[3]).toBe('stale update refused: 412 Precondition failed');
     expect(lines[4]).toMatch(
-      /^deleted \{"user_id":"example-[\w-]+","name":"Ada Lovelace","visits":1\}$/,
+      /^merged \{"user_id":"example-[\w-]+","name":"Ada Lovelace","address":\{"city":"London"\},"tags":\["math"\]\}, ETag "3"$/,
     );
-    expect(lines[5]).toMatch(/^gone: 404 No item has user_id "example-[\w-]+"\.$/);
+    expect(lines[5]).toMatch(
+      /^deleted \{"user_id":"example-[\w-]+","name":"Ada Lovelace","address":\{"city":"London"\},"tags":\["math"\]\}$/,
+    );
+    expect(lines[6]).toMatch(/^gone: 404 No item has user_id "example-[\w-]+"\.$/);
   });
 });

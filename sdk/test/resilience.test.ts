@@ -147,13 +147,64 @@ describe('retries', () => {
     expect(await seen[1]?.text()).toBe(await seen[0]?.text());
   });
 
-  it.each([503, 429])('never retries a create (POST) after a %i', async (status) => {
-    const seen = answer(() => problem(status, { 'retry-after': '1' }));
+  it.each([503, 429])(
+    'retries a create (POST) after a %i, with the same Idempotency-Key and body',
+    async (status) => {
+      const seen = answer(
+        () => problem(status, { 'retry-after': '1' }),
+        () => ok(201),
+      );
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+
+      const pending = client({ timeout: false }).createItem(item);
+      await untilTimerScheduled();
+      await vi.advanceTimersToNextTimerAsync();
+
+      await expect(pending).resolves.toMatchObject({ item, etag: '"1"' });
+      const [first, second] = seen.map((request) => request.headers.get('idempotency-key'));
+      expect(first).toMatch(
+        /^"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"$/,
+      );
+      expect(second).toBe(first);
+      expect(await seen[1]?.text()).toBe(await seen[0]?.text());
+    },
+  );
+
+  it('retries a write whose first attempt is still running (409 with Retry-After), after it', async () => {
+    const seen = answer(
+      () => problem(409, { 'retry-after': '1' }),
+      () => ok(201),
+    );
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const start = Date.now();
+
+    const pending = client({ timeout: false }).createItem(item);
+    await untilTimerScheduled();
+    await vi.advanceTimersToNextTimerAsync();
+
+    await expect(pending).resolves.toMatchObject({ item });
+    expect(Date.now() - start).toBe(1000);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('never retries a 409 without Retry-After: the item exists', async () => {
+    const seen = answer(() => problem(409));
 
     const error = await rejection(client({ retry: 5 }).createItem(item));
 
-    expect(isProblemError(error) && error.status).toBe(status);
+    expect(isProblemError(error) && error.status).toBe(409);
     expect(seen).toHaveLength(1);
+  });
+
+  it.each([
+    ['getItem', () => client().getItem('ada')],
+    ['deleteItem', () => client().deleteItem('ada')],
+  ])('sends no Idempotency-Key with %s, idempotent already', async (_name, call) => {
+    const seen = answer(() => ok());
+
+    await call();
+
+    expect(seen[0]?.headers.has('idempotency-key')).toBe(false);
   });
 
   it('gives up after the limit with the last answer, backing off when there is no Retry-After', async () => {
@@ -324,7 +375,7 @@ describe('network errors', () => {
     expect(seen).toHaveLength(3);
   });
 
-  it('never retries a create after a network error', async () => {
+  it('retries a create after a network error, with its one Idempotency-Key', async () => {
     const seen = answer(() => HttpResponse.error());
 
     const error = await rejection(
@@ -332,7 +383,8 @@ describe('network errors', () => {
     );
 
     expect(isNetworkError(error)).toBe(true);
-    expect(seen).toHaveLength(1);
+    expect(seen).toHaveLength(3);
+    expect(new Set(seen.map((request) => request.headers.get('idempotency-key'))).size).toBe(1);
   });
 
   it('recovers when a retry gets through', async () => {

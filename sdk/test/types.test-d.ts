@@ -9,6 +9,7 @@ import {
   type AttributeValue,
   type CallOptions,
   type CreateItemResult,
+  type CreateOptions,
   createClient,
   type DeleteItemResult,
   type DynamoCrudClient,
@@ -16,6 +17,7 @@ import {
   type FieldError,
   type Item,
   type ItemCreatedDetail,
+  type ItemMergePatch,
   type ItemPageResult,
   type ItemResult,
   type ItemUpdate,
@@ -116,6 +118,32 @@ describe('the operations', () => {
     void api.updateItem({ user_id: 'ada', updatedKey: 'visits', updatedValue: { n: [1] } });
     const key: string = 'chosen at run time';
     void api.updateItem({ user_id: 'ada', updatedKey: key, updatedValue: 1 });
+  });
+
+  it('mergeItem takes a merge patch naming the item, and an optional If-Match', async () => {
+    const read = await api.getItem('ada');
+    expectTypeOf(
+      api.mergeItem({ user_id: 'ada', name: 'Ada', nickname: null, address: { city: 'x' } }),
+    ).resolves.toEqualTypeOf<ItemResult>();
+    expectTypeOf<ItemMergePatch['user_id']>().toBeString();
+    void api.mergeItem({ user_id: 'ada', visits: 2 }, { ifMatch: read, idempotencyKey: 'k' });
+    // @ts-expect-error user_id names the item: it is required
+    void api.mergeItem({ name: 'Ada' });
+    // @ts-expect-error user_id is a string, never null (that would remove the key)
+    void api.mergeItem({ user_id: null });
+  });
+
+  it('the writes take an idempotencyKey, and the reads and deletes do not', () => {
+    void api.createItem({ user_id: 'ada' }, { idempotencyKey: 'order-42' });
+    void api.updateItem(
+      { user_id: 'ada', updatedKey: 'a', updatedValue: 1 },
+      { idempotencyKey: 'order-42' },
+    );
+    expectTypeOf<CreateOptions['idempotencyKey']>().toEqualTypeOf<string | undefined>();
+    // @ts-expect-error a read is idempotent: no key
+    void api.getItem('ada', { idempotencyKey: 'k' });
+    // @ts-expect-error a delete is idempotent: no key
+    void api.deleteItem('ada', { idempotencyKey: 'k' });
   });
 
   it('ifMatch is an ETag or a result carrying one, and nothing else', async () => {

@@ -14,8 +14,11 @@ import {
 
 /** What Lambda always provides; the rest is the function's own environment. */
 const LAMBDA_ENV = { TABLE_NAME: 'items', AWS_REGION: 'eu-west-1' };
-/** What Terraform gives the function besides: the key listing cursors are signed with. */
-const LAMBDA_SECRETS = { CURSOR_KEY: 'k'.repeat(64) };
+/**
+ * What Terraform gives the function besides: the key listing cursors are signed with, and the
+ * table of idempotency records.
+ */
+const LAMBDA_SECRETS = { CURSOR_KEY: 'k'.repeat(64), IDEMPOTENCY_TABLE_NAME: 'items-idempotency' };
 
 /** Runs `read` and returns the ConfigError it throws (failing if it throws nothing else). */
 function configError(read: () => unknown): ConfigError {
@@ -46,6 +49,7 @@ describe('readConfig (the Lambda)', () => {
         maxAttempts: 3,
       },
       logLevel: 'INFO',
+      idempotency: { tableName: undefined, ttlSeconds: 86_400 },
     });
   });
 
@@ -61,6 +65,8 @@ describe('readConfig (the Lambda)', () => {
       DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/events-dlq',
       EVENTS_MAX_ATTEMPTS: '4',
       POWERTOOLS_LOG_LEVEL: 'debug',
+      IDEMPOTENCY_TABLE_NAME: 'items-replays',
+      IDEMPOTENCY_TTL_SECONDS: '3600',
     };
 
     const config = readConfig(env);
@@ -79,6 +85,7 @@ describe('readConfig (the Lambda)', () => {
         maxAttempts: 4,
       },
       logLevel: 'DEBUG',
+      idempotency: { tableName: 'items-replays', ttlSeconds: 3600 },
     });
   });
 
@@ -120,6 +127,8 @@ describe('readConfig (the Lambda)', () => {
       'POWERTOOLS_LOG_LEVEL',
       'CURSOR_KEY',
       'CORS_ALLOW_HEADERS',
+      'IDEMPOTENCY_TABLE_NAME',
+      'IDEMPOTENCY_TTL_SECONDS',
     ]);
     expect(LOCAL_CONFIG_ENV_NAMES).toEqual([
       ...CONFIG_ENV_NAMES,
@@ -199,12 +208,22 @@ const NUMBERS = [
     byDefault: 409_600,
   },
   { name: 'PORT', key: 'port', min: 0, max: 65_535, byDefault: 3000 },
+  // At least a minute: a shorter window could end while the first request with a key still
+  // runs, and let its retry run beside it.
+  {
+    name: 'IDEMPOTENCY_TTL_SECONDS',
+    key: 'idempotencyTtlSeconds',
+    min: 60,
+    max: 604_800,
+    byDefault: 86_400,
+  },
 ] as const;
 
 describe.each(NUMBERS)('$name', ({ name, key, min, max, byDefault }) => {
   const read = (value?: string) => {
     const env = value === undefined ? {} : { [name]: value };
-    return readLocalConfig(env)[key];
+    const config = readLocalConfig(env);
+    return key === 'idempotencyTtlSeconds' ? config.idempotency.ttlSeconds : config[key];
   };
 
   it(`defaults to ${byDefault}`, () => {
@@ -264,6 +283,7 @@ describe('readLocalConfig (npm start)', () => {
         maxAttempts: 3,
       },
       logLevel: 'INFO',
+      idempotency: { tableName: 'dynamo-idempotency', ttlSeconds: 86_400 },
     });
   });
 
@@ -379,5 +399,40 @@ describe('CURSOR_KEY', () => {
   it('is optional for npm start, which keeps one beside its data', () => {
     expect(readLocalConfig({}).cursorKey).toBeUndefined();
     expect(readConfig({ ...LAMBDA_ENV, ...LAMBDA_SECRETS }).cursorKey).toBe('k'.repeat(64));
+  });
+});
+
+describe('IDEMPOTENCY_TABLE_NAME', () => {
+  it('is required on Lambda: writes sent with an Idempotency-Key are remembered there', () => {
+    const error = configError(() =>
+      readLambdaConfig({ ...LAMBDA_ENV, EVENT_BUS_NAME: 'bus', CURSOR_KEY: 'k'.repeat(64) }),
+    );
+
+    expect(error.message).toBe(
+      'IDEMPOTENCY_TABLE_NAME must be set: writes sent with an Idempotency-Key are remembered there',
+    );
+  });
+
+  it('is the items table name with -idempotency for npm start, unless given', () => {
+    expect(readLocalConfig({ TABLE_NAME: 'shop' }).idempotency.tableName).toBe('shop-idempotency');
+    expect(readLocalConfig({ IDEMPOTENCY_TABLE_NAME: 'replays' }).idempotency.tableName).toBe(
+      'replays',
+    );
+  });
+
+  it.each(['ab', 'has space', 'a'.repeat(256)])('refuses %j, naming it', (name) => {
+    const error = configError(() => readConfig({ ...LAMBDA_ENV, IDEMPOTENCY_TABLE_NAME: name }));
+
+    expect(error.message).toBe(
+      `IDEMPOTENCY_TABLE_NAME must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -), got ${JSON.stringify(name)}`,
+    );
+  });
+
+  it('refuses the items table itself: its records have another key', () => {
+    const error = configError(() => readConfig({ ...LAMBDA_ENV, IDEMPOTENCY_TABLE_NAME: 'items' }));
+
+    expect(error.message).toBe(
+      'IDEMPOTENCY_TABLE_NAME must name another table than TABLE_NAME ("items"): its records have another key',
+    );
   });
 });

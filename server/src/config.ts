@@ -29,6 +29,17 @@ export interface Config {
   readonly logLevel: string;
   /** Signs listing cursors; required on Lambda, made up per data folder by `npm start`. */
   readonly cursorKey: string | undefined;
+  readonly idempotency: IdempotencySettings;
+}
+
+export interface IdempotencySettings {
+  /**
+   * The DynamoDB table remembering the answers of writes sent with an `Idempotency-Key`;
+   * required on Lambda, `<TABLE_NAME>-idempotency` locally.
+   */
+  readonly tableName: string | undefined;
+  /** How long a write's answer is remembered for a replay, in seconds. */
+  readonly ttlSeconds: number;
 }
 
 export interface EventsConfig {
@@ -45,9 +56,11 @@ export interface EventsConfig {
 export interface LambdaConfig extends Config {
   readonly events: EventsConfig & { readonly busName: string };
   readonly cursorKey: string;
+  readonly idempotency: IdempotencySettings & { readonly tableName: string };
 }
 
 export interface LocalConfig extends Config {
+  readonly idempotency: IdempotencySettings & { readonly tableName: string };
   readonly host: string;
   readonly port: number;
   /** Where the embedded engine keeps its data, or `:memory:` for a throwaway run. */
@@ -71,6 +84,8 @@ export const CONFIG_ENV_NAMES = [
   'POWERTOOLS_LOG_LEVEL',
   'CURSOR_KEY',
   'CORS_ALLOW_HEADERS',
+  'IDEMPOTENCY_TABLE_NAME',
+  'IDEMPOTENCY_TTL_SECONDS',
 ] as const;
 
 export const LOCAL_CONFIG_ENV_NAMES = [
@@ -89,14 +104,17 @@ export class ConfigError extends Error {
 
 export function readConfig(env: Env = process.env, defaults: Partial<Config> = {}): Config {
   const tableName = env.TABLE_NAME ?? defaults.tableName;
-  if (tableName === undefined || !/^[a-zA-Z0-9_.-]{3,255}$/.test(tableName)) {
-    throw new ConfigError(
-      `TABLE_NAME must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -), got ${show(tableName)}`,
-    );
-  }
+  if (tableName === undefined || !TABLE_NAME.test(tableName))
+    throw badTableName('TABLE_NAME', tableName);
   const region = env.AWS_REGION ?? defaults.region;
   if (region === undefined || region === '') {
     throw new ConfigError('AWS_REGION must be set (Lambda sets it; locally it defaults)');
+  }
+  const idempotencyTable = optionalTableName(env, 'IDEMPOTENCY_TABLE_NAME');
+  if (idempotencyTable === tableName) {
+    throw new ConfigError(
+      `IDEMPOTENCY_TABLE_NAME must name another table than TABLE_NAME (${show(tableName)}): its records have another key`,
+    );
   }
   return {
     tableName,
@@ -110,6 +128,10 @@ export function readConfig(env: Env = process.env, defaults: Partial<Config> = {
     events: readEventsConfig(env),
     logLevel: logLevel(env, 'POWERTOOLS_LOG_LEVEL'),
     cursorKey: secret(env, 'CURSOR_KEY'),
+    idempotency: {
+      tableName: idempotencyTable,
+      ttlSeconds: int(env, 'IDEMPOTENCY_TTL_SECONDS', 60, 604_800, 86_400),
+    },
   };
 }
 
@@ -126,7 +148,18 @@ export function readLambdaConfig(env: Env = process.env): LambdaConfig {
       'CURSOR_KEY must be set: every container signs and checks listing cursors with it',
     );
   }
-  return { ...config, cursorKey, events: { ...config.events, busName } };
+  const idempotencyTable = config.idempotency.tableName;
+  if (idempotencyTable === undefined) {
+    throw new ConfigError(
+      'IDEMPOTENCY_TABLE_NAME must be set: writes sent with an Idempotency-Key are remembered there',
+    );
+  }
+  return {
+    ...config,
+    cursorKey,
+    events: { ...config.events, busName },
+    idempotency: { ...config.idempotency, tableName: idempotencyTable },
+  };
 }
 
 function readEventsConfig(env: Env): EventsConfig {
@@ -161,11 +194,31 @@ export function readLocalConfig(env: Env = process.env): LocalConfig {
   if (dataDir === '') throw new ConfigError('DATA_DIR must not be empty (use :memory: for none)');
   return {
     ...base,
+    idempotency: {
+      ...base.idempotency,
+      tableName: base.idempotency.tableName ?? `${base.tableName}-idempotency`,
+    },
     host,
     port: int(env, 'PORT', 0, 65_535, 3000),
     dataDir,
     eventsWebhookUrl: url(env, 'EVENTS_WEBHOOK_URL'),
   };
+}
+
+/** DynamoDB's table names: 3 to 255 of `a-z A-Z 0-9 _ . -`. */
+const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+
+function badTableName(name: string, value: string | undefined): ConfigError {
+  return new ConfigError(
+    `${name} must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -), got ${show(value)}`,
+  );
+}
+
+function optionalTableName(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!TABLE_NAME.test(raw)) throw badTableName(name, raw);
+  return raw;
 }
 
 function int(env: Env, name: string, min: number, max: number, fallback: number): number {

@@ -4,12 +4,13 @@
  * SQS one on the first dead letter); nothing else runs at init.
  */
 import { createLambdaHandler } from './adapters/lambda.js';
-import { PUT_EVENTS_BACKOFF } from './aws/budget.js';
+import { invocationBudget, PUT_EVENTS_BACKOFF } from './aws/budget.js';
 import { createDynamoDbClient, createEventBridgeClient } from './aws/clients.js';
 import { readLambdaConfig } from './config.js';
 import { createApp } from './core/app.js';
 import { createSqsDeadLetterQueue } from './events/dead-letter.js';
 import { createEventBridgePublisher } from './events/eventbridge.js';
+import { createDynamoDbIdempotency } from './idempotency/store.js';
 import { logger } from './logger.js';
 import { createDocumentClient, createDynamoDbStore } from './store/dynamodb.js';
 
@@ -21,11 +22,19 @@ const trace: <T>(client: T) => T =
     ? (await import('./aws/tracing.js')).traceClient
     : (client) => client;
 
+const dynamodb = trace(createDynamoDbClient(config));
+
 const app = createApp({
-  store: createDynamoDbStore(
-    createDocumentClient(trace(createDynamoDbClient(config))),
-    config.tableName,
-  ),
+  store: createDynamoDbStore(createDocumentClient(dynamodb), config.tableName),
+  // Powertools idempotency is imported on the first request with an Idempotency-Key. A
+  // request's key is held "in progress" until its invocation's deadline at most.
+  idempotency: createDynamoDbIdempotency({
+    client: dynamodb,
+    tableName: config.idempotency.tableName,
+    ttlSeconds: config.idempotency.ttlSeconds,
+    inProgressMs: invocationBudget(config).totalMs,
+    logger,
+  }),
   events: createEventBridgePublisher({
     // Built on the first write: a container that only serves reads never needs it.
     eventBridge: () => trace(createEventBridgeClient(config)),

@@ -1,7 +1,8 @@
 /**
  * Hostile input, generated. fast-check makes requests from openapi.yaml (valid items, valid
- * updates, reads and deletes of a small pool of `user_id`s, so 404, 409 and 412 happen too)
- * and hostile ones (malformed and truncated JSON, wrong content types, deep nesting, huge
+ * updates and JSON Merge Patches, reads and deletes of a small pool of `user_id`s, so 404, 409
+ * and 412 happen too; writes with an `Idempotency-Key` from a small pool, and repeats of them,
+ * so replays and 422s happen too) and hostile ones (malformed and truncated JSON, wrong content types, deep nesting, huge
  * strings, `__proto__` keys, lone surrogates, numbers DynamoDB cannot hold, empty and huge
  * `user_id`s, items over 400 KB, repeated query parameters, `updatedKey` injection attempts).
  *
@@ -17,7 +18,13 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeHttpServer as LocalServer } from '../src/adapters/node-http.js';
 import type { App } from '../src/core/app.js';
-import { fromDecimalText, type JsonValue, parseJson, stringifyJson } from '../src/core/json.js';
+import {
+  fromDecimalText,
+  type JsonValue,
+  NumberValue,
+  parseJson,
+  stringifyJson,
+} from '../src/core/json.js';
 import { createDynamoDbStore, VERSION_ATTRIBUTE } from '../src/store/dynamodb.js';
 import {
   expectContractResponse,
@@ -28,7 +35,12 @@ import { type TestTable, useTable } from './support/engine.js';
 import { createHttpClient, type HttpClient } from './support/http-client.js';
 import { canonical, readStored, type StoredItem, scanStored, sideBySide } from './support/model.js';
 import type { TestRequest } from './support/request.js';
-import { createTestApp, sendToCore, startTestServer } from './support/transports.js';
+import {
+  createTestApp,
+  createTestIdempotency,
+  sendToCore,
+  startTestServer,
+} from './support/transports.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_124);
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
@@ -46,6 +58,7 @@ const KB = 1024;
 const model = new Map<string, StoredItem>();
 const statuses = new Map<number, number>();
 let sent = 0;
+let replays = 0;
 
 // --- generated requests -------------------------------------------------------------------
 
@@ -69,6 +82,12 @@ type IfNoneMatch =
 type Intent =
   | { op: 'create'; item: { [key: string]: JsonValue } }
   | { op: 'update'; key: string; value: JsonValue; ifMatch: IfMatch; ifNoneMatch?: IfNoneMatch }
+  | {
+      op: 'merge';
+      patch: { [key: string]: JsonValue };
+      ifMatch: IfMatch;
+      ifNoneMatch?: IfNoneMatch;
+    }
   | { op: 'get'; ifMatch?: IfMatch; ifNoneMatch?: IfNoneMatch }
   | { op: 'delete'; ifMatch: IfMatch; ifNoneMatch?: IfNoneMatch };
 
@@ -94,6 +113,8 @@ interface Case {
    */
   readonly expect: 'predict' | 'refuse' | 'any';
   readonly status?: number;
+  /** Not a request of its own: the `back`-th last request sent with an `Idempotency-Key`, again. */
+  readonly repeat?: { readonly back: number };
 }
 
 const POOL = [
@@ -279,9 +300,62 @@ const validDelete = fc.tuple(userId, ifMatch).map(([id, condition]) =>
   }),
 );
 
+const MERGE_PATCH = 'application/merge-patch+json';
+
+/** A JSON Merge Patch of an item: values to set or merge in, `null`s to remove. */
+const validMerge = fc
+  .tuple(
+    userId,
+    fc.dictionary(attributeName, fc.oneof(storable, fc.constant(null)), {
+      maxKeys: 4,
+      noNullPrototype: true,
+    }),
+    ifMatch,
+    fc.constantFrom(MERGE_PATCH, `${MERGE_PATCH}; charset=utf-8`, 'Application/Merge-Patch+JSON'),
+  )
+  .map(([id, patch, condition, type]) =>
+    request('merge patch', 'PATCH', {
+      headers: { 'content-type': type },
+      body: json({ ...patch, user_id: id }),
+      target: id,
+      intent: { op: 'merge', patch, ifMatch: condition },
+      expect: 'predict',
+    }),
+  );
+
+/** Keys few enough that they are used again, with the same request and with others. */
+const IDEMPOTENCY_KEYS = ['"fuzz-key-0"', '"fuzz-key-1"', 'fuzz-key-2', '"fuzz \\"key\\" 3"'];
+
+/** A write, sometimes with an `Idempotency-Key`: a fresh one, or one of the pool's. */
+const keyed = (write: fc.Arbitrary<Case>) =>
+  fc
+    .tuple(
+      write,
+      fc.oneof(
+        { weight: 4, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.constantFrom(...IDEMPOTENCY_KEYS) },
+        { weight: 2, arbitrary: fc.uuid().map((uuid) => `"${uuid}"`) },
+      ),
+    )
+    .map(([c, key]) =>
+      key === null
+        ? c
+        : { ...c, kind: `${c.kind} with a key`, headers: { ...c.headers, 'idempotency-key': key } },
+    );
+
+/** One of the last requests sent with a key, sent again exactly. */
+const repeatKeyed = fc
+  .nat({ max: 3 })
+  .map(
+    (back): Case =>
+      request('a keyed write again', 'PATCH', { repeat: { back }, expect: 'predict' }),
+  );
+
 const validRequest = fc.oneof(
-  { weight: 3, arbitrary: validCreate },
-  { weight: 4, arbitrary: validUpdate },
+  { weight: 3, arbitrary: keyed(validCreate) },
+  { weight: 4, arbitrary: keyed(validUpdate) },
+  { weight: 3, arbitrary: keyed(validMerge) },
+  { weight: 2, arbitrary: repeatKeyed },
   { weight: 2, arbitrary: validGet },
   { weight: 1, arbitrary: validDelete },
 );
@@ -968,6 +1042,66 @@ const listing = fc
     }),
   );
 
+/** `Idempotency-Key`s that are no sf-string and no token, or out of bounds: 400 naming it. */
+const badIdempotencyKey = fc
+  .tuple(
+    userId,
+    fc.constantFrom(
+      '',
+      '""',
+      '"open',
+      'two words',
+      '"a";p=1',
+      '"a\\b"',
+      '"tab\there"',
+      `"${'k'.repeat(256)}"`,
+      'k'.repeat(256),
+    ),
+    fc.boolean(),
+  )
+  .map(([id, key, viaPatch]) => {
+    const headers = { ...JSON_HEADERS, 'idempotency-key': key };
+    return viaPatch
+      ? patch('a bad Idempotency-Key', json({ user_id: id, updatedKey: 'a', updatedValue: 1 }), {
+          headers,
+          target: id,
+          status: 400,
+        })
+      : post('a bad Idempotency-Key', json({ user_id: id }), { headers, target: id, status: 400 });
+  });
+
+/** Merge patches the API refuses: 400 naming the field, or 415 for another patch format. */
+const badMergePatch = fc
+  .tuple(
+    userId,
+    fc.constantFrom(
+      (id: string) => `{"user_id":${JSON.stringify(id)},"@version":7}`,
+      () => '{"user_id":null,"a":1}',
+      () => '{"a":1}',
+      (id: string) => `{"user_id":${JSON.stringify(id)},"a":{"__proto__":{"x":1}}}`,
+      (id: string) => `{"user_id":${JSON.stringify(id)},"a":{"":1}}`,
+      (id: string) => `{"user_id":${JSON.stringify(id)},"n":1e200}`,
+      (id: string) =>
+        `{"user_id":${JSON.stringify(id)},"deep":${'{"a":'.repeat(33)}1${'}'.repeat(33)}}`,
+      () => '["c"]',
+      () => 'null',
+    ),
+  )
+  .map(([id, body]) =>
+    patch('a merge patch it refuses', body(id), {
+      headers: { 'content-type': MERGE_PATCH },
+      target: id,
+      status: 400,
+    }),
+  );
+const otherPatchFormat = userId.map((id) =>
+  patch('a JSON Patch (RFC 6902)', json([{ op: 'add', path: '/a', value: 1 }]), {
+    headers: { 'content-type': 'application/json-patch+json' },
+    target: id,
+    status: 415,
+  }),
+);
+
 const hostileRequest = fc.oneof(
   { weight: 4, arbitrary: truncatedJson },
   { weight: 3, arbitrary: malformedJson },
@@ -994,6 +1128,9 @@ const hostileRequest = fc.oneof(
   { weight: 2, arbitrary: refusedPrecondition },
   { weight: 3, arbitrary: foreignItem },
   { weight: 2, arbitrary: listing },
+  { weight: 2, arbitrary: badIdempotencyKey },
+  { weight: 3, arbitrary: badMergePatch },
+  { weight: 1, arbitrary: otherPatchFormat },
 );
 
 // --- checking an answer against the model --------------------------------------------------
@@ -1081,22 +1218,52 @@ function resolveIfNoneMatch(
 
 type Send = (c: Case) => Promise<SeenResponse>;
 
+/** A request sent with an `Idempotency-Key`, as it was sent, and what its answer was. */
+interface KeyedRequest {
+  readonly sending: Case;
+  readonly conditions: Conditions;
+}
+
+/** The requests sent with an `Idempotency-Key`, in order. */
+const keyedHistory: KeyedRequest[] = [];
+
+/** What the API remembers of each key: the request it came with, and the 2xx it answered. */
+const remembered = new Map<string, { signature: string; response: SeenResponse }>();
+
+/** The versions a write's preconditions accept (`If-Match`) and exclude (`If-None-Match`). */
+interface Conditions {
+  readonly accepts: number[] | undefined;
+  readonly excludes: number[] | '*' | undefined;
+}
+
 /** Sends `c`, checks the answer against the contract and the model, then the stored item. */
 async function run(c: Case, send: Send, table: ReturnType<typeof useTable>): Promise<void> {
   if (c.seed !== undefined) return seed(c.seed, table);
-  const before = c.target === undefined ? undefined : model.get(c.target);
-  const intent = c.intent;
-  const conditional = intent !== undefined && intent.op !== 'create';
-  const ifMatch = resolveIfMatch(conditional ? intent.ifMatch : undefined, before);
-  const ifNoneMatch = resolveIfNoneMatch(conditional ? intent.ifNoneMatch : undefined, before);
-  const headers = {
-    ...c.headers,
-    ...(ifMatch.header === undefined ? {} : { 'if-match': ifMatch.header }),
-    ...(ifNoneMatch.header === undefined ? {} : { 'if-none-match': ifNoneMatch.header }),
-  };
-  const sending: Case = ifMatch.malformed
-    ? { ...c, headers, expect: 'refuse', status: 400 }
-    : { ...c, headers };
+  let sending: Case;
+  let conditions: Conditions;
+  if (c.repeat !== undefined) {
+    const again = keyedHistory.at(-1 - (c.repeat.back % Math.max(1, keyedHistory.length)));
+    if (again === undefined) return;
+    ({ sending, conditions } = again);
+  } else {
+    const before = c.target === undefined ? undefined : model.get(c.target);
+    const intent = c.intent;
+    const conditional = intent !== undefined && intent.op !== 'create';
+    const ifMatch = resolveIfMatch(conditional ? intent.ifMatch : undefined, before);
+    const ifNoneMatch = resolveIfNoneMatch(conditional ? intent.ifNoneMatch : undefined, before);
+    const headers = {
+      ...c.headers,
+      ...(ifMatch.header === undefined ? {} : { 'if-match': ifMatch.header }),
+      ...(ifNoneMatch.header === undefined ? {} : { 'if-none-match': ifNoneMatch.header }),
+    };
+    sending = ifMatch.malformed
+      ? { ...c, headers, expect: 'refuse', status: 400 }
+      : { ...c, headers };
+    conditions = { accepts: ifMatch.accepts, excludes: ifNoneMatch.excludes };
+  }
+  const before = sending.target === undefined ? undefined : model.get(sending.target);
+  const key = sending.expect === 'refuse' ? undefined : keyOf(sending.headers);
+  if (key !== undefined) keyedHistory.push({ sending, conditions });
 
   const response = await send(sending);
   sent += 1;
@@ -1108,28 +1275,66 @@ async function run(c: Case, send: Send, table: ReturnType<typeof useTable>): Pro
   const what = `${c.kind}: ${sending.method} ${sending.path} ${sending.rawQuery ?? JSON.stringify(sending.query)} ${JSON.stringify(sending.headers)} ${body.slice(0, 300)}\n→ ${response.status} ${response.body.slice(0, 300)}`;
 
   expect(response.status, what).toBeLessThan(500);
-  const operationMethod = c.method === 'HEAD' ? 'GET' : c.method;
+  const operationMethod = sending.method === 'HEAD' ? 'GET' : sending.method;
   const onDynamo =
-    c.path === '/dynamo'
+    sending.path === '/dynamo'
       ? OPERATIONS[operationMethod]
-      : c.path === '/dynamo/items' && operationMethod === 'GET'
+      : sending.path === '/dynamo/items' && operationMethod === 'GET'
         ? 'listItems'
         : undefined;
-  expectContractResponse(onDynamo, response, c.method);
+  expectContractResponse(onDynamo, response, sending.method);
 
+  const { intent, target } = sending;
+  const first = key === undefined ? undefined : remembered.get(key);
   if (sending.expect === 'refuse') {
     expect(response.status, what).toBeGreaterThanOrEqual(400);
     if (sending.status !== undefined) expect(response.status, what).toBe(sending.status);
-  } else if (intent !== undefined && c.target !== undefined) {
-    const conditions = { accepts: ifMatch.accepts, excludes: ifNoneMatch.excludes };
-    apply(intent, c.target, before, conditions, response, c, what);
+  } else if (key !== undefined && first !== undefined) {
+    // The key was seen with a success: the same request is its replay, another one a 422.
+    if (first.signature === signatureOf(sending)) {
+      replays += 1;
+      expect(response.status, what).toBe(first.response.status);
+      expect(response.body, what).toBe(first.response.body);
+      expect(response.headers.etag, what).toBe(first.response.headers.etag);
+      expect(response.headers.location, what).toBe(first.response.headers.location);
+      expect(response.headers['idempotent-replayed'], what).toBe('true');
+    } else {
+      expect(response.status, what).toBe(422);
+    }
+  } else if (intent !== undefined && target !== undefined) {
+    expect(response.headers['idempotent-replayed'], what).toBeUndefined();
+    apply(intent, target, before, conditions, response, sending, what);
+    if (key !== undefined && response.status < 300) {
+      remembered.set(key, { signature: signatureOf(sending), response });
+    }
   }
 
-  if (c.target !== undefined) {
-    const stored = await readStored(table, c.target);
-    const expected = model.get(c.target);
+  if (target !== undefined) {
+    const stored = await readStored(table, target);
+    const expected = model.get(target);
     expect(comparable(stored), `stored after ${what}`).toEqual(comparable(expected));
   }
+}
+
+/** The key of an `Idempotency-Key` header the API takes (an sf-string or a token). */
+function keyOf(headers: Readonly<Record<string, string>>): string | undefined {
+  const value = headers['idempotency-key']?.trim();
+  if (value === undefined) return undefined;
+  return value.startsWith('"') ? (JSON.parse(value) as string) : value;
+}
+
+/** What makes two requests with one key the same: all but charset parameters, byte for byte. */
+function signatureOf(c: Case): string {
+  const mediaType = c.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  return JSON.stringify([
+    c.method,
+    c.path,
+    c.rawQuery ?? c.query,
+    mediaType,
+    typeof c.body === 'string' ? c.body : Buffer.from(c.body ?? []).toString('hex'),
+    c.headers['if-match'],
+    c.headers['if-none-match'],
+  ]);
 }
 
 /** Writes an item straight into the table, as another program sharing it would. */
@@ -1150,7 +1355,7 @@ function apply(
   intent: Intent,
   target: string,
   before: StoredItem | undefined,
-  conditions: { accepts: number[] | undefined; excludes: number[] | '*' | undefined },
+  conditions: Conditions,
   response: SeenResponse,
   c: Case,
   what: string,
@@ -1188,6 +1393,19 @@ function apply(
       }
       return;
     }
+    case 'merge': {
+      if (predict) {
+        expect(response.status, what).toBe(before === undefined ? 404 : matches ? 200 : 412);
+      }
+      if (response.status === 200) {
+        expect(before, what).toBeDefined();
+        const after = mergePatchOf(before?.item, { ...intent.patch, user_id: target });
+        expect(canonical(body), what).toEqual(canonical(after));
+        expect(version, what).toBe((before?.version ?? 0) + 1);
+        model.set(target, { item: body as JsonValue, version });
+      }
+      return;
+    }
     case 'get': {
       // If-Match first (412), then If-None-Match (304), RFC 9110 §13.2.2.
       const matchesIfMatch =
@@ -1217,6 +1435,22 @@ function apply(
   }
 }
 
+/**
+ * RFC 7396 §2's `MergePatch(Target, Patch)`, as the RFC writes it, to predict what a merge patch
+ * makes (exact numbers are values, not objects).
+ */
+function mergePatchOf(target: unknown, patch: unknown): unknown {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof NumberValue);
+  if (!isObject(patch)) return patch;
+  const result: Record<string, unknown> = isObject(target) ? { ...target } : {};
+  for (const [name, value] of Object.entries(patch)) {
+    if (value === null) delete result[name];
+    else result[name] = mergePatchOf(result[name], value);
+  }
+  return result;
+}
+
 // --- the runs -------------------------------------------------------------------------------
 
 const table = useTable();
@@ -1225,13 +1459,14 @@ let app: App;
 beforeAll(async () => {
   app = createTestApp(createDynamoDbStore(table.documentClient, table.tableName), {
     maxBodyBytes: MAX_BODY_BYTES,
+    idempotency: createTestIdempotency(table),
   });
 });
 
 afterAll(() => {
   const summary = [...statuses.entries()].sort(([a], [b]) => a - b);
   console.info(
-    `fuzz: ${sent} generated requests (seed ${SEED}), answers by status: ${summary.map(([s, n]) => `${s}×${n}`).join(', ')}`,
+    `fuzz: ${sent} generated requests (seed ${SEED}), answers by status: ${summary.map(([s, n]) => `${s}×${n}`).join(', ')}; ${replays} replayed for their Idempotency-Key`,
   );
 });
 

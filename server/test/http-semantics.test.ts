@@ -272,7 +272,9 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
       });
 
       expect(response.status).toBe(415);
-      expect(response.headers['accept-patch']).toBe('application/json');
+      expect(response.headers['accept-patch']).toBe(
+        'application/json, application/merge-patch+json',
+      );
     });
 
     it('refuses a Content-Encoding it does not apply: 415 with Accept-Encoding: identity', async () => {

@@ -27,6 +27,7 @@ import {
   LAMBDA_HANDLER,
 } from '../../scripts/build-lambda.js';
 import type { ApiGatewayResult } from '../src/adapters/lambda.js';
+import { IDEMPOTENCY_TABLE_KEY } from '../src/idempotency/store.js';
 import { type Engine, ensureTable, startEngine } from '../src/local/dynalite.js';
 import {
   type AwsFakeServer,
@@ -105,6 +106,7 @@ beforeAll(async () => {
   engine = await startEngine(':memory:');
   const client = createTestClient(engine.endpoint);
   await ensureTable(client, tableName);
+  await ensureTable(client, `${tableName}-idempotency`, IDEMPOTENCY_TABLE_KEY);
   client.destroy();
   aws = createAwsFakes();
   stub = await startAwsFakeServer(aws);
@@ -200,6 +202,40 @@ describe.each(bundleRuntimes())('the Lambda bundle on $name', ({ node, major }) 
         [],
       );
     }
+  });
+
+  it('keeps Powertools idempotency out of the cold start: loaded only by the first request with an Idempotency-Key', () => {
+    const outputs = Object.entries(build.metafile?.outputs ?? {}).map(
+      ([name, output]) =>
+        [relative(dirname(build.bundlePath), resolve(process.cwd(), name)), output] as const,
+    );
+    const holding = outputs.filter(([, o]) =>
+      Object.keys(o.inputs).some((i) => i.includes('@aws-lambda-powertools/idempotency/')),
+    );
+
+    expect(holding.length).toBeGreaterThan(0);
+    for (const [name] of holding) {
+      expect(build.lazyFiles).toContain(name);
+      expect(build.startFiles).not.toContain(name);
+    }
+  });
+
+  it('replays a POST sent again with its Idempotency-Key, from the zip: one item, one event', async () => {
+    const item = { user_id: `user-${randomUUID()}`, name: 'Ada' };
+    const headers = { 'idempotency-key': `"${randomUUID()}"` };
+    const before = aws.eventBridge.requests.length;
+
+    const created = await invoke(
+      'createItem',
+      restApiEvent({ method: 'POST', json: item, headers }),
+    );
+    const again = await invoke('createItem', httpApiEvent({ method: 'POST', json: item, headers }));
+
+    expect(created.status, printed()).toBe(201);
+    expect(again.status, printed()).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json).toEqual(item);
+    expect(aws.eventBridge.requests.length - before).toBe(1);
   });
 
   it('holds nothing of the local server: not the embedded engine, the docs page or its renderer', () => {

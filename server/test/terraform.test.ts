@@ -26,6 +26,11 @@ import { invocationBudget } from '../src/aws/budget.js';
 import { CONFIG_ENV_NAMES, readConfig, readLambdaConfig } from '../src/config.js';
 import { EVENTBRIDGE_ACTIONS, SQS_ACTIONS } from '../src/events/eventbridge.js';
 import { matchesPattern, postRulePatternFor } from '../src/events/rule-pattern.js';
+import {
+  IDEMPOTENCY_DYNAMODB_ACTIONS,
+  IDEMPOTENCY_TABLE_KEY,
+  IDEMPOTENCY_TTL_ATTRIBUTE,
+} from '../src/idempotency/store.js';
 import { parseOpenApi } from '../src/openapi.js';
 import { DYNAMODB_ACTIONS, TABLE_KEY } from '../src/store/dynamodb.js';
 import { expectValidSchema } from './support/conformance.js';
@@ -473,6 +478,50 @@ describe('the table', () => {
   });
 });
 
+describe('the idempotency table', () => {
+  it("has Powertools' key and its expiry as the TTL attribute, so expired records are deleted", async () => {
+    const table = await one('aws_dynamodb_table.idempotency');
+
+    expect(table.name).toBe('dynamo-crud-idempotency');
+    expect(table.hash_key).toBe(IDEMPOTENCY_TABLE_KEY.name);
+    expect(table.range_key).toBeUndefined();
+    expect(table.attribute).toEqual([
+      { name: IDEMPOTENCY_TABLE_KEY.name, type: IDEMPOTENCY_TABLE_KEY.type },
+    ]);
+    expect(block(table, 'ttl')).toEqual({
+      attribute_name: IDEMPOTENCY_TTL_ATTRIBUTE,
+      enabled: true,
+    });
+  });
+
+  it('is billed as the items table, recoverable to a point in time and encrypted', async () => {
+    const table = await one('aws_dynamodb_table.idempotency');
+    const provisioned = await one(
+      'aws_dynamodb_table.idempotency',
+      new Evaluator(module, { variables: { billing_mode: 'PROVISIONED' } }),
+    );
+
+    expect(table.billing_mode).toBe('PAY_PER_REQUEST');
+    expect(table.read_capacity).toBeNull();
+    expect(provisioned.billing_mode).toBe('PROVISIONED');
+    expect(provisioned.read_capacity).toBe(5);
+    expect(block(table, 'point_in_time_recovery').enabled).toBe(true);
+    expect(block(table, 'server_side_encryption').enabled).toBe(true);
+  });
+
+  it('keeps records for idempotency_ttl_seconds, a value the server accepts', async () => {
+    const ttl = (await tf.variable('idempotency_ttl_seconds')) as number;
+    const config = readConfig({
+      TABLE_NAME: 'items',
+      AWS_REGION: 'us-east-1',
+      IDEMPOTENCY_TTL_SECONDS: String(ttl),
+    });
+
+    expect(ttl).toBe(86_400);
+    expect(config.idempotency.ttlSeconds).toBe(ttl);
+  });
+});
+
 describe('the POST rule', () => {
   it('deploys the pattern of server/src/events/post-rule-pattern.json, with the event source set as the server sets it', async () => {
     const custom = new Evaluator(module, { variables: { event_source: 'my.app' } });
@@ -583,7 +632,7 @@ describe("the function's role", () => {
 
       expect([...granted.keys()].sort()).toEqual(
         [
-          ...DYNAMODB_ACTIONS,
+          ...new Set([...DYNAMODB_ACTIONS, ...IDEMPOTENCY_DYNAMODB_ACTIONS]),
           ...EVENTBRIDGE_ACTIONS,
           ...SQS_ACTIONS,
           ...LOG_ACTIONS,
@@ -592,8 +641,18 @@ describe("the function's role", () => {
       );
       // X-Ray has no resource-level permissions: exactly its two write actions, on "*".
       for (const action of xray) expect(granted.get(action)).toEqual(['*']);
-      for (const action of DYNAMODB_ACTIONS) {
-        expect(granted.get(action)).toEqual([ref('aws_dynamodb_table.items.arn')]);
+      // Each table's actions on that table alone: the items', and the idempotency records'.
+      for (const action of new Set([...DYNAMODB_ACTIONS, ...IDEMPOTENCY_DYNAMODB_ACTIONS])) {
+        expect(granted.get(action)?.sort()).toEqual(
+          [
+            ...((DYNAMODB_ACTIONS as readonly string[]).includes(action)
+              ? [ref('aws_dynamodb_table.items.arn')]
+              : []),
+            ...((IDEMPOTENCY_DYNAMODB_ACTIONS as readonly string[]).includes(action)
+              ? [ref('aws_dynamodb_table.idempotency.arn')]
+              : []),
+          ].sort(),
+        );
       }
       for (const action of EVENTBRIDGE_ACTIONS) {
         expect(granted.get(action)).toEqual([ref('aws_cloudwatch_event_bus.events.arn')]);
@@ -788,6 +847,8 @@ describe('the function', () => {
     expect(env.EVENT_BUS_NAME).toBe((await one('aws_cloudwatch_event_bus.events')).name);
     expect(env.DLQ_URL).toBe(ref('aws_sqs_queue.undelivered_events.url'));
     expect(env.EVENT_SOURCE).toBe(await tf.variable('event_source'));
+    expect(env.IDEMPOTENCY_TABLE_NAME).toBe((await one('aws_dynamodb_table.idempotency')).name);
+    expect(env.IDEMPOTENCY_TTL_SECONDS).toBe(String(await tf.variable('idempotency_ttl_seconds')));
 
     // With what AWS fills in (the region, the queue's URL), the server starts on this.
     const config = readLambdaConfig({
@@ -797,6 +858,10 @@ describe('the function', () => {
     });
     expect(config.tableName).toBe(env.TABLE_NAME);
     expect(config.events.busName).toBe(env.EVENT_BUS_NAME);
+    expect(config.idempotency).toEqual({
+      tableName: env.IDEMPOTENCY_TABLE_NAME,
+      ttlSeconds: 86_400,
+    });
   });
 
   it('logs to a group with a retention period, and answers within the API Gateway limit', async () => {
@@ -835,6 +900,10 @@ describe('operations', () => {
         ...DYNAMODB_ACTIONS.map(
           (action) =>
             `AWS/DynamoDB ThrottledRequests {"Operation":"${action.replace('dynamodb:', '')}","TableName":"dynamo-crud"}`,
+        ),
+        ...IDEMPOTENCY_DYNAMODB_ACTIONS.map(
+          (action) =>
+            `AWS/DynamoDB ThrottledRequests {"Operation":"${action.replace('dynamodb:', '')}","TableName":"dynamo-crud-idempotency"}`,
         ),
       ].sort(),
     );

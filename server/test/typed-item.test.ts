@@ -3,7 +3,8 @@
  * `fixtures/typed-item.yaml`, merged over the shipped contract, which stays as it is), runs
  * `npm run generate`, and the server keeps every stored item valid against that `Item` on every
  * write path and transport: a POSTed item, the seed's PATCH (the value against what `Item` says
- * of that attribute; a rule about the item as a whole against the whole item it makes). An item
+ * of that attribute; a rule about the item as a whole against the whole item it makes), and a
+ * JSON Merge Patch (the whole item it makes). An item
  * another program stored against the schema is still answered, as stored, with a warning.
  * Events follow the typed item, and the body Terraform imports stays importable.
  */
@@ -15,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { generateApiBody, UNSUPPORTED_MODEL_KEYWORDS } from '../../scripts/generate-api-gateway.js';
 import type * as AppModule from '../src/core/app.js';
+import type * as IdempotencyModule from '../src/idempotency/store.js';
 import { createLogger } from '../src/logger.js';
 import type * as StoreModule from '../src/store/dynamodb.js';
 import { useTable } from './support/engine.js';
@@ -26,7 +28,15 @@ import {
 } from './support/generated-copy.js';
 import { createRecordingPublisher } from './support/recorder.js';
 import type { SeenResponse, TestRequest } from './support/request.js';
-import { type Reached, reach, TEST_CURSOR_KEY, TRANSPORTS } from './support/transports.js';
+import {
+  type Reached,
+  reach,
+  TEST_CURSOR_KEY,
+  TEST_IDEMPOTENCY_TTL_SECONDS,
+  TEST_IN_PROGRESS_MS,
+  TRANSPORTS,
+} from './support/transports.js';
+
 import { typedItemContract } from './support/typed-contract.js';
 
 const contract = typedItemContract();
@@ -55,9 +65,18 @@ describe.each(TRANSPORTS)('a typed item through the %s', (transport) => {
   beforeAll(async () => {
     const { createApp } = await copy.import<typeof AppModule>('core/app.ts');
     const { createDynamoDbStore } = await copy.import<typeof StoreModule>('store/dynamodb.ts');
+    const { createDynamoDbIdempotency } =
+      await copy.import<typeof IdempotencyModule>('idempotency/store.ts');
     const app = createApp({
       store: createDynamoDbStore(table.documentClient, table.tableName),
       events,
+      idempotency: createDynamoDbIdempotency({
+        client: table.client,
+        tableName: table.idempotencyTableName,
+        ttlSeconds: TEST_IDEMPOTENCY_TTL_SECONDS,
+        inProgressMs: TEST_IN_PROGRESS_MS,
+        logger: logger as Logger,
+      }),
       logger: logger as Logger,
       maxBodyBytes: 64 * 1024,
       cursorKey: TEST_CURSOR_KEY,
@@ -75,6 +94,12 @@ describe.each(TRANSPORTS)('a typed item through the %s', (transport) => {
   const create = (item: unknown) => send('createItem', { method: 'POST', json: item });
   const patch = (userId: string, updatedKey: string, updatedValue: unknown) =>
     send('updateItem', { method: 'PATCH', json: { user_id: userId, updatedKey, updatedValue } });
+  const merge = (patch: Record<string, unknown>) =>
+    send('updateItem', {
+      method: 'PATCH',
+      body: JSON.stringify(patch),
+      headers: { 'content-type': 'application/merge-patch+json' },
+    });
   const read = (userId: string) => api.send({ method: 'GET', query: { user_id: userId } });
   const newId = () => `typed-${randomUUID()}`;
   const problem = (response: { json: unknown }) => response.json as Problem;
@@ -209,6 +234,48 @@ describe.each(TRANSPORTS)('a typed item through the %s', (transport) => {
     });
     expect([seats.status, team.status]).toEqual([200, 200]);
     expect(team.headers.etag).toBe('"3"');
+  });
+
+  it.each([
+    ['an attribute the schema does not list', { colour: 'red' }, '/colour', /not an attribute/],
+    [
+      'a required attribute removed',
+      { email: null },
+      '/email',
+      /is required by the item schema and cannot be removed/,
+    ],
+    ['a nested required member removed', { address: { city: null } }, '/address/city', /required/],
+    ['a nested value of the wrong form', { address: { zip: '1' } }, '/address/zip', /pattern/],
+    ['a team plan without seats', { plan: 'team' }, '/seats', /required/],
+  ])(
+    'refuses a merge patch making an item with %s: 400 naming the field, nothing written',
+    async (_what, fields, pointer, detail) => {
+      const userId = newId();
+      await create({ ...ada(userId), address: { city: 'London' } });
+
+      const response = await merge({ user_id: userId, ...fields });
+
+      expect(response.status).toBe(400);
+      expect(problem(response).errors).toContainEqual({
+        pointer,
+        detail: expect.stringMatching(detail),
+      });
+      expect(JSON.parse((await read(userId)).body)).toEqual({
+        ...ada(userId),
+        address: { city: 'London' },
+      });
+    },
+  );
+
+  it('takes in one merge patch what the seed PATCH needs two writes for: a team plan with its seats', async () => {
+    const userId = newId();
+    await create({ ...ada(userId), nickname: 'Ada' });
+
+    const team = await merge({ user_id: userId, plan: 'team', seats: 5, nickname: null });
+
+    expect(team.status).toBe(200);
+    expect(team.json).toEqual({ ...ada(userId), plan: 'team', seats: 5 });
+    expect(team.headers.etag).toBe('"2"');
   });
 
   it('announces typed items: each event detail keeps to the typed contract', async () => {

@@ -58,6 +58,21 @@ export type UpdateRequest = {
 };
 
 /**
+ * A JSON Merge Patch (RFC 7396) of the item `user_id`, sent as
+ * `application/merge-patch+json`. Each other member changes the attribute of its name:
+ * `null` removes it, an object is merged into the attribute (recursively, by the same
+ * rules; an attribute that is not an object is replaced by the merged object), any other
+ * value replaces it (arrays whole). `user_id` names the item, and by merge semantics
+ * leaves it as it is. The item made is checked as a POSTed item is (`Item`, names,
+ * nesting, numbers, 400 KB); names starting with `@` are reserved.
+ *
+ */
+export type MergePatch = {
+    user_id: UserId;
+    [key: string]: unknown;
+};
+
+/**
  * An RFC 9457 problem detail.
  */
 export type Problem = {
@@ -190,6 +205,24 @@ export type IfMatch = string;
  *
  */
 export type IfNoneMatch = string;
+
+/**
+ * Makes a retry of this write safe (IETF httpapi draft "The Idempotency-Key HTTP Header
+ * Field"): a key of your own, unique to the request, such as a fresh UUID. Sent as the
+ * draft's structured-field string (`"8e03978e-40d5-43e8-bc93-6894a57f9324"`) or as a bare
+ * token (`8e03978e-40d5-43e8-bc93-6894a57f9324`); 1 to 255 characters of printable ASCII.
+ *
+ * The first request with a key is carried out, and a success (2xx) is remembered for
+ * `IDEMPOTENCY_TTL_SECONDS` (a day by default): the same request sent again with the key
+ * gets that answer (status, body, `ETag`, `Location`) with `Idempotent-Replayed: true`,
+ * and nothing is written again. Errors are not remembered, so a corrected request can be
+ * sent with the same key. The same key with another request (method, path, query, media
+ * type, body, `If-Match`, `If-None-Match`) is a 422; while the first request with the key
+ * is still being carried out, a 409 with `Retry-After`. Keys are shared by every caller of
+ * the API: never reuse one for another request.
+ *
+ */
+export type IdempotencyKey = string;
 
 export type DeleteItemData = {
     body?: never;
@@ -347,6 +380,23 @@ export type UpdateItemData = {
     body: UpdateRequest;
     headers?: {
         /**
+         * Makes a retry of this write safe (IETF httpapi draft "The Idempotency-Key HTTP Header
+         * Field"): a key of your own, unique to the request, such as a fresh UUID. Sent as the
+         * draft's structured-field string (`"8e03978e-40d5-43e8-bc93-6894a57f9324"`) or as a bare
+         * token (`8e03978e-40d5-43e8-bc93-6894a57f9324`); 1 to 255 characters of printable ASCII.
+         *
+         * The first request with a key is carried out, and a success (2xx) is remembered for
+         * `IDEMPOTENCY_TTL_SECONDS` (a day by default): the same request sent again with the key
+         * gets that answer (status, body, `ETag`, `Location`) with `Idempotent-Replayed: true`,
+         * and nothing is written again. Errors are not remembered, so a corrected request can be
+         * sent with the same key. The same key with another request (method, path, query, media
+         * type, body, `If-Match`, `If-None-Match`) is a 422; while the first request with the key
+         * is still being carried out, a 409 with `Retry-After`. Keys are shared by every caller of
+         * the API: never reuse one for another request.
+         *
+         */
+        'Idempotency-Key'?: string;
+        /**
          * `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
          * request is carried out only if the item's current version is one of them (strong
          * comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
@@ -384,6 +434,12 @@ export type UpdateItemErrors = {
      */
     404: Problem;
     /**
+     * The first request with this `Idempotency-Key` is still being carried out; send it again
+     * after `Retry-After` seconds.
+     *
+     */
+    409: Problem;
+    /**
      * `If-Match` does not match the item's current version.
      */
     412: Problem;
@@ -397,6 +453,12 @@ export type UpdateItemErrors = {
      *
      */
     415: Problem;
+    /**
+     * This `Idempotency-Key` was used for another request (another body, media type or
+     * precondition): use a new key for a new request.
+     *
+     */
+    422: Problem;
     /**
      * Deployed on AWS: the stage's throttle was exceeded. Answered by API Gateway, as a problem;
      * retry with backoff.
@@ -428,6 +490,23 @@ export type CreateItemData = {
     body: Item;
     headers?: {
         /**
+         * Makes a retry of this write safe (IETF httpapi draft "The Idempotency-Key HTTP Header
+         * Field"): a key of your own, unique to the request, such as a fresh UUID. Sent as the
+         * draft's structured-field string (`"8e03978e-40d5-43e8-bc93-6894a57f9324"`) or as a bare
+         * token (`8e03978e-40d5-43e8-bc93-6894a57f9324`); 1 to 255 characters of printable ASCII.
+         *
+         * The first request with a key is carried out, and a success (2xx) is remembered for
+         * `IDEMPOTENCY_TTL_SECONDS` (a day by default): the same request sent again with the key
+         * gets that answer (status, body, `ETag`, `Location`) with `Idempotent-Replayed: true`,
+         * and nothing is written again. Errors are not remembered, so a corrected request can be
+         * sent with the same key. The same key with another request (method, path, query, media
+         * type, body, `If-Match`, `If-None-Match`) is a 422; while the first request with the key
+         * is still being carried out, a 409 with `Retry-After`. Keys are shared by every caller of
+         * the API: never reuse one for another request.
+         *
+         */
+        'Idempotency-Key'?: string;
+        /**
          * `*` only: create only if no item has this `user_id` (else 412).
          */
         'If-None-Match'?: string;
@@ -450,7 +529,9 @@ export type CreateItemErrors = {
      */
     403: Problem;
     /**
-     * An item with this `user_id` already exists.
+     * An item with this `user_id` already exists; or (with `Retry-After`) the first request
+     * with this `Idempotency-Key` is still being carried out.
+     *
      */
     409: Problem;
     /**
@@ -467,6 +548,12 @@ export type CreateItemErrors = {
      *
      */
     415: Problem;
+    /**
+     * This `Idempotency-Key` was used for another request (another body, media type or
+     * precondition): use a new key for a new request.
+     *
+     */
+    422: Problem;
     /**
      * Deployed on AWS: the stage's throttle was exceeded. Answered by API Gateway, as a problem;
      * retry with backoff.

@@ -3,10 +3,14 @@
  * in domain terms becomes the one problem each case deserves, here and nowhere else.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { createMemoryIdempotency } from '../idempotency/store.js';
 import { createLogger } from '../logger.js';
 import { createMemoryStore } from '../store/memory.js';
 import { type App, createApp } from './app.js';
 import {
+  IdempotencyKeyInProgressError,
+  IdempotencyKeyReusedError,
+  type IdempotencyStore,
   type ItemStore,
   StoreRefusedError,
   StoreUnavailableError,
@@ -16,13 +20,16 @@ import {
 } from './ports.js';
 import type { ApiRequest } from './request.js';
 
-function setup(store: ItemStore = createMemoryStore()) {
+function setup(store: ItemStore = createMemoryStore(), idempotency?: IdempotencyStore) {
   const published: WriteEventDetail[] = [];
   const logger = createLogger({ logLevel: 'SILENT' });
   const logged = vi.spyOn(logger, 'error');
+  const informed = vi.spyOn(logger, 'info');
   const app = createApp({
     store,
     events: { publish: async (detail) => void published.push(detail) },
+    idempotency:
+      idempotency ?? createMemoryIdempotency({ ttlSeconds: 86_400, inProgressMs: 30_000, logger }),
     logger,
     maxBodyBytes: 1024,
     cursorKey: 'a-key-for-the-core-s-unit-tests-only',
@@ -36,7 +43,7 @@ function setup(store: ItemStore = createMemoryStore()) {
         return `${String(message)}: ${error?.message ?? ''} ${cause}`;
       })
       .join('\n');
-  return { app, published, lines };
+  return { app, published, lines, informed };
 }
 
 const send = (app: App, request: Partial<ApiRequest> & Pick<ApiRequest, 'method'>) =>
@@ -119,6 +126,81 @@ describe('the core', () => {
     expect(response.headers['content-type']).toBe('application/problem+json');
     expect(problem(response.body).type).toBe(`urn:problem-type:dynamo-crud:${type}`);
     if (status === 412) expect(problem(response.body).detail).toContain('"1"');
+  });
+
+  it.each([
+    [
+      'a key in progress: 409 with Retry-After',
+      new IdempotencyKeyInProgressError(),
+      409,
+      'request-in-progress',
+    ],
+    ['a key reused: 422', new IdempotencyKeyReusedError(), 422, 'idempotency-key-reused'],
+    [
+      'its records unavailable: 503 with Retry-After',
+      new StoreUnavailableError({ cause: new Error('throttled') }),
+      503,
+      'service-unavailable',
+    ],
+  ])(
+    'maps the idempotency store’s answer to %s, writing nothing',
+    async (_what, error, status, type) => {
+      const store = createMemoryStore();
+      const refusing: IdempotencyStore = {
+        once: async () => {
+          throw error;
+        },
+      };
+      const { app } = setup(store, refusing);
+
+      const response = await send(app, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': '"k"' },
+        body: '{"user_id":"ada"}',
+      });
+
+      expect(response.statusCode).toBe(status);
+      expect(problem(response.body).type).toBe(`urn:problem-type:dynamo-crud:${type}`);
+      if (status !== 422) expect(response.headers['retry-after']).toBe('1');
+      expect(store.items.size).toBe(0);
+    },
+  );
+
+  it('marks a replay with Idempotent-Replayed, in the answer and in the request log line', async () => {
+    const { app, published, informed } = setup();
+    const keyed = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'k-1' },
+      body: '{"user_id":"ada"}',
+    };
+
+    const first = await send(app, keyed);
+    const again = await send(app, keyed);
+
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect({ ...again, headers: { ...again.headers, 'idempotent-replayed': undefined } }).toEqual({
+      ...first,
+      headers: { ...first.headers, 'idempotent-replayed': undefined },
+    });
+    expect(published).toHaveLength(1);
+    expect(
+      informed.mock.calls.map(([, line]) => (line as { replayed?: boolean }).replayed),
+    ).toEqual([undefined, true]);
+  });
+
+  it('ignores Idempotency-Key where the operation does not take it: reads and deletes', async () => {
+    const once = vi.fn<IdempotencyStore['once']>();
+    const { app } = setup(createMemoryStore(), { once });
+
+    const read = await send(app, {
+      method: 'GET',
+      query: 'user_id=ada',
+      headers: { 'idempotency-key': '"k"' },
+    });
+
+    expect(read.statusCode).toBe(404);
+    expect(once).not.toHaveBeenCalled();
   });
 
   it('answers 503 with Retry-After when the store is unavailable, and logs the cause', async () => {

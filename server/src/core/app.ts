@@ -3,13 +3,20 @@
  * generated code), not Lambda and not `node:http`; `../adapters` are thin screens over it.
  *
  * A request goes: route → read and decode the body → validate every part → run the operation
- * with what was validated → answer. Whatever is thrown on the way becomes a problem here, and
- * only here (`toApiError`).
+ * with what was validated → answer. With an `Idempotency-Key` (where the operation takes one),
+ * running and answering happen once per key, and a repeat gets the remembered answer. Whatever
+ * is thrown on the way becomes a problem here, and only here (`toApiError`).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { refuseUnevaluatedPreconditions } from './conditional.js';
 import { allowedRequestHeaders, createCors } from './cors.js';
 import { createCursorCodec } from './cursor.js';
+import {
+  fingerprint,
+  IDEMPOTENCY_KEY,
+  IDEMPOTENT_REPLAYED,
+  parseIdempotencyKey,
+} from './idempotency.js';
 import {
   DuplicateNameError,
   inCanonicalOrder,
@@ -23,6 +30,9 @@ import { operations as contractOperations, type OperationId } from './openapi/op
 import { createOperations, type Operation, type OperationContext } from './operations.js';
 import {
   type EventPublisher,
+  IdempotencyKeyInProgressError,
+  IdempotencyKeyReusedError,
+  type IdempotencyStore,
   ItemExistsError,
   ItemNotFoundError,
   type ItemStore,
@@ -41,6 +51,8 @@ import {
   PayloadTooLargeError,
   PreconditionFailedError,
   quote,
+  RequestInProgressError,
+  ReusedIdempotencyKeyError,
   ServiceUnavailableError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -61,6 +73,8 @@ export interface AppOptions {
   readonly store: ItemStore;
   /** Announces each committed write; never rejects (see `EventPublisher`). */
   readonly events: EventPublisher;
+  /** Remembers the answers of writes sent with an `Idempotency-Key`. */
+  readonly idempotency: IdempotencyStore;
   readonly logger: Logger;
   /** Bodies larger than this many bytes get 413 (`MAX_BODY_BYTES`). */
   readonly maxBodyBytes: number;
@@ -108,21 +122,50 @@ export function createApp(options: AppOptions): App {
         request.headers,
         route.spec.headers.map((h) => h.key),
       );
-      const validated = validateRequest(route.spec, await readParts(route, request));
+      const { parts, text } = await readParts(route, request);
+      const validated = validateRequest(route.spec, parts);
       if (!validated.valid) throw new ValidationError(validated.errors);
-      const result = await run(route.operationId, validated.input, {
-        requestId: request.requestId,
-        deadline: request.deadline,
-      });
-      // One version, one representation (the ETag is strong, RFC 9110 §8.8.1): the members of
-      // what is answered in one order, whichever order a client wrote or an engine reads them in.
-      const body =
-        result.body === undefined ? '' : stringifyJson(inCanonicalOrder(result.body, ['user_id']));
-      return {
-        statusCode: result.status,
-        headers: body === '' ? result.headers : { 'content-type': JSON_TYPE, ...result.headers },
-        body,
+      const { input } = validated;
+      const answer = async (): Promise<ApiResponse> => {
+        const result = await run(route.operationId, input, {
+          requestId: request.requestId,
+          deadline: request.deadline,
+        });
+        // One version, one representation (the ETag is strong, RFC 9110 §8.8.1): the members
+        // of what is answered in one order, whichever order a client wrote or an engine reads.
+        const body =
+          result.body === undefined
+            ? ''
+            : stringifyJson(inCanonicalOrder(result.body, ['user_id']));
+        return {
+          statusCode: result.status,
+          headers: body === '' ? result.headers : { 'content-type': JSON_TYPE, ...result.headers },
+          body,
+        };
       };
+      // Only where the operation takes the header (POST, PATCH): reads and DELETE are
+      // idempotent by their methods (RFC 9110 §9.2.2).
+      const keyHeader = input.headers[IDEMPOTENCY_KEY];
+      if (keyHeader === undefined) return await answer();
+      const { response, replayed } = await options.idempotency.once(
+        {
+          key: parseIdempotencyKey(keyHeader),
+          fingerprint: fingerprint({
+            method: request.method,
+            path: route.spec.path,
+            query: request.query,
+            mediaType: input.body?.mediaType,
+            body: text,
+            ifMatch: input.headers['if-match'],
+            ifNoneMatch: input.headers['if-none-match'],
+          }),
+          deadline: request.deadline,
+        },
+        answer,
+      );
+      return replayed
+        ? { ...response, headers: { ...response.headers, [IDEMPOTENT_REPLAYED]: 'true' } }
+        : response;
     } catch (error) {
       return problemResponse(error, request);
     }
@@ -142,14 +185,21 @@ export function createApp(options: AppOptions): App {
     throw new NotFoundError(`Nothing is served at ${quote(path)}.`);
   }
 
-  /** The request's parts as validation reads them: query and body decoded, the body parsed. */
-  async function readParts(route: Route, request: ApiRequest): Promise<RequestParts> {
+  /**
+   * The request's parts as validation reads them (query and body decoded, the body parsed),
+   * and the body's text as sent.
+   */
+  async function readParts(
+    route: Route,
+    request: ApiRequest,
+  ): Promise<{ parts: RequestParts; text: string | undefined }> {
     const query = parseQuery(request.query);
     const { requestBody } = route.spec;
     const { headers } = request;
-    if (requestBody === undefined) return { query, headers, body: undefined };
+    const none = { parts: { query, headers, body: undefined }, text: undefined };
+    if (requestBody === undefined) return none;
     const bytes = await readBody(request.body, maxBodyBytes, headers['content-length']);
-    if (bytes === undefined) return { query, headers, body: undefined };
+    if (bytes === undefined) return none;
     const accepted = Object.keys(requestBody.content);
     const acceptHeaders: Record<string, string> =
       request.method === 'PATCH' ? { 'accept-patch': accepted.join(', ') } : {};
@@ -171,8 +221,8 @@ export function createApp(options: AppOptions): App {
     }
     const example = requestBody.examples[mediaType];
     const sendInstead = `send ${mediaType}${example === undefined ? '' : ` such as ${example}`}`;
-    let value: unknown;
     const text = decodeBody(bytes);
+    let value: unknown;
     try {
       // Nothing DynamoDB can hold nests deeper, and nothing deeper may reach what recurses.
       value = parseJson(text, { maxDepth: MAX_DEPTH });
@@ -194,7 +244,7 @@ export function createApp(options: AppOptions): App {
         `The body is not valid JSON (RFC 8259): ${describeSyntaxError(error, text)}; ${sendInstead}.`,
       );
     }
-    return { query, headers, body: { mediaType, value } };
+    return { parts: { query, headers, body: { mediaType, value } }, text };
   }
 
   /** Runs `operationId`'s handler on the input validation checked against its schemas. */
@@ -239,6 +289,7 @@ export function createApp(options: AppOptions): App {
         method: request.method,
         path: request.path,
         status: response.statusCode,
+        ...(response.headers[IDEMPOTENT_REPLAYED] === undefined ? {} : { replayed: true }),
         durationMs: Math.round((performance.now() - started) * 100) / 100,
       });
       return response;
@@ -275,6 +326,17 @@ function toApiError(error: unknown): ApiError {
       error.current === undefined
         ? 'The item changed while this request was carried out; read it again and retry.'
         : `The item's current version, "${error.current}", does not meet If-Match or If-None-Match; read it again and retry.`,
+    );
+  }
+  if (error instanceof IdempotencyKeyInProgressError) {
+    return new RequestInProgressError(
+      'A request with this Idempotency-Key is still being carried out; send this one again, with the same key, after the time in Retry-After to get its answer.',
+      RETRY_AFTER_SECONDS,
+    );
+  }
+  if (error instanceof IdempotencyKeyReusedError) {
+    return new ReusedIdempotencyKeyError(
+      'This Idempotency-Key was used for another request (another body, media type or precondition); send a new key with a new request.',
     );
   }
   if (error instanceof StoreUnavailableError) {

@@ -61,7 +61,7 @@ describe('CORS', () => {
 
     expect(listed.headers).toMatchObject({
       'access-control-allow-origin': 'https://a.example',
-      'access-control-expose-headers': 'ETag, Location, Retry-After',
+      'access-control-expose-headers': 'ETag, Location, Retry-After, Idempotent-Replayed',
       vary: 'Origin',
     });
     expect(other.headers).toEqual({ etag: '"1"', vary: 'Origin' });

@@ -1,7 +1,8 @@
 /**
  * CORS, off unless an allow-list of origins is configured (`CORS_ALLOW_ORIGINS`). Browsers on
- * a listed origin get a preflight answer and may read `ETag`, `Location` and `Retry-After`;
- * any other origin gets no `Access-Control-*` header at all, so the browser blocks the read.
+ * a listed origin get a preflight answer and may read `ETag`, `Location`, `Retry-After` and
+ * `Idempotent-Replayed`; any other origin gets no `Access-Control-*` header at all, so the
+ * browser blocks the read.
  * No credentials mode: the API authenticates with headers (SigV4, API keys, tokens), not cookies.
  */
 import type { OperationSpec } from './openapi/operation.js';
@@ -23,7 +24,7 @@ const AUTH_HEADERS = [
 /** Read by the API itself to correlate its logs with the caller's. */
 const CORRELATION_HEADERS = ['X-Request-Id'];
 /** Response headers a page may read besides the CORS-safelisted ones. */
-const EXPOSE_HEADERS = 'ETag, Location, Retry-After';
+const EXPOSE_HEADERS = 'ETag, Location, Retry-After, Idempotent-Replayed';
 /** How long a browser may reuse a preflight answer. */
 const MAX_AGE_SECONDS = '600';
 

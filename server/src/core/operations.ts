@@ -8,8 +8,10 @@ import { etag, evaluateRead, readPreconditions, toVersionCondition } from './con
 import type { CursorCodec } from './cursor.js';
 import { CHECKS_WHOLE_ITEM, checkAttributes, checkItem } from './item-schema.js';
 import type { JsonValue } from './json.js';
+import { mergeChange } from './merge-patch.js';
 import type { OperationInput, OperationResult } from './openapi/operation-types.js';
 import type { OperationId } from './openapi/operations.gen.js';
+import type { components } from './openapi/types.gen.js';
 import {
   applyChange,
   type EventPublisher,
@@ -124,6 +126,46 @@ export function createOperations({
     }
   }
 
+  /** The seed's PATCH: `updatedKey` set to `updatedValue`. */
+  async function setAttribute(
+    { user_id: userId, updatedKey, updatedValue }: UpdateRequest,
+    headers: Preconditioned,
+  ): Promise<UpdatedItem> {
+    if (updatedKey === 'user_id') {
+      throw new ValidationError([
+        { pointer: '/updatedKey', detail: 'cannot be user_id: the key of an item never changes' },
+      ]);
+    }
+    const nameProblem = checkAttributeName(updatedKey);
+    assertStorable([
+      ...(nameProblem === undefined ? [] : [{ pointer: '/updatedKey', detail: nameProblem }]),
+      ...checkStorable(updatedValue as JsonValue, '/updatedValue', 1),
+    ]);
+    const change = { set: { [updatedKey]: updatedValue }, remove: [] };
+    assertStorable(
+      checkAttributes(change.set, {
+        name: () => '/updatedKey',
+        value: (_attribute, path) => `/updatedValue${path}`,
+      }),
+    );
+    const condition = toVersionCondition(readPreconditions(headers));
+    return CHECKS_WHOLE_ITEM
+      ? await updateWholeItem(userId, condition, () => change)
+      : await store.update(userId, change, condition);
+  }
+
+  /**
+   * A JSON Merge Patch (RFC 7396): the patch checked as the part of a POSTed item it is (names,
+   * numbers, nesting), then merged into the item as read, and the item it makes checked against
+   * `Item`, all in one conditional write (`updateWholeItem`). `user_id` names the item, so it
+   * is the same in the item and the patch by construction.
+   */
+  async function mergeItem(patch: MergePatch, headers: Preconditioned): Promise<UpdatedItem> {
+    assertStorable(checkStorable(patch as JsonValue, '', 0));
+    const condition = toVersionCondition(readPreconditions(headers));
+    return updateWholeItem(patch.user_id, condition, (current) => mergeChange(current, patch));
+  }
+
   return {
     async getItem({ query, headers }) {
       const preconditions = readPreconditions(headers);
@@ -179,28 +221,11 @@ export function createOperations({
     },
 
     async updateItem({ body, headers }, context) {
-      const { user_id: userId, updatedKey, updatedValue } = body.value;
-      if (updatedKey === 'user_id') {
-        throw new ValidationError([
-          { pointer: '/updatedKey', detail: 'cannot be user_id: the key of an item never changes' },
-        ]);
-      }
-      const nameProblem = checkAttributeName(updatedKey);
-      assertStorable([
-        ...(nameProblem === undefined ? [] : [{ pointer: '/updatedKey', detail: nameProblem }]),
-        ...checkStorable(updatedValue as JsonValue, '/updatedValue', 1),
-      ]);
-      const change = { set: { [updatedKey]: updatedValue }, remove: [] };
-      assertStorable(
-        checkAttributes(change.set, {
-          name: () => '/updatedKey',
-          value: (_attribute, path) => `/updatedValue${path}`,
-        }),
-      );
-      const condition = toVersionCondition(readPreconditions(headers));
-      const updated = CHECKS_WHOLE_ITEM
-        ? await updateWholeItem(userId, condition, () => change)
-        : await store.update(userId, change, condition);
+      const userId = body.value.user_id;
+      const updated =
+        body.mediaType === 'application/merge-patch+json'
+          ? await mergeItem(body.value, headers)
+          : await setAttribute(body.value, headers);
       await announce(context, {
         operation: 'PATCH',
         user_id: userId,
@@ -248,6 +273,11 @@ export function createOperations({
     },
   };
 }
+
+type UpdateRequest = components['schemas']['UpdateRequest'];
+type MergePatch = components['schemas']['MergePatch'];
+/** The precondition headers of a write. */
+type Preconditioned = Parameters<typeof readPreconditions>[0];
 
 /** How many times a checked write reads again when the item changed under it. */
 const CHECKED_WRITE_ROUNDS = 3;

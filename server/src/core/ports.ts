@@ -7,6 +7,7 @@
  * the core alone decides what a client hears (status, problem, `Retry-After`).
  */
 import type { components } from './openapi/types.gen.js';
+import type { ApiResponse } from './request.js';
 
 type ContractItem = components['schemas']['Item'];
 
@@ -124,6 +125,46 @@ export interface EventPublisher {
   publish(detail: WriteEventDetail, options?: PublishOptions): Promise<void>;
 }
 
+/** A request with an `Idempotency-Key`, as `IdempotencyStore.once` needs it. */
+export interface KeyedRequest {
+  /** The client's key, unquoted: 1 to 255 printable ASCII characters. */
+  readonly key: string;
+  /**
+   * Equal for two requests exactly when they are the same request (method, path, query, media
+   * type, body, preconditions): a key seen with another fingerprint is being reused.
+   */
+  readonly fingerprint: string;
+  /**
+   * When the request's work is stopped (epoch ms; see `ApiRequest.deadline`): a first request
+   * still in progress then is taken as abandoned, and its key is free again. `undefined`: the
+   * store's own bound.
+   */
+  readonly deadline?: number | undefined;
+}
+
+/**
+ * Answers of writes, remembered by `Idempotency-Key` (IETF httpapi draft "The Idempotency-Key
+ * HTTP Header Field") for a window the implementation documents, so that a client can repeat a
+ * write whose answer it lost.
+ */
+export interface IdempotencyStore {
+  /**
+   * The answer to `request`, computed at most once per key while the key is remembered: the
+   * first request with a key runs `answer` and, when it resolves, remembers what it resolved
+   * to; a later request with the key and the same fingerprint gets that answer, `replayed`,
+   * without running `answer`. When `answer` rejects, nothing is remembered (the key is free
+   * again) and its rejection passes through: only successes are replayed.
+   *
+   * @throws IdempotencyKeyInProgressError while the first request with the key runs,
+   *   IdempotencyKeyReusedError when the key was used with another fingerprint,
+   *   StoreUnavailableError when the answers cannot be read or written
+   */
+  once(
+    request: KeyedRequest,
+    answer: () => Promise<ApiResponse>,
+  ): Promise<{ readonly response: ApiResponse; readonly replayed: boolean }>;
+}
+
 /** The `detail-type` of each operation's event: `dynamo_POST`, `dynamo_PATCH`, `dynamo_DELETE`. */
 export function eventDetailType(operation: WriteOperation): `dynamo_${WriteOperation}` {
   return `dynamo_${operation}`;
@@ -195,5 +236,19 @@ export class StoreRefusedError extends StoreError {
     options: { cause: unknown },
   ) {
     super(`the store refused the request: ${reason}`, options);
+  }
+}
+
+/** The first request with this `Idempotency-Key` is still being carried out. */
+export class IdempotencyKeyInProgressError extends StoreError {
+  constructor(options?: { cause?: unknown }) {
+    super('a request with this idempotency key is in progress', options);
+  }
+}
+
+/** This `Idempotency-Key` was used with another request (another fingerprint). */
+export class IdempotencyKeyReusedError extends StoreError {
+  constructor(options?: { cause?: unknown }) {
+    super('this idempotency key was used with another request', options);
   }
 }

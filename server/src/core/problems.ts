@@ -90,6 +90,29 @@ export class ConflictError extends ApiError {
   readonly title = 'Already exists';
 }
 
+/**
+ * The first request with this `Idempotency-Key` is still being carried out (the idempotency
+ * draft's 409): send the request again, with its key, after `Retry-After`.
+ */
+export class RequestInProgressError extends ApiError {
+  readonly status = 409;
+  readonly type = problemType('request-in-progress');
+  readonly title = 'A request with this Idempotency-Key is in progress';
+  override readonly headers: Readonly<Record<string, string>>;
+
+  constructor(detail: string, retryAfterSeconds: number) {
+    super(detail);
+    this.headers = { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) };
+  }
+}
+
+/** The idempotency draft's 422: this `Idempotency-Key` was used for another request. */
+export class ReusedIdempotencyKeyError extends ApiError {
+  readonly status = 422;
+  readonly type = problemType('idempotency-key-reused');
+  readonly title = 'Idempotency-Key already used';
+}
+
 export class PreconditionFailedError extends ApiError {
   readonly status = 412;
   readonly type = problemType('precondition-failed');

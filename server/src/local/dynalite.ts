@@ -104,8 +104,15 @@ function isRunning(pid: number): boolean {
   }
 }
 
-/** Creates the items table (key `user_id`, on demand) unless it exists. */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/**
+ * Creates a table (on demand) unless it exists: by default the items table (key `user_id`);
+ * with `key`, another (the idempotency records' `id`).
+ */
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+  key: { readonly name: string; readonly type: 'S' } = TABLE_KEY,
+): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return;
@@ -116,8 +123,8 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: TABLE_KEY.name, AttributeType: TABLE_KEY.type }],
-      KeySchema: [{ AttributeName: TABLE_KEY.name, KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: key.name, AttributeType: key.type }],
+      KeySchema: [{ AttributeName: key.name, KeyType: 'HASH' }],
     }),
   );
   await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName: tableName });

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Asset, type NodeHttpServer, startNodeHttpServer } from '../adapters/node-http.js';
+import { invocationBudget } from '../aws/budget.js';
 import { createDynamoDbClient } from '../aws/clients.js';
 import { isTransientAwsError } from '../aws/transient.js';
 import { ConfigError, type LocalConfig, readLocalConfig } from '../config.js';
@@ -14,6 +15,7 @@ import { createApp } from '../core/app.js';
 import { OPENAPI_FINGERPRINT } from '../core/openapi/operations.gen.js';
 import { createLocalPublisher } from '../events/local-sink.js';
 import { postRulePatternFor } from '../events/rule-pattern.js';
+import { createDynamoDbIdempotency, IDEMPOTENCY_TABLE_KEY } from '../idempotency/store.js';
 import { logger } from '../logger.js';
 import { openApiFingerprint, parseOpenApi, readOpenApiText } from '../openapi.js';
 import { createDocumentClient, createDynamoDbStore } from '../store/dynamodb.js';
@@ -78,9 +80,20 @@ export async function startLocal(
           `DYNAMODB_ENDPOINT ${config.dynamodbEndpoint} cannot be reached (${reason}); start the engine there, or unset DYNAMODB_ENDPOINT to use the embedded one`,
         );
       });
+      // Expired records are told apart by their `expiration`; locally nothing deletes them.
+      await ensureTable(client, config.idempotency.tableName, IDEMPOTENCY_TABLE_KEY);
     }
     const app = createApp({
       store: createDynamoDbStore(createDocumentClient(client), config.tableName),
+      // Nothing stops a request here: a key is held "in progress" for as long as a request
+      // can take on Lambda with these settings, then taken as abandoned (the process died).
+      idempotency: createDynamoDbIdempotency({
+        client,
+        tableName: config.idempotency.tableName,
+        ttlSeconds: config.idempotency.ttlSeconds,
+        inProgressMs: invocationBudget(config).totalMs,
+        logger,
+      }),
       events: createLocalPublisher({
         source: config.events.source,
         region: config.region,

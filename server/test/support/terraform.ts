@@ -531,6 +531,7 @@ const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, v]) => v),
   sha1: (s) => createHash('sha1').update(stringOf(s)).digest('hex'),
+  tostring: (v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : stringOf(v)),
 };
 
 /** `value` with every Unknown shown as its reference, `${aws_x.y.arn}`. */

@@ -8,7 +8,7 @@ import * as validators from './validators.gen.js';
 export type OperationId = keyof ContractOperations;
 
 /** SHA-256 of the parsed openapi.yaml this was generated from (`openApiFingerprint`). */
-export const OPENAPI_FINGERPRINT = "b2fb2240bc86761c3bba2c48d163d97da942709b33c2215695c8c48b7bd24c12";
+export const OPENAPI_FINGERPRINT = "d6b8a95409cd76a72cd3d7ea82dc0b30b2f54aae34a231da45050740e5c0fd46";
 
 /**
  * The `Item` schema: `validate` checks a whole item, `validateAttributes` an object of some of
@@ -37,7 +37,7 @@ export const operations = {
     method: "POST",
     path: "/dynamo",
     query: [],
-    headers: [{ name: "If-None-Match", key: "if-none-match", required: false }],
+    headers: [{ name: "Idempotency-Key", key: "idempotency-key", required: false }, { name: "If-None-Match", key: "if-none-match", required: false }],
     requestBody: {
       required: true,
       content: {
@@ -63,14 +63,16 @@ export const operations = {
     method: "PATCH",
     path: "/dynamo",
     query: [],
-    headers: [{ name: "If-Match", key: "if-match", required: false }, { name: "If-None-Match", key: "if-none-match", required: false }],
+    headers: [{ name: "Idempotency-Key", key: "idempotency-key", required: false }, { name: "If-Match", key: "if-match", required: false }, { name: "If-None-Match", key: "if-none-match", required: false }],
     requestBody: {
       required: true,
       content: {
         "application/json": validators.updateItemBody_applicationJson,
+        "application/merge-patch+json": validators.updateItemBody_applicationMergePatchJson,
       },
       examples: {
         "application/json": "{\"user_id\":\"user-123\",\"updatedKey\":\"name\",\"updatedValue\":\"Grace\"}",
+        "application/merge-patch+json": "{\"user_id\":\"user-123\",\"name\":\"Ada Lovelace\",\"nickname\":null,\"address\":{\"city\":\"London\"}}",
       },
     },
     validateQuery: validators.updateItemQuery,

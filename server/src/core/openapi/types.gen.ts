@@ -20,7 +20,8 @@ export interface paths {
         /**
          * Create an item
          * @description Creates the item; never overwrites one with the same `user_id` (409). With
-         *     `If-None-Match: *`, an existing item is a 412 instead.
+         *     `If-None-Match: *`, an existing item is a 412 instead. With an `Idempotency-Key`, a
+         *     repeat of the request is answered as the first one was, and creates nothing.
          */
         post: operations["createItem"];
         /** Delete an item */
@@ -28,10 +29,19 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Set one attribute of an item
-         * @description Sets the attribute named `updatedKey` to `updatedValue` on an existing item; never creates
-         *     one. `updatedKey` is taken literally as a top-level attribute name (`a.b` is one attribute
-         *     named `a.b`, not a path); any name but `user_id` works, reserved words included.
+         * Update an item (one attribute, or a JSON Merge Patch)
+         * @description Changes an existing item; never creates one. The body says how, by its media type:
+         *
+         *     - `application/json` (`UpdateRequest`): sets the attribute named `updatedKey` to
+         *       `updatedValue`. `updatedKey` is taken literally as a top-level attribute name (`a.b`
+         *       is one attribute named `a.b`, not a path); any name but `user_id` works, reserved
+         *       words included.
+         *     - `application/merge-patch+json` (`MergePatch`, RFC 7396): sets, removes (`null`) and
+         *       merges (nested objects) any number of attributes in one conditional write, one
+         *       version and one event. The item made must be one a POST would take.
+         *
+         *     Either way the write counts, and bumps the version, even when nothing changes. With an
+         *     `Idempotency-Key`, a repeat of the request is answered as the first one was.
          */
         patch: operations["updateItem"];
         trace?: never;
@@ -114,6 +124,28 @@ export interface components {
              * @example Grace
              */
             updatedValue: unknown;
+        };
+        /**
+         * @description A JSON Merge Patch (RFC 7396) of the item `user_id`, sent as
+         *     `application/merge-patch+json`. Each other member changes the attribute of its name:
+         *     `null` removes it, an object is merged into the attribute (recursively, by the same
+         *     rules; an attribute that is not an object is replaced by the merged object), any other
+         *     value replaces it (arrays whole). `user_id` names the item, and by merge semantics
+         *     leaves it as it is. The item made is checked as a POSTed item is (`Item`, names,
+         *     nesting, numbers, 400 KB); names starting with `@` are reserved.
+         * @example {
+         *       "user_id": "user-123",
+         *       "name": "Ada Lovelace",
+         *       "nickname": null,
+         *       "address": {
+         *         "city": "London"
+         *       }
+         *     }
+         */
+        MergePatch: {
+            user_id: components["schemas"]["UserId"];
+        } & {
+            [key: string]: unknown;
         };
         /** @description An RFC 9457 problem detail. */
         Problem: {
@@ -226,8 +258,38 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description An item with this `user_id` already exists. */
+        /**
+         * @description An item with this `user_id` already exists; or (with `Retry-After`) the first request
+         *     with this `Idempotency-Key` is still being carried out.
+         */
         Conflict: {
+            headers: {
+                /** @description Seconds to wait before sending the request again with its key. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The first request with this `Idempotency-Key` is still being carried out; send it again
+         *     after `Retry-After` seconds.
+         */
+        RequestInProgress: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description This `Idempotency-Key` was used for another request (another body, media type or
+         *     precondition): use a new key for a new request.
+         */
+        IdempotencyKeyReused: {
             headers: {
                 [name: string]: unknown;
             };
@@ -326,6 +388,23 @@ export interface components {
          *     `*` refuses any existing item).
          */
         IfNoneMatch: string;
+        /**
+         * @description Makes a retry of this write safe (IETF httpapi draft "The Idempotency-Key HTTP Header
+         *     Field"): a key of your own, unique to the request, such as a fresh UUID. Sent as the
+         *     draft's structured-field string (`"8e03978e-40d5-43e8-bc93-6894a57f9324"`) or as a bare
+         *     token (`8e03978e-40d5-43e8-bc93-6894a57f9324`); 1 to 255 characters of printable ASCII.
+         *
+         *     The first request with a key is carried out, and a success (2xx) is remembered for
+         *     `IDEMPOTENCY_TTL_SECONDS` (a day by default): the same request sent again with the key
+         *     gets that answer (status, body, `ETag`, `Location`) with `Idempotent-Replayed: true`,
+         *     and nothing is written again. Errors are not remembered, so a corrected request can be
+         *     sent with the same key. The same key with another request (method, path, query, media
+         *     type, body, `If-Match`, `If-None-Match`) is a 422; while the first request with the key
+         *     is still being carried out, a 409 with `Retry-After`. Keys are shared by every caller of
+         *     the API: never reuse one for another request.
+         * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+         */
+        IdempotencyKey: string;
     };
     requestBodies: never;
     headers: {
@@ -395,6 +474,23 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description Makes a retry of this write safe (IETF httpapi draft "The Idempotency-Key HTTP Header
+                 *     Field"): a key of your own, unique to the request, such as a fresh UUID. Sent as the
+                 *     draft's structured-field string (`"8e03978e-40d5-43e8-bc93-6894a57f9324"`) or as a bare
+                 *     token (`8e03978e-40d5-43e8-bc93-6894a57f9324`); 1 to 255 characters of printable ASCII.
+                 *
+                 *     The first request with a key is carried out, and a success (2xx) is remembered for
+                 *     `IDEMPOTENCY_TTL_SECONDS` (a day by default): the same request sent again with the key
+                 *     gets that answer (status, body, `ETag`, `Location`) with `Idempotent-Replayed: true`,
+                 *     and nothing is written again. Errors are not remembered, so a corrected request can be
+                 *     sent with the same key. The same key with another request (method, path, query, media
+                 *     type, body, `If-Match`, `If-None-Match`) is a 422; while the first request with the key
+                 *     is still being carried out, a 409 with `Retry-After`. Keys are shared by every caller of
+                 *     the API: never reuse one for another request.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description `*` only: create only if no item has this `user_id` (else 412). */
                 "If-None-Match"?: string;
             };
@@ -413,6 +509,11 @@ export interface operations {
                     ETag: components["headers"]["ETag"];
                     /** @description Where the item can be read. */
                     Location: string;
+                    /**
+                     * @description `true` when this is the remembered answer to an earlier request with the same
+                     *     `Idempotency-Key`, replayed: this request wrote nothing.
+                     */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -425,6 +526,7 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["Error"];
@@ -479,6 +581,23 @@ export interface operations {
             query?: never;
             header?: {
                 /**
+                 * @description Makes a retry of this write safe (IETF httpapi draft "The Idempotency-Key HTTP Header
+                 *     Field"): a key of your own, unique to the request, such as a fresh UUID. Sent as the
+                 *     draft's structured-field string (`"8e03978e-40d5-43e8-bc93-6894a57f9324"`) or as a bare
+                 *     token (`8e03978e-40d5-43e8-bc93-6894a57f9324`); 1 to 255 characters of printable ASCII.
+                 *
+                 *     The first request with a key is carried out, and a success (2xx) is remembered for
+                 *     `IDEMPOTENCY_TTL_SECONDS` (a day by default): the same request sent again with the key
+                 *     gets that answer (status, body, `ETag`, `Location`) with `Idempotent-Replayed: true`,
+                 *     and nothing is written again. Errors are not remembered, so a corrected request can be
+                 *     sent with the same key. The same key with another request (method, path, query, media
+                 *     type, body, `If-Match`, `If-None-Match`) is a 422; while the first request with the key
+                 *     is still being carried out, a 409 with `Retry-After`. Keys are shared by every caller of
+                 *     the API: never reuse one for another request.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
                  * @description `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
                  *     request is carried out only if the item's current version is one of them (strong
                  *     comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
@@ -498,6 +617,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["UpdateRequest"];
+                "application/merge-patch+json": components["schemas"]["MergePatch"];
             };
         };
         responses: {
@@ -505,6 +625,11 @@ export interface operations {
             200: {
                 headers: {
                     ETag: components["headers"]["ETag"];
+                    /**
+                     * @description `true` when this is the remembered answer to an earlier request with the same
+                     *     `Idempotency-Key`, replayed: this request wrote nothing.
+                     */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -514,9 +639,11 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["RequestInProgress"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["Error"];
