@@ -238,8 +238,8 @@ describe('numbers through the local server', () => {
     expect(read.item).toEqual({ user_id: userId, big, dec, small: 2 });
     expect(await stored(userId)).toBe(
       `{"user_id":"${userId}","big":12345678901234567890123,` +
-        '"dec":-0.12345678901234567890123456789012345678,"small":2,' +
-        '"copy":12345678901234567890123}',
+        '"copy":12345678901234567890123,' +
+        '"dec":-0.12345678901234567890123456789012345678,"small":2}',
     );
   });
 

@@ -291,10 +291,10 @@ describe('examples/client-app on the packed SDK', () => {
     expect(lines[2]).toBe('updated name to Ada Lovelace, ETag "2"');
     expect(lines[3]).toBe('stale update refused: 412 Precondition failed');
     expect(lines[4]).toMatch(
-      /^merged \{"user_id":"example-[\w-]+","name":"Ada Lovelace","address":\{"city":"London"\},"tags":\["math"\]\}, ETag "3"$/,
+      /^merged \{"user_id":"example-[\w-]+","address":\{"city":"London"\},"name":"Ada Lovelace","tags":\["math"\]\}, ETag "3"$/,
     );
     expect(lines[5]).toMatch(
-      /^deleted \{"user_id":"example-[\w-]+","name":"Ada Lovelace","address":\{"city":"London"\},"tags":\["math"\]\}$/,
+      /^deleted \{"user_id":"example-[\w-]+","address":\{"city":"London"\},"name":"Ada Lovelace","tags":\["math"\]\}$/,
     );
     expect(lines[6]).toMatch(/^gone: 404 No item has user_id "example-[\w-]+"\.$/);
   });

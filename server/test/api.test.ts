@@ -113,6 +113,8 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
       ['more than 38 significant digits', '1234567890123456789012345678901234567890', '/n'],
       ['a magnitude of 1e126 or more', '1e126', '/n'],
       ['a magnitude under 1e-130', '1e-131', '/n'],
+      ['an exponent of a trillion', '1E+999999999999', '/n'],
+      ['an exponent of minus a trillion', '1e-999999999999', '/n'],
     ])('refuses a number with %s: 400 naming the field', async (_what, number, pointer) => {
       const response = await call('createItem', {
         method: 'POST',

@@ -40,6 +40,14 @@ describe('parseJson then stringifyJson', () => {
     );
   });
 
+  it.each(['1e-999999999999', '-1E+999999999999', '1e1301'])(
+    'leaves %s, far past any DynamoDB number, in its own spelling for the storable check to refuse',
+    (number) => {
+      expect(plainDecimal(number)).toBe(number);
+      expect(stringifyJson(parseJson(`{"n":${number}}`))).toBe(`{"n":${number}}`);
+    },
+  );
+
   it('keeps plain numbers as numbers and the rest as NumberValue', () => {
     const value = parseJson('{"small":42,"big":12345678901234567890}') as Record<string, unknown>;
 

@@ -157,16 +157,25 @@ export function isExactAsNumber(text: string): boolean {
 }
 
 /**
+ * DynamoDB numbers lie between 1e-130 and 1e126 in magnitude ("Number" under "Data types",
+ * DynamoDB Developer Guide); past ten times that power, a number is only ever refused.
+ */
+const PLAIN_EXPONENT_LIMIT = 1300;
+
+/**
  * `text`, a JSON number, in plain decimal notation with no zero that carries nothing: `1e21` is
  * `1000000000000000000000`, `-0.00e5` is `0`, `1.50E-3` is `0.0015`. A number kept as text is
  * kept in this one spelling, so that what a write answers is what every later read of it
  * answers, whatever spelling the engine reads back (the ETag is strong: one version, one
- * representation, RFC 9110 §8.8.1).
+ * representation, RFC 9110 §8.8.1). A number far outside what DynamoDB holds (a power of ten
+ * past ±`PLAIN_EXPONENT_LIMIT`, such as `1e-999999999999`) keeps its own spelling: writing it out
+ * would take more memory than the body did, and the storable check refuses it anyway.
  */
 export function plainDecimal(text: string): string {
   const decimal = toDecimal(text);
   if (decimal === undefined || decimal.digits === '') return decimal === undefined ? text : '0';
   const { digits, exponent } = decimal;
+  if (Math.abs(exponent) > PLAIN_EXPONENT_LIMIT) return text;
   const sign = text.startsWith('-') ? '-' : '';
   if (exponent >= digits.length - 1)
     return `${sign}${digits}${'0'.repeat(exponent - digits.length + 1)}`;
