@@ -43,7 +43,7 @@ import {
   type ApiRequest,
   type ApiResponse,
   decodeBody,
-  decodePath,
+  normalizePercentEncoding,
   parseQuery,
   readBody,
 } from './request.js';
@@ -119,7 +119,7 @@ export function createApp(options: AppOptions): App {
   }
 
   function match(request: ApiRequest): Route {
-    const path = decodePath(request.path);
+    const path = normalizePercentEncoding(request.path);
     if (path === undefined) {
       throw new MalformedRequestError(
         'The path is not valid percent-encoded UTF-8 (RFC 3986 §2.1); encode it as UTF-8, then percent-encode it.',

@@ -195,14 +195,26 @@ function decodeComponent(raw: string, parameter: string): string {
   }
 }
 
+/** RFC 3986 §2.3: the characters percent-encoding never changes the meaning of. */
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+
 /**
- * The path with its percent-encoding decoded, strictly, or `undefined` when it is not valid
- * percent-encoded UTF-8.
+ * The path as routing compares it (RFC 3986 §6.2.2): percent-encoded unreserved characters
+ * decoded (`/%64ynamo` is `/dynamo`, §6.2.2.2), every other percent-encoding kept, its hex in
+ * upper case (§6.2.2.1). A percent-encoded reserved character is data, not the delimiter it
+ * encodes (§2.2): `/dynamo%2Fitems` is one segment, not `/dynamo/items`. `undefined` when the
+ * percent-encodings are not UTF-8 (§2.1, §2.5).
  */
-export function decodePath(path: string): string | undefined {
+export function normalizePercentEncoding(path: string): string | undefined {
+  if (!path.includes('%')) return path;
   try {
-    return decodeURIComponent(path);
+    decodeURIComponent(path);
   } catch {
     return undefined;
   }
+  return path.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => {
+    const character = String.fromCharCode(Number.parseInt(hex, 16));
+    return UNRESERVED.test(character) ? character : `%${hex.toUpperCase()}`;
+  });
 }
+
