@@ -18,6 +18,7 @@ function setup(store: ItemStore = createMemoryStore()) {
   const published: WriteEventDetail[] = [];
   const logger = createLogger({ logLevel: 'SILENT' });
   const logged = vi.spyOn(logger, 'error');
+  const info = vi.spyOn(logger, 'info');
   const app = createApp({
     store,
     events: { publish: async (detail) => void published.push(detail) },
@@ -34,7 +35,10 @@ function setup(store: ItemStore = createMemoryStore()) {
         return `${String(message)}: ${error?.message ?? ''} ${cause}`;
       })
       .join('\n');
-  return { app, published, lines };
+  /** What the app logged at INFO: each line's message and fields. */
+  const infoLines = (): Array<Record<string, unknown>> =>
+    info.mock.calls.map(([message, extra]) => ({ message, ...(extra as object) }));
+  return { app, published, lines, infoLines };
 }
 
 const send = (app: App, request: Partial<ApiRequest> & Pick<ApiRequest, 'method'>) =>
@@ -156,5 +160,35 @@ describe('the core', () => {
     expect(response.statusCode).toBe(500);
     expect(response.body).not.toMatch(/secret bug/);
     expect(lines()).toMatch(/request failed/);
+  });
+});
+
+describe('request ids', () => {
+  it("keeps the server's request id, and a caller's X-Request-Id beside it in the access line", async () => {
+    const { app, infoLines } = setup();
+
+    const response = await send(app, {
+      method: 'GET',
+      query: 'user_id=nobody',
+      headers: { 'x-request-id': 'abc-123' },
+    });
+
+    expect(problem(response.body).instance).toBe('req-1');
+    expect(infoLines()).toEqual([
+      expect.objectContaining({ requestId: 'req-1', clientRequestId: 'abc-123', status: 404 }),
+    ]);
+  });
+
+  it('leaves out of the access line an X-Request-Id that is not a short visible token', async () => {
+    const { app, infoLines } = setup();
+
+    await send(app, { method: 'GET', query: 'user_id=x', headers: { 'x-request-id': 'a b' } });
+    await send(app, {
+      method: 'GET',
+      query: 'user_id=x',
+      headers: { 'x-request-id': 'a'.repeat(129) },
+    });
+
+    expect(infoLines().map((line) => 'clientRequestId' in line)).toEqual([false, false]);
   });
 });

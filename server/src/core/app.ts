@@ -81,6 +81,9 @@ const PROBLEM_TYPE = 'application/problem+json';
 /** Seconds a client is told to wait when the store is throttling or unreachable. */
 const RETRY_AFTER_SECONDS = 1;
 
+/** A caller's `X-Request-Id` the access line carries beside the server's own request id. */
+const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
 export function createApp(options: AppOptions): App {
   const { logger, maxBodyBytes } = options;
   const router = createRouter();
@@ -218,9 +221,15 @@ export function createApp(options: AppOptions): App {
       const answer = cors.preflight(request) ?? cors.decorate(request, await respond(request));
       // HEAD: the headers GET would get, errors included, and no content (RFC 9110 §9.3.2).
       const response = request.method === 'HEAD' ? { ...answer, body: '' } : answer;
-      // One structured line per request, so the `instance` a client quotes can be found.
+      // One structured line per request, so the `instance` a client quotes can be found. A
+      // caller's own `X-Request-Id` is kept beside the server's id, never instead of it: two
+      // callers may send the same one, and events are de-duplicated on the server's.
+      const clientRequestId = request.headers['x-request-id'];
       logger.info('request', {
         requestId: request.requestId,
+        ...(clientRequestId !== undefined && CLIENT_REQUEST_ID.test(clientRequestId)
+          ? { clientRequestId }
+          : {}),
         method: request.method,
         path: request.path,
         status: response.statusCode,

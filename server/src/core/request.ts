@@ -217,4 +217,3 @@ export function normalizePercentEncoding(path: string): string | undefined {
     return UNRESERVED.test(character) ? character : `%${hex.toUpperCase()}`;
   });
 }
-
