@@ -8,7 +8,8 @@ import { MalformedBodyError, PayloadTooLargeError, ValidationError } from './pro
 /**
  * The body as the transport has it: text (an API Gateway body that was not base64-encoded),
  * base64 (one that was: binary media types), bytes, or a stream of bytes (`node:http`) that the
- * core reads only as far as it accepts.
+ * core reads only as far as it accepts. A stream throws `RequestAbortedError` when its client
+ * went away before the end, or the `ApiError` its transport answers a broken body with.
  */
 export type RequestBody =
   | string
@@ -216,4 +217,15 @@ export function normalizePercentEncoding(path: string): string | undefined {
     const character = String.fromCharCode(Number.parseInt(hex, 16));
     return UNRESERVED.test(character) ? character : `%${hex.toUpperCase()}`;
   });
+}
+
+/**
+ * What an adapter's body stream throws when the connection closed before the body was whole:
+ * the client went away, so nobody is left to answer. Not a server failure (see `App.handle`).
+ */
+export class RequestAbortedError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('the client closed the connection before the request was read', options);
+    this.name = 'RequestAbortedError';
+  }
 }
