@@ -134,11 +134,11 @@ async function startLocalApi(table: TestTable, webhookUrl: string | undefined): 
 const send = (baseUrl: string, operationId: OperationId, request: TestRequest) =>
   checked(operationId, sendOnce(baseUrl, request));
 
-const createItem = (baseUrl: string, item: Record<string, unknown>, requestId?: string) =>
+const createItem = (baseUrl: string, item: Record<string, unknown>, clientRequestId?: string) =>
   send(baseUrl, 'createItem', {
     method: 'POST',
     json: item,
-    ...(requestId === undefined ? {} : { headers: { 'x-request-id': requestId } }),
+    ...(clientRequestId === undefined ? {} : { headers: { 'x-request-id': clientRequestId } }),
   });
 const updateItem = (
   baseUrl: string,
@@ -196,10 +196,11 @@ describe('local events (the local server with the local sink)', () => {
       // Prepare
       const userId = newUserId();
       const item = { user_id: userId, name: 'Ada', visits: 1 };
-      const requestId = `req-${randomUUID()}`;
+      // A caller's own id is not the event's: two callers may send the same one.
+      const clientRequestId = `req-${randomUUID()}`;
 
       // Act
-      const created = await createItem(api.url, item, requestId);
+      const created = await createItem(api.url, item, clientRequestId);
 
       // Assess
       expect(created.status).toBe(201);
@@ -228,7 +229,9 @@ describe('local events (the local server with the local sink)', () => {
           item,
           version: 1,
           occurredAt: expect.any(String),
-          requestId,
+          requestId: expect.stringMatching(
+            /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+          ),
         },
       });
       expect(event?.detail.item?.user_id).toBe(userId);

@@ -131,6 +131,37 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
     });
   });
 
+  // The paths as the client sent them. API Gateway's HTTP APIs are reported to decode the path
+  // before the function sees it (and to route on the decoded one); REST APIs, which Terraform
+  // deploys, hand it over as sent.
+  describe('paths compared as RFC 3986 §6.2.2 says', () => {
+    it.each(['/dynamo%2Fitems', '/dynamo%2fitems', '/dynamo%2F'])(
+      'takes a percent-encoded slash as data, not a separator: %s is 404',
+      async (path) => {
+        const response = await send(undefined, { method: 'GET', path, query: { user_id: 'x' } });
+
+        expect(response.status).toBe(404);
+        expect(problem(response).detail).toBe(
+          `Nothing is served at "${path.replace('%2f', '%2F')}".`,
+        );
+      },
+    );
+
+    it('takes a percent-encoded unreserved character as the character: /%64ynamo is /dynamo', async () => {
+      const userId = newId();
+      await create({ user_id: userId });
+
+      const response = await send('getItem', {
+        method: 'GET',
+        path: '/%64yn%61mo',
+        query: { user_id: userId },
+      });
+
+      expect(response.status).toBe(200);
+      expect(response.json).toEqual({ user_id: userId });
+    });
+  });
+
   describe('conditional requests (RFC 9110 §13)', () => {
     it('refuses PATCH with If-None-Match: * on an existing item: 412, nothing written', async () => {
       const userId = newId();

@@ -57,6 +57,7 @@ function fromV1(event: APIGatewayProxyEvent, context: Context): ApiRequest {
   }
   return {
     method: event.httpMethod,
+    // As the client sent it, percent-encoding included: the core compares it (RFC 3986 §6.2.2).
     path: event.path,
     query: pairs.join('&'),
     headers,
@@ -67,7 +68,10 @@ function fromV1(event: APIGatewayProxyEvent, context: Context): ApiRequest {
 
 function fromV2(event: APIGatewayProxyEventV2, context: Context): ApiRequest {
   const { stage, requestId } = event.requestContext;
-  // Named stages prefix the raw path (`/prod/dynamo`); `$default` does not.
+  // Named stages prefix the raw path (`/prod/dynamo`); `$default` does not. HTTP APIs are
+  // reported to decode `rawPath` (and to route on the decoded path) before the function sees
+  // it, unlike REST APIs, whose `path` is as sent: by then a `%2F` is a `/`, which no function
+  // can tell apart. AWS documents neither.
   const prefix = stage !== undefined && stage !== '$default' ? `/${stage}` : '';
   const path =
     prefix !== '' && event.rawPath.startsWith(`${prefix}/`)

@@ -18,7 +18,8 @@ import {
   type WriteEventDetail,
   writeContention,
 } from './ports.js';
-import type { ApiRequest } from './request.js';
+import { MalformedRequestError, NotImplementedError } from './problems.js';
+import { type ApiRequest, RequestAbortedError } from './request.js';
 
 function setup(store: ItemStore = createMemoryStore(), idempotency?: IdempotencyStore) {
   const published: WriteEventDetail[] = [];
@@ -43,7 +44,10 @@ function setup(store: ItemStore = createMemoryStore(), idempotency?: Idempotency
         return `${String(message)}: ${error?.message ?? ''} ${cause}`;
       })
       .join('\n');
-  return { app, published, lines, informed };
+  /** What the app logged at INFO: each line's message and fields. */
+  const infoLines = (): Array<Record<string, unknown>> =>
+    informed.mock.calls.map(([message, extra]) => ({ message, ...(extra as object) }));
+  return { app, published, lines, informed, infoLines };
 }
 
 const send = (app: App, request: Partial<ApiRequest> & Pick<ApiRequest, 'method'>) =>
@@ -317,5 +321,97 @@ describe('the core', () => {
     expect(response.statusCode).toBe(500);
     expect(response.body).not.toMatch(/secret bug/);
     expect(lines()).toMatch(/request failed/);
+  });
+});
+
+describe('the core, beside what it routes', () => {
+  it('answers OPTIONS * with every method it serves and no content (RFC 9110 §9.3.7)', async () => {
+    const { app } = setup();
+
+    const response = await send(app, { method: 'OPTIONS', path: '*' });
+    const other = await send(app, { method: 'GET', path: '*' });
+
+    expect(response).toEqual({
+      statusCode: 200,
+      headers: { allow: 'GET, POST, DELETE, OPTIONS, HEAD, PATCH', 'content-length': '0' },
+      body: '',
+    });
+    expect(other.statusCode).toBe(405);
+  });
+
+  it('rejects with the RequestAbortedError a body threw, logged once at INFO, not as a failure', async () => {
+    const { app, lines, infoLines } = setup();
+    const aborted = new RequestAbortedError();
+    async function* body(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from('{"user_id":');
+      throw aborted;
+    }
+
+    const handling = send(app, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body(),
+    });
+
+    await expect(handling).rejects.toBe(aborted);
+    expect(infoLines()).toEqual([
+      {
+        message: 'the client closed the connection before the request was read',
+        requestId: 'req-1',
+        method: 'POST',
+        path: '/dynamo',
+        durationMs: expect.any(Number),
+      },
+    ]);
+    expect(lines()).toBe('');
+  });
+
+  it("keeps the server's request id, and a caller's X-Request-Id beside it in the access line", async () => {
+    const { app, infoLines } = setup();
+
+    const response = await send(app, {
+      method: 'GET',
+      query: 'user_id=nobody',
+      headers: { 'x-request-id': 'abc-123' },
+    });
+
+    expect(problem(response.body).instance).toBe('req-1');
+    expect(infoLines()).toEqual([
+      expect.objectContaining({ requestId: 'req-1', clientRequestId: 'abc-123', status: 404 }),
+    ]);
+  });
+
+  it('leaves out of the access line an X-Request-Id that is not a short visible token', async () => {
+    const { app, infoLines } = setup();
+
+    await send(app, { method: 'GET', query: 'user_id=x', headers: { 'x-request-id': 'a b' } });
+    await send(app, {
+      method: 'GET',
+      query: 'user_id=x',
+      headers: { 'x-request-id': 'a'.repeat(129) },
+    });
+
+    expect(infoLines().map((line) => 'clientRequestId' in line)).toEqual([false, false]);
+  });
+
+  it('answers what an adapter refused with its problem, logged as every answer and never as a failure', () => {
+    const { app, lines, infoLines } = setup();
+    const request = { method: 'FOO', path: '/dynamo', query: '', headers: {}, body: undefined };
+
+    const refused = app.refuse({ ...request, requestId: 'r-1' }, new NotImplementedError('No.'));
+    const malformed = app.refuse(
+      { ...request, requestId: 'r-2' },
+      new MalformedRequestError('Bad.'),
+    );
+
+    expect(refused.statusCode).toBe(501);
+    expect(refused.headers['content-type']).toBe('application/problem+json');
+    expect(problem(refused.body)).toMatchObject({ detail: 'No.', instance: 'r-1' });
+    expect(malformed.statusCode).toBe(400);
+    expect(infoLines().map((line) => [line.requestId, line.status])).toEqual([
+      ['r-1', 501],
+      ['r-2', 400],
+    ]);
+    expect(lines()).toBe('');
   });
 });

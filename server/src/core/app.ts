@@ -48,6 +48,7 @@ import {
   MalformedRequestError,
   MethodNotAllowedError,
   NotFoundError,
+  NotImplementedError,
   PayloadTooLargeError,
   PreconditionFailedError,
   quote,
@@ -61,8 +62,9 @@ import {
   type ApiRequest,
   type ApiResponse,
   decodeBody,
-  decodePath,
+  normalizePercentEncoding,
   parseQuery,
+  RequestAbortedError,
   readBody,
 } from './request.js';
 import { createRouter, type Route } from './router.js';
@@ -87,13 +89,24 @@ export interface AppOptions {
 }
 
 export interface App {
-  /** Answers every request, errors included; rejects only if a bug escapes the core itself. */
+  /**
+   * Answers every request, errors included, and logs one access line for it. Rejects with the
+   * `RequestAbortedError` its body stream threw (the client went away before the body was
+   * whole: nobody is left to answer, and that is logged instead), or if a bug escapes the core.
+   */
   handle(request: ApiRequest): Promise<ApiResponse>;
   /**
    * `response`, answered beside the core (a document an adapter serves, such as
-   * `/openapi.yaml`), with the CORS headers `request`'s origin is entitled to.
+   * `/openapi.yaml`), with the CORS headers `request`'s origin is entitled to; logged as
+   * every answer is.
    */
   decorate(request: ApiRequest, response: ApiResponse): ApiResponse;
+  /**
+   * The problem answer to `request` for `error`, which an adapter found before the core could
+   * route it (a request target, `Host`, framing or timing the transport refuses), with the
+   * CORS headers `request`'s origin is entitled to; logged as every answer is.
+   */
+  refuse(request: ApiRequest, error: ApiError): ApiResponse;
 }
 
 const JSON_TYPE = 'application/json';
@@ -101,6 +114,9 @@ const PROBLEM_TYPE = 'application/problem+json';
 
 /** Seconds a client is told to wait when the store is throttling or unreachable. */
 const RETRY_AFTER_SECONDS = 1;
+
+/** A caller's `X-Request-Id` the access line carries beside the server's own request id. */
+const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 export function createApp(options: AppOptions): App {
   const { logger, maxBodyBytes } = options;
@@ -117,6 +133,7 @@ export function createApp(options: AppOptions): App {
 
   async function respond(request: ApiRequest): Promise<ApiResponse> {
     try {
+      if (request.path === '*') return serverOptions(request);
       const route = match(request);
       refuseUnevaluatedPreconditions(
         request.headers,
@@ -167,12 +184,27 @@ export function createApp(options: AppOptions): App {
         ? { ...response, headers: { ...response.headers, [IDEMPOTENT_REPLAYED]: 'true' } }
         : response;
     } catch (error) {
+      if (error instanceof RequestAbortedError) throw error;
       return problemResponse(error, request);
     }
   }
 
+  /**
+   * `OPTIONS *`, a question about the server rather than a resource (RFC 9110 §9.3.7): every
+   * method it serves somewhere, no content. Any other method on `*` is refused like a path.
+   */
+  function serverOptions(request: ApiRequest): ApiResponse {
+    const allowed = router.allowedMethods('*') ?? [];
+    if (request.method !== 'OPTIONS') throw new MethodNotAllowedError(request.method, allowed);
+    return {
+      statusCode: 200,
+      headers: { allow: allowed.join(', '), 'content-length': '0' },
+      body: '',
+    };
+  }
+
   function match(request: ApiRequest): Route {
-    const path = decodePath(request.path);
+    const path = normalizePercentEncoding(request.path);
     if (path === undefined) {
       throw new MalformedRequestError(
         'The path is not valid percent-encoded UTF-8 (RFC 3986 §2.1); encode it as UTF-8, then percent-encode it.',
@@ -259,7 +291,8 @@ export function createApp(options: AppOptions): App {
 
   function problemResponse(error: unknown, request: ApiRequest): ApiResponse {
     const apiError = toApiError(error);
-    if (apiError.status >= 500 || error instanceof StoreRefusedError) {
+    const failed = apiError.status >= 500 && !(apiError instanceof NotImplementedError);
+    if (failed || error instanceof StoreRefusedError) {
       logger.error('request failed', {
         requestId: request.requestId,
         method: request.method,
@@ -277,24 +310,53 @@ export function createApp(options: AppOptions): App {
     };
   }
 
+  /**
+   * One structured line per request, so the `instance` a client quotes can be found. A
+   * caller's own `X-Request-Id` is kept beside the server's id, never instead of it: two
+   * callers may send the same one, and events are de-duplicated on the server's.
+   */
+  function logAccess(request: ApiRequest, started: number, response?: ApiResponse): void {
+    const status = response?.statusCode;
+    const clientRequestId = request.headers['x-request-id'];
+    const fields = {
+      requestId: request.requestId,
+      ...(clientRequestId !== undefined && CLIENT_REQUEST_ID.test(clientRequestId)
+        ? { clientRequestId }
+        : {}),
+      method: request.method,
+      path: request.path,
+      ...(status === undefined ? {} : { status }),
+      ...(response?.headers[IDEMPOTENT_REPLAYED] === undefined ? {} : { replayed: true }),
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+    };
+    if (status === undefined) logger.info(new RequestAbortedError().message, fields);
+    else logger.info('request', fields);
+  }
+
   return {
     async handle(request) {
       const started = performance.now();
-      const answer = cors.preflight(request) ?? cors.decorate(request, await respond(request));
+      let answer: ApiResponse;
+      try {
+        answer = cors.preflight(request) ?? cors.decorate(request, await respond(request));
+      } catch (error) {
+        if (error instanceof RequestAbortedError) logAccess(request, started);
+        throw error;
+      }
       // HEAD: the headers GET would get, errors included, and no content (RFC 9110 §9.3.2).
       const response = request.method === 'HEAD' ? { ...answer, body: '' } : answer;
-      // One structured line per request, so the `instance` a client quotes can be found.
-      logger.info('request', {
-        requestId: request.requestId,
-        method: request.method,
-        path: request.path,
-        status: response.statusCode,
-        ...(response.headers[IDEMPOTENT_REPLAYED] === undefined ? {} : { replayed: true }),
-        durationMs: Math.round((performance.now() - started) * 100) / 100,
-      });
+      logAccess(request, started, response);
       return response;
     },
-    decorate: (request, response) => cors.decorate(request, response),
+    decorate(request, response) {
+      logAccess(request, performance.now(), response);
+      return cors.decorate(request, response);
+    },
+    refuse(request, error) {
+      const response = cors.decorate(request, problemResponse(error, request));
+      logAccess(request, performance.now(), response);
+      return response;
+    },
   };
 }
 

@@ -59,11 +59,21 @@ export class MalformedBodyError extends ApiError {
   readonly title = 'Malformed JSON';
 }
 
-/** The request line itself is broken (a path that is not percent-encoded UTF-8). */
+/**
+ * The request itself is broken: its target (a path that is not percent-encoded UTF-8, a `#`),
+ * its `Host`, or its framing (a bad chunk size, both `Content-Length` and `Transfer-Encoding`).
+ */
 export class MalformedRequestError extends ApiError {
   readonly status = 400;
   readonly type = problemType('malformed-request');
   readonly title = 'Malformed request';
+}
+
+/** The request did not arrive in time (the local server's header and request time limits). */
+export class RequestTimeoutError extends ApiError {
+  readonly status = 408;
+  readonly type = problemType('request-timeout');
+  readonly title = 'Request timeout';
 }
 
 export class NotFoundError extends ApiError {
@@ -136,6 +146,30 @@ export class UnsupportedMediaTypeError extends ApiError {
     super(detail);
     this.headers = headers;
   }
+}
+
+/** An `Expect` the server cannot meet: anything but `100-continue` (RFC 9110 §10.1.1). */
+export class ExpectationFailedError extends ApiError {
+  readonly status = 417;
+  readonly type = problemType('expectation-failed');
+  readonly title = 'Expectation failed';
+}
+
+/** The request's header section (request line included) is over the server's limit. */
+export class HeaderFieldsTooLargeError extends ApiError {
+  readonly status = 431;
+  readonly type = problemType('request-header-fields-too-large');
+  readonly title = 'Request header fields too large';
+}
+
+/**
+ * A method, or a transfer coding, the server does not implement for any resource (RFC 9110
+ * §15.6.2, RFC 9112 §6.1). Not a failure of the server: nothing is logged at error level.
+ */
+export class NotImplementedError extends ApiError {
+  readonly status = 501;
+  readonly type = problemType('not-implemented');
+  readonly title = 'Not implemented';
 }
 
 export class ServiceUnavailableError extends ApiError {

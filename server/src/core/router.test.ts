@@ -38,6 +38,18 @@ describe('the router', () => {
     expect(router.allowedMethods('/nothing')).toBeUndefined();
   });
 
+  it('lists every method served anywhere, and OPTIONS, for the server as a whole (*)', () => {
+    expect(router.allowedMethods('*')).toEqual([
+      'GET',
+      'POST',
+      'DELETE',
+      'OPTIONS',
+      'HEAD',
+      'PATCH',
+    ]);
+    expect(router.match('OPTIONS', '*')).toBeUndefined();
+  });
+
   it('routes a table it is given, not only the contract', () => {
     // Prepare
     const spec = {

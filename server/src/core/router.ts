@@ -16,7 +16,10 @@ export interface Router {
    * is served by the path's `GET` operation, without the body (RFC 9110 §9.3.2).
    */
   match(method: string, path: string): Route | undefined;
-  /** The methods served at `path` (upper case, for `Allow`), or `undefined` for an unknown path. */
+  /**
+   * The methods served at `path` (upper case, for `Allow`), or `undefined` for an unknown path.
+   * At `*` (the server as a whole, RFC 9110 §9.3.7): every method served anywhere, and `OPTIONS`.
+   */
   allowedMethods(path: string): readonly string[] | undefined;
 }
 
@@ -36,6 +39,10 @@ export function createRouter(
     if (spec.method === 'GET') methods.add('HEAD');
     methodsByPath.set(spec.path, methods);
   }
+  methodsByPath.set(
+    '*',
+    new Set(['OPTIONS', ...[...methodsByPath.values()].flatMap((m) => [...m])]),
+  );
   const allowByPath = new Map(
     [...methodsByPath].map(([path, methods]) => [path, METHOD_ORDER.filter((m) => methods.has(m))]),
   );
