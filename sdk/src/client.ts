@@ -15,6 +15,7 @@ import {
   type Answer,
   checkHeaders,
   createTransport,
+  describe,
   type HeaderRecord,
   type Outgoing,
 } from './http.js';
@@ -299,7 +300,8 @@ const DEFAULT_TIMEOUT_MS = 15_000;
  * `ProblemError` (the API's error answer), a `NetworkError`, a `TimeoutError` or a
  * `ResponseError`; an argument the SDK cannot send is a `TypeError` before anything is sent.
  *
- * @throws TypeError when `baseUrl` is not an http(s) URL, or a header cannot be sent.
+ * @throws TypeError when `baseUrl` is not an http(s) URL or holds a query, fragment or
+ *   credentials, or when a header cannot be sent.
  *
  * @example
  * ```ts
@@ -358,7 +360,7 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
 
   const client: DynamoCrudClient = {
     getItem: async (userId, options = {}) =>
-      call('getItem', { query: { user_id: userId } }, options, (answer) => ({
+      call('getItem', { query: { user_id: userIdOf(userId) } }, options, (answer) => ({
         item: answer.data as Item,
         etag: answer.header('ETag'),
       })),
@@ -395,7 +397,7 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
     deleteItem: async (userId, options = {}) =>
       call(
         'deleteItem',
-        { query: { user_id: userId }, headers: ifMatchHeader(options.ifMatch) },
+        { query: { user_id: userIdOf(userId) }, headers: ifMatchHeader(options.ifMatch) },
         options,
         (answer) => ({ item: answer.data as Item }),
       ),
@@ -428,7 +430,13 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
   return client;
 }
 
-/** `baseUrl` without trailing slashes. @throws TypeError when it is not an http(s) URL. */
+/**
+ * `baseUrl` without trailing slashes; each call appends its path and query to it.
+ *
+ * @throws TypeError when it is not an http(s) URL, or has a query or fragment (a call's own path
+ *   and query would land inside them) or credentials (`fetch` refuses those: send them as
+ *   `headers` or `bearerToken`).
+ */
 function baseUrlOf(baseUrl: string): string {
   const parsed = URL.canParse(baseUrl) ? new URL(baseUrl) : undefined;
   if (parsed === undefined || !/^https?:$/.test(parsed.protocol)) {
@@ -436,7 +444,30 @@ function baseUrlOf(baseUrl: string): string {
       `baseUrl must be an http(s) URL such as http://127.0.0.1:3000, got ${baseUrl}`,
     );
   }
+  if (baseUrl.includes('?') || baseUrl.includes('#')) {
+    throw new TypeError(
+      `baseUrl must end with its path, with no query (?) or fragment (#), got ${baseUrl}`,
+    );
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new TypeError(
+      'baseUrl must not hold credentials (user:password@); send them with headers or bearerToken',
+    );
+  }
   return baseUrl.replace(/\/+$/, '');
+}
+
+/**
+ * `userId`, checked: a call that names no item (`undefined`, a number from untyped code) must
+ * not reach an item named by its `String()`, such as `"undefined"`.
+ *
+ * @throws TypeError when `userId` is not a string.
+ */
+function userIdOf(userId: UserId): UserId {
+  if (typeof userId !== 'string') {
+    throw new TypeError(`userId must be a string, the item's user_id; got ${describe(userId)}`);
+  }
+  return userId;
 }
 
 /** Headers that must be computed before each attempt, so that retries pick up fresh ones. */

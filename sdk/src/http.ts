@@ -37,7 +37,7 @@ export interface TransportOptions {
 /** What one call sends besides what its operation says. */
 export interface Outgoing {
   /** Query parameters as the contract types them; numbers are sent in decimal. */
-  readonly query?: Readonly<Record<string, string | number>> | undefined;
+  readonly query?: Readonly<Record<string, string | number | undefined>> | undefined;
   readonly body?: unknown;
   /** The body's media type, when not the operation's first (`application/merge-patch+json`). */
   readonly mediaType?: string | undefined;
@@ -238,17 +238,25 @@ function parseLoosely(text: string): unknown {
 }
 
 /**
- * `?name=value&...`, percent-encoded as UTF-8 (RFC 3986 §2.5).
+ * `?name=value&...`, percent-encoded as UTF-8 (RFC 3986 §2.5). A parameter whose value is
+ * `undefined` is left out, as a JSON body leaves out such a member.
  *
- * @throws TypeError for a value that is not well-formed Unicode (a lone surrogate), which has no
- *   UTF-8 form and so cannot be sent.
+ * @throws TypeError for a value that is neither a string nor a finite number (`null`, an object,
+ *   a boolean, `NaN`: the URL would carry its `String()`, such as `null`, as data), or one that
+ *   is not well-formed Unicode (a lone surrogate), which has no UTF-8 form.
  */
 function queryString(query: Outgoing['query']): string {
   if (query === undefined) return '';
   let text = '';
-  for (const [name, value] of Object.entries(query)) {
+  for (const [name, value] of Object.entries(query) as Array<[string, unknown]>) {
+    if (value === undefined) continue;
+    if (typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value))) {
+      throw new TypeError(
+        `Query parameter ${name} must be a string or a finite number, got ${describe(value)}`,
+      );
+    }
     try {
-      text += `${text === '' ? '?' : '&'}${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`;
+      text += `${text === '' ? '?' : '&'}${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
     } catch {
       throw new TypeError(
         `Query parameter ${name} is not well-formed Unicode (it has a lone surrogate), so it cannot be sent in a URL`,
@@ -256,6 +264,15 @@ function queryString(query: Outgoing['query']): string {
     }
   }
   return text;
+}
+
+/** `value` named for an error message: `null`, `an object`, `the boolean true`, `the number NaN`. */
+export function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'function') return 'a function';
+  return `the ${typeof value} ${String(value)}`;
 }
 
 /** A header name is a token (RFC 9110 §5.1). */

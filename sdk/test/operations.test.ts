@@ -62,7 +62,7 @@ describe('what cannot be sent is refused before sending', () => {
   const api = createClient({
     baseUrl: 'http://api.test',
     fetch: async (input) => {
-      sent.push(String(input));
+      sent.push(input instanceof Request ? input.url : String(input));
       return new Response('{}');
     },
   });
@@ -82,6 +82,45 @@ describe('what cannot be sent is refused before sending', () => {
       expect(sent).toEqual([]);
     },
   );
+
+  it.each([
+    ['getItem(undefined)', () => api.getItem(undefined as never), 'undefined'],
+    ['deleteItem(undefined)', () => api.deleteItem(undefined as never), 'undefined'],
+    ['deleteItem(null)', () => api.deleteItem(null as never), 'null'],
+    ['getItem(42)', () => api.getItem(42 as never), 'the number 42'],
+    ['getItem({})', () => api.getItem({} as never), 'an object'],
+  ])('%s is a TypeError naming what was passed, and nothing is sent', async (_call, call, got) => {
+    const error = await call().catch((reason: unknown) => reason);
+
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toBe(
+      `userId must be a string, the item's user_id; got ${got}`,
+    );
+    expect(sent).toEqual([]);
+  });
+
+  it.each([
+    [{ limit: null }, 'limit', 'null'],
+    [{ limit: Number.NaN }, 'limit', 'the number NaN'],
+    [{ limit: Number.POSITIVE_INFINITY }, 'limit', 'the number Infinity'],
+    [{ cursor: { next: 1 } }, 'cursor', 'an object'],
+    [{ cursor: ['a'] }, 'cursor', 'an array'],
+    [{ cursor: true }, 'cursor', 'the boolean true'],
+  ])('listItems(%o) is a TypeError naming the parameter', async (page, name, got) => {
+    const error = await api.listItems(page as never).catch((reason: unknown) => reason);
+
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toBe(
+      `Query parameter ${name} must be a string or a finite number, got ${got}`,
+    );
+    expect(sent).toEqual([]);
+  });
+
+  it('leaves out a query parameter given as undefined, as JSON leaves out such a member', async () => {
+    await api.listItems({ limit: 5, cursor: undefined } as never);
+
+    expect(sent.splice(0)).toEqual(['http://api.test/dynamo/items?limit=5']);
+  });
 
   it.each([
     [{ 'x-tenant': 'blå\u0100' }, /^Header x-tenant cannot be sent/],
@@ -104,6 +143,18 @@ describe('what cannot be sent is refused before sending', () => {
     );
     expect(() => createClient({ baseUrl: 'ftp://api.example.com' })).toThrow(TypeError);
   });
+
+  it.each([
+    ['http://api.test/prod?stage=1', /^baseUrl must end with its path, with no query/],
+    ['http://api.test/prod#top', /^baseUrl must end with its path, with no query/],
+    ['http://api.test/prod?', /^baseUrl must end with its path, with no query/],
+    ['http://user:secret@api.test/prod', /^baseUrl must not hold credentials/],
+  ])(
+    "a base URL such as %s, where a call's path cannot go, is refused at once",
+    (baseUrl, message) => {
+      expect(() => createClient({ baseUrl })).toThrow(message);
+    },
+  );
 
   it('a header from a function given to the client is checked before each attempt', async () => {
     const bad = createClient({
