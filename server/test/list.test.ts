@@ -73,20 +73,23 @@ describe.each(TRANSPORTS)('listing through the %s', (transport) => {
     const table = useTable();
     const api = useApi(transport, table);
 
-    it.each([undefined, 1, 25, 100])('lists each exactly once, %s a page', async (limit) => {
-      const ids = await seed(table, count, `list-${limit}`);
-      const { pages, ids: listed } = await listAll(api, limit);
+    it.each([undefined, 1, 25, 100])(
+      'lists each exactly once with limit=%s (undefined: the default, 25)',
+      async (limit) => {
+        const ids = await seed(table, count, `list-${limit}`);
+        const { pages, ids: listed } = await listAll(api, limit);
 
-      const mine = listed.filter((id) => id.startsWith(`list-${limit}-`));
-      expect(sorted(mine)).toEqual(ids);
-      expect(new Set(listed).size, 'no item twice').toBe(listed.length);
-      expect(pages.at(-1)?.cursor, 'the last page has no cursor').toBeUndefined();
-      // Items are read as a GET reads them: no server metadata, the version as an ETag.
-      for (const { item, etag } of pages.flatMap((p) => p.items)) {
-        expect(Object.keys(item)).not.toContain(VERSION_ATTRIBUTE);
-        expect(etag).toBe('"1"');
-      }
-    });
+        const mine = listed.filter((id) => id.startsWith(`list-${limit}-`));
+        expect(sorted(mine)).toEqual(ids);
+        expect(new Set(listed).size, 'no item twice').toBe(listed.length);
+        expect(pages.at(-1)?.cursor, 'the last page has no cursor').toBeUndefined();
+        // Items are read as a GET reads them: no server metadata, the version as an ETag.
+        for (const { item, etag } of pages.flatMap((p) => p.items)) {
+          expect(Object.keys(item)).not.toContain(VERSION_ATTRIBUTE);
+          expect(etag).toBe('"1"');
+        }
+      },
+    );
   });
 
   describe('under concurrent writes', () => {
