@@ -324,6 +324,7 @@ describe.each(TRANSPORTS)(
       return {
         ...store,
         create: async (item) => {
+          gate.arrive();
           await gate.opened;
           return store.create(item);
         },
@@ -347,7 +348,9 @@ describe.each(TRANSPORTS)(
       const key = newKey();
 
       const first = api.send(post(item, key));
-      const during = await waitFor409(() => api.send(post(item, key)));
+      // Its key is in progress once it reaches the store: only then can a repeat be a 409.
+      await gate.reached;
+      const during = await api.send(post(item, key));
       gate.open();
       const answered = await first;
       const after = await api.send(post(item, key));
@@ -392,7 +395,8 @@ describe.each(TRANSPORTS)(
       const key = newKey();
       // Its connection breaks when the server stops; nobody hears its answer.
       void api.send(post(item, key)).catch(() => undefined);
-      await waitFor409(() => api.send(post(item, key)));
+      await gate.reached;
+      expect((await api.send(post(item, key))).status).toBe(409);
       await api.close();
       // Another container, with the store free, after the time a request may take.
       await start({ held: false });
@@ -434,27 +438,24 @@ describe('the idempotency table unreachable', () => {
   });
 });
 
+/** Holds the store's creates: `reached` once one arrives (its key is in progress by then). */
 interface Gate {
+  readonly reached: Promise<void>;
   readonly opened: Promise<void>;
+  arrive(): void;
   open(): void;
 }
 
 function createGate(): Gate {
+  let arrive = () => {};
   let open = () => {};
+  const reached = new Promise<void>((resolve) => {
+    arrive = resolve;
+  });
   const opened = new Promise<void>((resolve) => {
     open = resolve;
   });
-  return { opened, open };
-}
-
-/** Sends until the answer is a 409 (the first request has put its key in progress). */
-async function waitFor409(send: () => Promise<SeenResponse>): Promise<SeenResponse> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const response = await send();
-    if (response.status === 409) return response;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('the first request never put its key in progress');
+  return { reached, opened, arrive, open };
 }
 
 function randomBytesBase64(length: number): string {
