@@ -141,6 +141,20 @@ describe('the local HTTP server on the wire', () => {
       expect(closedByServer).toBe(true);
     });
 
+    it('answers 32 waiting requests of one connection, then closes it: the rest is not processed', async () => {
+      const ids = Array.from({ length: 200 }, (_, i) => `pipelined-flood-${i}`);
+
+      const { responses, closedByServer } = await send([
+        ids.map((id) => http('POST', '/dynamo', JSON_TYPE, json({ user_id: id }))).join(''),
+      ]);
+
+      expect(statuses(responses)).toEqual(Array.from({ length: 32 }, () => 201));
+      expect(closedByServer).toBe(true);
+      expect(await stored(ids[31] as string)).toMatchObject({ user_id: ids[31] });
+      expect(await stored(ids[32] as string)).toBeUndefined();
+      expect(await stored(ids[199] as string)).toBeUndefined();
+    });
+
     it('processes nothing after a request that closes the connection (RFC 9112 §9.6)', async () => {
       const userId = 'after-close';
       await put({ user_id: userId });
@@ -408,6 +422,26 @@ describe('the local HTTP server on the wire', () => {
       expect(statuses(responses)).toEqual([413]);
       expect(closedByServer).toBe(true);
     });
+
+    it.each([
+      ['POST', { 'content-type': 'text/plain' }],
+      ['POST', { ...JSON_TYPE, 'content-encoding': 'gzip' }],
+      ['PATCH', { 'content-type': 'application/json-patch+json' }],
+    ])(
+      'answers %s with %o, a body it cannot take, without asking for it: 415, no 100',
+      async (method, headers) => {
+        const head = http(method, '/dynamo', {
+          ...headers,
+          expect: '100-continue',
+          'content-length': '24',
+        });
+
+        const { responses, closedByServer } = await send([head]);
+
+        expect(statuses(responses)).toEqual([415]);
+        expect(closedByServer).toBe(true);
+      },
+    );
   });
 
   describe('a client that goes away', () => {

@@ -98,7 +98,17 @@ interface Connection {
   last?: Exchange;
   /** Set when the connection was refused: it closes once its answers are out. */
   refused: boolean;
+  /** Requests read and not yet answered. */
+  pending: number;
 }
+
+/**
+ * Requests a connection may have waiting for their answers. A client that pipelines more (one
+ * that sends and never reads, at worst) has those answered and the connection closed; what it
+ * sent past them is not processed, and it may send that again on a new connection (RFC 9112
+ * §9.3.2, §9.6). Without a bound, one connection held every request it sent in memory.
+ */
+const MAX_PIPELINED = 32;
 
 export async function startNodeHttpServer(options: NodeHttpServerOptions): Promise<NodeHttpServer> {
   const { app } = options;
@@ -117,7 +127,7 @@ export async function startNodeHttpServer(options: NodeHttpServerOptions): Promi
   const connectionOf = (socket: Socket): Connection => {
     let connection = connections.get(socket);
     if (connection === undefined) {
-      connection = { queue: Promise.resolve(), refused: false };
+      connection = { queue: Promise.resolve(), refused: false, pending: 0 };
       connections.set(socket, connection);
     }
     return connection;
@@ -135,13 +145,22 @@ export async function startNodeHttpServer(options: NodeHttpServerOptions): Promi
         exchange.interrupt?.(error);
       },
     };
-    const connection = connectionOf(req.socket);
+    const { socket } = req;
+    const connection = connectionOf(socket);
     connection.last = exchange;
+    if (connection.refused) return;
+    if (++connection.pending > MAX_PIPELINED) {
+      connection.refused = true;
+      void connection.queue.then(() => socket.end(() => socket.destroy()));
+      return;
+    }
     connection.queue = connection.queue.then(() =>
-      serve(exchange).catch((error: unknown) => {
-        // The core answers every error itself; this is a broken socket or a bug in this file.
-        res.destroy(error instanceof Error ? error : undefined);
-      }),
+      serve(exchange)
+        .catch((error: unknown) => {
+          // The core answers every error itself; this is a broken socket or a bug in this file.
+          res.destroy(error instanceof Error ? error : undefined);
+        })
+        .finally(() => connection.pending--),
     );
   }
 

@@ -230,27 +230,38 @@ export function createApp(options: AppOptions): App {
     const { headers } = request;
     const none = { parts: { query, headers, body: undefined }, text: undefined };
     if (requestBody === undefined) return none;
+    const accepted = Object.keys(requestBody.content);
+    /** The body's media type, or a 415 for a coding or media type this operation does not take. */
+    const mediaTypeOf = (): string => {
+      const acceptHeaders: Record<string, string> =
+        request.method === 'PATCH' ? { 'accept-patch': accepted.join(', ') } : {};
+      const encoding = headers['content-encoding']?.trim().toLowerCase();
+      if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+        // RFC 9110 §8.4.1, §15.5.16: a coding the server does not apply is a 415.
+        throw new UnsupportedMediaTypeError(
+          `The body is sent with Content-Encoding ${quote(encoding)}; send it unencoded.`,
+          { ...acceptHeaders, 'accept-encoding': 'identity' },
+        );
+      }
+      const contentType = headers['content-type'];
+      const matched = matchMediaType(contentType, accepted);
+      if (matched === undefined) {
+        throw new UnsupportedMediaTypeError(
+          `The body is ${contentType === undefined ? 'sent without a Content-Type' : `sent as ${quote(contentType)}`}; send ${accepted.join(' or ')}.`,
+          acceptHeaders,
+        );
+      }
+      return matched;
+    };
+    // A body its headers announce is judged by them before it is read, so a client waiting on
+    // `Expect: 100-continue` is refused without sending it (RFC 9110 §10.1.1).
+    const announced =
+      headers['transfer-encoding'] !== undefined ||
+      (headers['content-length'] !== undefined && headers['content-length'].trim() !== '0');
+    const checked = announced ? mediaTypeOf() : undefined;
     const bytes = await readBody(request.body, maxBodyBytes, headers['content-length']);
     if (bytes === undefined) return none;
-    const accepted = Object.keys(requestBody.content);
-    const acceptHeaders: Record<string, string> =
-      request.method === 'PATCH' ? { 'accept-patch': accepted.join(', ') } : {};
-    const encoding = headers['content-encoding']?.trim().toLowerCase();
-    if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
-      // RFC 9110 §8.4.1, §15.5.16: a coding the server does not apply is a 415.
-      throw new UnsupportedMediaTypeError(
-        `The body is sent with Content-Encoding ${quote(encoding)}; send it unencoded.`,
-        { ...acceptHeaders, 'accept-encoding': 'identity' },
-      );
-    }
-    const contentType = headers['content-type'];
-    const mediaType = matchMediaType(contentType, accepted);
-    if (mediaType === undefined) {
-      throw new UnsupportedMediaTypeError(
-        `The body is ${contentType === undefined ? 'sent without a Content-Type' : `sent as ${quote(contentType)}`}; send ${accepted.join(' or ')}.`,
-        acceptHeaders,
-      );
-    }
+    const mediaType = checked ?? mediaTypeOf();
     const example = requestBody.examples[mediaType];
     const sendInstead = `send ${mediaType}${example === undefined ? '' : ` such as ${example}`}`;
     const text = decodeBody(bytes);
