@@ -366,7 +366,7 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
       })),
 
     createItem: async (item, options = {}) =>
-      call('createItem', { body: item }, options, (answer) => ({
+      call('createItem', { body: objectOf(item, 'item') }, options, (answer) => ({
         item: answer.data as Item,
         etag: answer.header('ETag'),
         location: answer.reference('Location'),
@@ -375,7 +375,7 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
     updateItem: async (update, options = {}) =>
       call(
         'updateItem',
-        { body: update, headers: ifMatchHeader(options.ifMatch) },
+        { body: objectOf(update, 'update'), headers: ifMatchHeader(options.ifMatch) },
         options,
         (answer) => ({
           item: answer.data as Item,
@@ -386,7 +386,11 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
     mergeItem: async (patch, options = {}) =>
       call(
         'updateItem',
-        { body: patch, mediaType: MERGE_PATCH, headers: ifMatchHeader(options.ifMatch) },
+        {
+          body: objectOf(patch, 'patch'),
+          mediaType: MERGE_PATCH,
+          headers: ifMatchHeader(options.ifMatch),
+        },
         options,
         (answer) => ({
           item: answer.data as Item,
@@ -403,12 +407,13 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
       ),
 
     listItems: async (page = {}, options = {}) =>
-      call('listItems', { query: page }, options, (answer) => {
+      call('listItems', { query: objectOf(page, 'page') }, options, (answer) => {
         const { items, cursor } = answer.data as ItemPage;
         return cursor === undefined ? { items } : { items, cursor };
       }),
 
-    items: async function* ({ limit, ...options } = {}) {
+    items: async function* (iteration = {}) {
+      const { limit, ...options } = objectOf(iteration, 'options');
       let cursor: string | undefined;
       do {
         options.signal?.throwIfAborted();
@@ -482,12 +487,32 @@ function headersPerAttempt(options: ClientOptions): (() => Promise<HeaderRecord>
   });
 }
 
-/** @throws TypeError for an empty `ifMatch`. */
+/**
+ * `value`, checked to be a JSON object, as what the call sends or reads must be.
+ *
+ * @throws TypeError naming `name` when it is not (`undefined`, `null`, an array, a string).
+ */
+function objectOf<T>(value: T, name: string): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`${name} must be an object; got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** @throws TypeError for an `ifMatch` that is not an etag, or a result holding one, or is empty. */
 function ifMatchHeader(ifMatch: WriteOptions['ifMatch']): HeaderMap | undefined {
   if (ifMatch === undefined) return undefined;
-  const value = typeof ifMatch === 'string' ? ifMatch : ifMatch.etag;
+  const value =
+    typeof ifMatch === 'object' && ifMatch !== null
+      ? (ifMatch as { etag?: unknown }).etag
+      : ifMatch;
+  if (typeof value !== 'string') {
+    throw new TypeError(
+      `ifMatch must be the etag of an earlier result, or that result; got ${describe(value)}`,
+    );
+  }
   // An empty If-Match would match no version: almost surely a lost ETag, not a wish for a 412.
-  if (typeof value !== 'string' || value.trim() === '') {
+  if (value.trim() === '') {
     throw new TypeError('ifMatch is empty: pass the etag of an earlier result, or that result');
   }
   return { 'if-match': value };

@@ -69,6 +69,7 @@ export type Send = (operation: Operation, outgoing: Outgoing) => Promise<Answer>
 
 export function createTransport(options: TransportOptions): Send {
   const { baseUrl, numbers, headersPerAttempt } = options;
+  checkTimeout(options.timeout);
   const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
   /** Each answer's body, read by `fetchWhole` within its attempt's time limit. */
   const bodies = new WeakMap<Response, string>();
@@ -127,7 +128,7 @@ export function createTransport(options: TransportOptions): Send {
         ...(isEmpty(headers) ? {} : { headers }),
         ...(body === undefined ? {} : { body }),
         ...(signal === undefined ? {} : { signal }),
-        timeout: outgoing.timeout ?? options.timeout,
+        timeout: checkTimeout(outgoing.timeout) ?? options.timeout,
         retry,
         fetch: fetchWhole,
         ...(headersPerAttempt === undefined
@@ -273,6 +274,26 @@ export function describe(value: unknown): string {
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'function') return 'a function';
   return `the ${typeof value} ${String(value)}`;
+}
+
+/** The longest time limit `setTimeout`, and so ky, can keep: 2^31 - 1 ms, about 24.8 days. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/**
+ * `timeout`, checked: `false` (no limit), `undefined` (the default) or a whole number of ms from
+ * 1 to 2,147,483,647.
+ *
+ * @throws TypeError for anything else: a limit of 0, a negative one or `NaN` would time out
+ *   before sending, and a longer one is more than a timer holds.
+ */
+export function checkTimeout<T extends number | false | undefined>(timeout: T): T {
+  if (timeout === undefined || timeout === false) return timeout;
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_TIMEOUT_MS) {
+    throw new TypeError(
+      `timeout must be a whole number of ms from 1 to ${MAX_TIMEOUT_MS}, or false for none; got ${describe(timeout)}`,
+    );
+  }
+  return timeout;
 }
 
 /** A header name is a token (RFC 9110 §5.1). */

@@ -116,6 +116,61 @@ describe('what cannot be sent is refused before sending', () => {
     expect(sent).toEqual([]);
   });
 
+  it.each([
+    [
+      'createItem(undefined)',
+      () => api.createItem(undefined as never),
+      'item must be an object; got undefined',
+    ],
+    ['createItem([])', () => api.createItem([] as never), 'item must be an object; got an array'],
+    ['updateItem(null)', () => api.updateItem(null as never), 'update must be an object; got null'],
+    [
+      'mergeItem("x")',
+      () => api.mergeItem('x' as never),
+      'patch must be an object; got the string x',
+    ],
+    ['listItems(null)', () => api.listItems(null as never), 'page must be an object; got null'],
+    ['items(null)', () => api.items(null as never).next(), 'options must be an object; got null'],
+    [
+      'getItem with timeout 0',
+      () => api.getItem('ada', { timeout: 0 }),
+      'timeout must be a whole number of ms from 1 to 2147483647, or false for none; got the number 0',
+    ],
+    [
+      'getItem with timeout NaN',
+      () => api.getItem('ada', { timeout: Number.NaN }),
+      'timeout must be a whole number of ms from 1 to 2147483647, or false for none; got the number NaN',
+    ],
+    [
+      'getItem with timeout 1e12',
+      () => api.getItem('ada', { timeout: 1e12 }),
+      'timeout must be a whole number of ms from 1 to 2147483647, or false for none; got the number 1000000000000',
+    ],
+    [
+      'updateItem with ifMatch null',
+      () =>
+        api.updateItem(
+          { user_id: 'a', updatedKey: 'b', updatedValue: 1 },
+          { ifMatch: null as never },
+        ),
+      'ifMatch must be the etag of an earlier result, or that result; got null',
+    ],
+    [
+      'deleteItem with ifMatch 1',
+      () => api.deleteItem('a', { ifMatch: 1 as never }),
+      'ifMatch must be the etag of an earlier result, or that result; got the number 1',
+    ],
+  ])(
+    '%s is a TypeError that says what to pass, and nothing is sent',
+    async (_call, call, message) => {
+      const error = await call().catch((reason: unknown) => reason);
+
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toBe(message);
+      expect(sent).toEqual([]);
+    },
+  );
+
   it('leaves out a query parameter given as undefined, as JSON leaves out such a member', async () => {
     await api.listItems({ limit: 5, cursor: undefined } as never);
 
@@ -142,6 +197,9 @@ describe('what cannot be sent is refused before sending', () => {
       /^baseUrl must be an http\(s\) URL/,
     );
     expect(() => createClient({ baseUrl: 'ftp://api.example.com' })).toThrow(TypeError);
+    expect(() => createClient({ baseUrl: 'http://a.test', timeout: -5 })).toThrow(
+      /^timeout must be a whole number of ms/,
+    );
   });
 
   it.each([
