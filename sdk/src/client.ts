@@ -51,11 +51,25 @@ export interface ItemUpdate<K extends AttributeName = AttributeName> {
 }
 /** Which page `listItems` reads (its `limit` and `cursor` parameters). */
 export type PageRequest = NonNullable<ListItemsData['query']>;
+/** The keys of `T` that it may leave out. */
+type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
 /**
- * What `mergeItem` sends: a JSON Merge Patch (RFC 7396) of the item `user_id`. Each other member
- * sets the attribute of its name, `null` removes it, an object is merged into it.
+ * A JSON Merge Patch (RFC 7396) of a value typed `T`: an object member by member, each optional,
+ * `null` for a member `T` may leave out (it removes it); an array or any other value whole.
  */
-export type ItemMergePatch = MergePatch;
+export type MergePatchOf<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? {
+        readonly [K in keyof T]?: MergePatchOf<T[K]> | (K extends OptionalKeys<T> ? null : never);
+      }
+    : T;
+/**
+ * What `mergeItem` sends: a JSON Merge Patch (RFC 7396) of the item `user_id`, typed by `Item`
+ * (schema `MergePatch`). Each other member sets the attribute of its name, `null` removes it
+ * (where `Item` lets it be left out), an object is merged into it.
+ */
+export type ItemMergePatch = Pick<MergePatch, 'user_id'> & MergePatchOf<Omit<Item, 'user_id'>>;
 
 /** The media type of a JSON Merge Patch (RFC 7396 §4). */
 const MERGE_PATCH = 'application/merge-patch+json';

@@ -286,7 +286,7 @@ const MAX_TIMEOUT_MS = 2_147_483_647;
  * @throws TypeError for anything else: a limit of 0, a negative one or `NaN` would time out
  *   before sending, and a longer one is more than a timer holds.
  */
-export function checkTimeout<T extends number | false | undefined>(timeout: T): T {
+export function checkTimeout(timeout: number | false | undefined): number | false | undefined {
   if (timeout === undefined || timeout === false) return timeout;
   if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_TIMEOUT_MS) {
     throw new TypeError(

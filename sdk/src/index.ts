@@ -22,6 +22,7 @@ export {
   type ItemResult,
   type ItemsOptions,
   type ItemUpdate,
+  type MergePatchOf,
   type NewItem,
   type PageRequest,
   type UpdateOptions,

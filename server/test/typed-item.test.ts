@@ -343,6 +343,19 @@ export async function calls(): Promise<void> {
   // @ts-expect-error a new item needs name, email and plan
   await api.createItem({ user_id });
 
+  await api.mergeItem({ user_id, name: 'Ada', nickname: null, address: { street: null } });
+  await api.mergeItem({ user_id, tags: ['a'], address: { city: 'Paris' } });
+  // @ts-expect-error name is a string: the merge patch the server refuses with 400 at /name
+  await api.mergeItem({ user_id, name: 12345678 });
+  // @ts-expect-error plan is one of free, pro, team
+  await api.mergeItem({ user_id, plan: 'gold' });
+  // @ts-expect-error name is required: null would remove it
+  await api.mergeItem({ user_id, name: null });
+  // @ts-expect-error Item has no shoeSize (additionalProperties: false)
+  await api.mergeItem({ user_id, shoeSize: 44 });
+  // @ts-expect-error an address's city is a string
+  await api.mergeItem({ user_id, address: { street: 'x', city: 5 } });
+
   const { item } = await api.getItem(user_id);
   const plan: 'free' | 'pro' | 'team' = item.plan;
   const city: string | undefined = item.address?.city;
@@ -369,7 +382,7 @@ describe('the typed contract elsewhere', () => {
     const unchecked = await sdk.typeCheck({
       'typed-calls.ts': TYPED_CALLS.replaceAll('// @ts-expect-error', '// was expected:'),
     });
-    expect(unchecked.match(/typed-calls\.ts\(\d+,\d+\): error/g)).toHaveLength(7);
+    expect(unchecked.match(/typed-calls\.ts\(\d+,\d+\): error/g)).toHaveLength(12);
   });
 
   it('type-checks the server generated from it', { timeout: 120_000 }, async () => {
