@@ -184,7 +184,7 @@ export function problemForParseError(
       );
     case 'HPE_INVALID_TRANSFER_ENCODING':
       return notHttp(
-        'Transfer-Encoding must end with chunked (RFC 9112 §6.3); send the body with Content-Length, or Transfer-Encoding: chunked',
+        'Transfer-Encoding must end with chunked, once (RFC 9112 §6.3, §7: chunked is applied only once); send the body with Content-Length, or Transfer-Encoding: chunked',
       );
     case 'HPE_INVALID_CONTENT_LENGTH':
     case 'HPE_UNEXPECTED_CONTENT_LENGTH':

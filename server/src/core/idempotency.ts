@@ -65,7 +65,8 @@ function parseString(text: string): string {
       return key;
     }
     if (!STRING_CHARACTER.test(c)) {
-      throw refused(`has a character a string cannot hold (U+${hex(c)})`);
+      // RFC 8941 §3.3.3: printable ASCII only (a header's UTF-8 bytes read one by one land here too).
+      throw refused(`has a character outside printable ASCII (U+${hex(c)})`);
     }
     key += c;
   }
