@@ -221,7 +221,7 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
         {
           header: 'If-Match',
           detail:
-            'must be * or a list of entity tags; entity tags are quoted, as an ETag is sent: "3" is not one (send "3")',
+            'must be * or a list of entity tags; entity tags are quoted, as an ETag is sent, and this is not one: 3 (send "3" instead)',
         },
       ]);
     });

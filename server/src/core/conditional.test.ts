@@ -59,7 +59,8 @@ describe('parseEntityTags (RFC 9110 §8.8.3, §13.1.1)', () => {
   });
 
   it.each([
-    ['3', /quoted.*send "3"/],
+    ['3', /this is not one: 3 \(send "3" instead\)/],
+    ['"1" , 2', /this is not one: 2 \(send "2" instead\)/],
     ['"3', /is not one/],
     ['w/"3"', /is not one/],
     ['"a"b"', /is not one/],

@@ -51,11 +51,12 @@ export function parseEntityTags(value: string, header: string): EntityTags {
     const m = MEMBER.exec(trimmed);
     if (m === null) {
       const text = (trimmed.slice(at).split(',')[0] ?? '').trim();
-      const hint = /^\d+$/.test(text) ? ` (send "${text}")` : '';
+      const hint = /^\d+$/.test(text) ? ` (send "${text}" instead)` : '';
       throw new ValidationError([
         {
           header,
-          detail: `must be * or a list of entity tags; entity tags are quoted, as an ETag is sent: ${JSON.stringify(text.slice(0, 40))} is not one${hint}`,
+          // The text as sent, unquoted: quoting it would show a bad tag as a good one.
+          detail: `must be * or a list of entity tags; entity tags are quoted, as an ETag is sent, and this is not one: ${text.slice(0, 40)}${hint}`,
         },
       ]);
     }
