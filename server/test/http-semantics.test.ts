@@ -142,7 +142,7 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
 
         expect(response.status).toBe(404);
         expect(problem(response).detail).toBe(
-          `Nothing is served at "${path.replace('%2f', '%2F')}".`,
+          `Nothing is served at "${path.replace('%2f', '%2F')}"; the API serves /dynamo and /dynamo/items.`,
         );
       },
     );

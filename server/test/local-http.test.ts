@@ -190,7 +190,9 @@ describe('the local HTTP server on the wire', () => {
       ]);
 
       expect(statuses(responses)).toEqual([404, 400]);
-      expect(problem(responses[0]).detail).toBe('Nothing is served at "/".');
+      expect(problem(responses[0]).detail).toBe(
+        'Nothing is served at "/"; the API serves /dynamo and /dynamo/items.',
+      );
       expect(problem(responses[1]).detail).toMatch(/"ada@127\.0\.0\.1", which is not a host/);
     });
 

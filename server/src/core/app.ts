@@ -214,7 +214,9 @@ export function createApp(options: AppOptions): App {
     if (route !== undefined) return route;
     const allowed = router.allowedMethods(path);
     if (allowed !== undefined) throw new MethodNotAllowedError(request.method, allowed);
-    throw new NotFoundError(`Nothing is served at ${quote(path)}.`);
+    throw new NotFoundError(
+      `Nothing is served at ${quote(path)}; the API serves ${new Intl.ListFormat('en').format(router.paths)}.`,
+    );
   }
 
   /**

@@ -21,6 +21,8 @@ export interface Router {
    * At `*` (the server as a whole, RFC 9110 §9.3.7): every method served anywhere, and `OPTIONS`.
    */
   allowedMethods(path: string): readonly string[] | undefined;
+  /** The paths served, as the contract declares them: what a 404 suggests instead. */
+  readonly paths: readonly string[];
 }
 
 /** `Allow` lists methods in this order, whatever order the contract declares them in. */
@@ -54,6 +56,7 @@ export function createRouter(
       return route === undefined && method === 'HEAD' ? byRoute.get(`GET ${normalized}`) : route;
     },
     allowedMethods: (path) => allowByPath.get(normalizePath(path)),
+    paths: [...methodsByPath.keys()].filter((path) => path !== '*'),
   };
 }
 
