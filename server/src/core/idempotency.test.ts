@@ -28,7 +28,9 @@ describe('parseIdempotencyKey (an sf-string, RFC 8941 §3.3.3, or a token)', () 
     ['"tab\there"', /^has a character outside printable ASCII \(U\+0009\):/],
     ['"ünï"', /^has a character outside printable ASCII \(U\+00FC\):/],
     ['two words', /^is neither a string in double quotes nor a token:/],
-    ['a,b', /^is neither a string in double quotes nor a token:/],
+    ['"a", "b"', /^is a list: send the header once, with one key:/],
+    ['k1, k2', /^is a list: send the header once, with one key:/],
+    ['a,b', /^is a list: send the header once, with one key:/],
     [`"${'k'.repeat(256)}"`, /^is 256 characters long:/],
     ['k'.repeat(256), /^is 256 characters long:/],
   ])('refuses %j with a 400 naming the header: %s', (value, detail) => {

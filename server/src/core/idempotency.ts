@@ -17,6 +17,9 @@ export const MAX_KEY_LENGTH = 255;
 
 /** RFC 9110 §5.6.2: `token = 1*tchar`. */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A string or token, then a comma: a list of keys (the header sent more than once). */
+const LIST = /^(?:"(?:[^"\\]|\\.)*"|[^",]*)\s*,/;
+
 /** RFC 8941 §3.3.3: what a String holds, unescaped: printable ASCII. */
 const STRING_CHARACTER = /^[\x20-\x7e]$/;
 
@@ -33,6 +36,8 @@ const SEND_INSTEAD =
  */
 export function parseIdempotencyKey(value: string): string {
   const text = value.trim();
+  // Fields sent twice arrive joined by commas (RFC 9110 §5.3); a key holds none outside quotes.
+  if (LIST.test(text)) throw refused('is a list: send the header once, with one key');
   let key: string;
   if (text.startsWith('"')) {
     key = parseString(text);
