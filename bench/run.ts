@@ -9,7 +9,11 @@
  *    server in front of the SDK);
  * 4. throughput with 32 requests in flight, local server vs direct;
  * 5. core overhead: µs per request for routing, validation and response, store in memory;
- * 6. the SDK: its min+gzip size without ky, and `getItem` vs a raw `fetch`.
+ * 6. the SDK: its min+gzip size without ky, and `getItem` vs a raw `fetch`;
+ * 7. the peers (`bench/peers/`): the same API on the frameworks users would pick instead, each
+ *    first held to the contract by one conformance check, then measured beside the function
+ *    and the floor: bundle, cold start (in 1's runs), warm GET and POST and throughput with the
+ *    bundle's handler invoked in process, and the cost per request with no I/O.
  *
  * The DynamoDB engine (dynalite) runs in this process; the local server, the client that sends
  * the warm requests and each cold start run in processes of their own, all on 127.0.0.1.
@@ -18,7 +22,7 @@
  *   npm run bench -- --quick        # every measure with tiny counts (CI: it must not rot)
  *   npm run bench -- --out FILE     # write the JSON elsewhere
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -33,7 +37,9 @@ import { buildBundles } from './bundles.js';
 import type { Command, Operation, Setup } from './client-worker.js';
 import { BARE_NODE, measureColdStart } from './cold-start.js';
 import { measureCoreOverhead } from './core.js';
-import { type Figure, figure, formatTable } from './report.js';
+import { startWorker } from './ipc.js';
+import { measureFrameworkCost, peerRows, startPeers, variants } from './peers/measure.js';
+import { type Figure, figure, formatPeersTable, formatTable } from './report.js';
 import { measureSdkSize } from './sdk-size.js';
 import { median, percentile } from './stats.js';
 
@@ -60,6 +66,11 @@ const COUNTS = quick
       throughputRounds: 1,
       sdkCalls: 5,
       coreIterations: 200,
+      peerLatency: 10,
+      peerRounds: 1,
+      peerThroughputMs: 300,
+      peerThroughputRounds: 1,
+      noIoIterations: 200,
     }
   : {
       coldRuns: 31,
@@ -70,6 +81,11 @@ const COUNTS = quick
       throughputRounds: 4,
       sdkCalls: 1000,
       coreIterations: 30_000,
+      peerLatency: 600,
+      peerRounds: 3,
+      peerThroughputMs: 1500,
+      peerThroughputRounds: 2,
+      noIoIterations: 10_000,
     };
 const IN_FLIGHT = 32;
 const OPERATIONS: Operation[] = ['GET', 'POST', 'PATCH'];
@@ -125,9 +141,21 @@ async function main(): Promise<void> {
     const taskDir = join(workDir, 'task');
     mkdirSync(taskDir);
 
+    const peerVariants = variants(bundles);
+    log(`peers: the conformance check (${peerVariants.length - 1} variants, warm in process)`);
+    const peers = await startPeers({
+      variants: peerVariants,
+      endpoint: engine.endpoint,
+      tableName,
+      db,
+      userIds,
+      track: (child) => children.add(child),
+    });
+    await peers.checkConformance();
+
     log(`cold start: ${COUNTS.coldRuns} fresh processes of each variant, interleaved`);
     const cold = await measureColdStart({
-      bundles: { function: bundles.function.path, floor: bundles.floor.path },
+      bundles: Object.fromEntries(peerVariants.map((v) => [v.id, v.bundle.path])),
       runs: COUNTS.coldRuns,
       endpoint: engine.endpoint,
       tableName,
@@ -138,13 +166,18 @@ async function main(): Promise<void> {
     log('starting the local server (npm start) and the client process');
     const serverUrl = await startLocalServer(engine.endpoint, tableName);
     const hopUrl = await startHopServer();
-    const worker = await startWorker({
-      endpoint: engine.endpoint,
-      tableName,
-      serverUrl,
-      hopUrl,
-      userIds,
-      prefix: `bench-${randomUUID()}`,
+    const worker = await startWorker<Command>(join(ROOT, 'bench/client-worker.ts'), {
+      setup: {
+        endpoint: engine.endpoint,
+        tableName,
+        serverUrl,
+        hopUrl,
+        userIds,
+        prefix: `bench-${randomUUID()}`,
+      } satisfies Setup,
+      cwd: ROOT,
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      track: (child) => children.add(child),
     });
 
     log('warm latency');
@@ -196,6 +229,21 @@ async function main(): Promise<void> {
       raw: number[];
     };
     worker.stop();
+
+    log('peers: warm GET and POST, throughput, in process');
+    const warm = await peers.measure({
+      warmup: COUNTS.warmup,
+      latency: COUNTS.peerLatency,
+      rounds: COUNTS.peerRounds,
+      throughputMs: COUNTS.peerThroughputMs,
+      throughputRounds: COUNTS.peerThroughputRounds,
+      throughputAmount: amount,
+      inFlight: IN_FLIGHT,
+    });
+    await peers.stop();
+    log('peers: cost per request with no I/O');
+    const frameworkCost = await measureFrameworkCost(peerVariants, COUNTS.noIoIterations);
+    const peerTable = peerRows(peerVariants, cold, warm, frameworkCost);
 
     log('core overhead, store in memory');
     const core = await measureCoreOverhead(COUNTS.coreIterations);
@@ -331,6 +379,7 @@ async function main(): Promise<void> {
       cpus: cpus().length,
       seconds: (Date.now() - started) / 1000,
       figures,
+      peers: peerTable,
       details: {
         coldStartMs: cold.samples,
         bundleComposition: bundles.composition.slice(0, 15),
@@ -361,6 +410,22 @@ async function main(): Promise<void> {
           ]),
         ),
         throughputPerSecond: throughput,
+        peers: {
+          bundles: Object.fromEntries(peerVariants.map((v) => [v.id, v.bundle])),
+          latencyMs: Object.fromEntries(
+            Object.entries(warm.latencyMs).map(([id, ops]) => [
+              id,
+              Object.fromEntries(
+                Object.entries(ops).map(([op, samples]) => [
+                  op,
+                  { p50: percentile(samples, 50), p99: percentile(samples, 99), n: samples.length },
+                ]),
+              ),
+            ]),
+          ),
+          throughputPerSecond: warm.throughput,
+          frameworkCostUs: frameworkCost,
+        },
         core,
         sdkSize,
         sdkCallMs: {
@@ -373,6 +438,9 @@ async function main(): Promise<void> {
     writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
 
     console.log(formatTable(figures));
+    console.log(
+      `\nPeers: each figure and its ratio to the floor's\n${formatPeersTable(peerTable)}`,
+    );
     console.log(
       `\n${results.command}: node ${process.version}, ${results.cpus} cores, ${results.seconds.toFixed(0)} s; ` +
         `JSON in ${relative(process.cwd(), outFile)}`,
@@ -461,47 +529,6 @@ function startLocalServer(endpoint: string, tableName: string): Promise<string> 
     child.once('exit', (code) =>
       reject(new Error(`the local server exited (${code}):\n${printed}`)),
     );
-  });
-}
-
-interface Worker {
-  run(command: Command): Promise<unknown>;
-  stop(): void;
-}
-
-function startWorker(setup: Setup): Promise<Worker> {
-  const child = fork(join(ROOT, 'bench/client-worker.ts'), [JSON.stringify(setup)], {
-    cwd: ROOT,
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-  });
-  children.add(child);
-  let next = 0;
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  child.on('message', (message: { id?: number; result?: unknown; error?: string }) => {
-    if (message.id === undefined) return;
-    const waiter = pending.get(message.id);
-    pending.delete(message.id);
-    if (message.error !== undefined) waiter?.reject(new Error(message.error));
-    else waiter?.resolve(message.result);
-  });
-  child.once('exit', (code) => {
-    for (const { reject } of pending.values())
-      reject(new Error(`the client process exited (${code})`));
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', () =>
-      resolve({
-        run: (command) =>
-          new Promise((resolveRun, rejectRun) => {
-            const id = next++;
-            pending.set(id, { resolve: resolveRun, reject: rejectRun });
-            child.send({ id, command });
-          }),
-        stop: () => child.disconnect(),
-      }),
-    );
-    child.once('exit', (code) => reject(new Error(`the client process exited (${code})`)));
   });
 }
 
