@@ -102,10 +102,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
+const benchStarted = Date.now();
+/** A line on stderr, with the seconds since the bench started (to see where its time goes). */
+const log = (message: string) =>
+  process.stderr.write(
+    `bench: ${((Date.now() - benchStarted) / 1000).toFixed(0).padStart(3)} s ${message}\n`,
+  );
 
 async function main(): Promise<void> {
-  const started = Date.now();
   const workDir = mkdtempSync(join(tmpdir(), 'dynamo-crud-bench-'));
   const engine = await startEngine(':memory:');
   try {
@@ -377,7 +381,7 @@ async function main(): Promise<void> {
       quick,
       node: process.version,
       cpus: cpus().length,
-      seconds: (Date.now() - started) / 1000,
+      seconds: (Date.now() - benchStarted) / 1000,
       figures,
       peers: peerTable,
       details: {
