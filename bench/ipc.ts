@@ -1,7 +1,8 @@
 /**
  * The bench's worker processes: a TypeScript script forked with tsx that answers commands over
  * IPC, one answer per command (`{ id, result }` or `{ id, error }`), after a first message
- * saying it is ready. `bench/client-worker.ts` and `bench/peers/handler-worker.ts` are two.
+ * saying it is ready. `startWorker` is the bench's side, `serveCommands` the worker's;
+ * `bench/client-worker.ts` and `bench/peers/handler-worker.ts` are two.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 
@@ -57,4 +58,23 @@ export function startWorker<Command>(
     );
     child.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
   });
+}
+
+/**
+ * The worker's side: answers each command with what `run` resolves to (or the error's stack),
+ * exits when the bench lets go of it, and says it is ready.
+ */
+export function serveCommands<Command>(run: (command: Command) => Promise<unknown>): void {
+  process.on('message', (message: { id: number; command: Command }) => {
+    run(message.command).then(
+      (result) => process.send?.({ id: message.id, result }),
+      (error: unknown) =>
+        process.send?.({
+          id: message.id,
+          error: error instanceof Error ? error.stack : String(error),
+        }),
+    );
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send?.({ ready: true });
 }

@@ -45,3 +45,30 @@ export async function perCallUs<T>(
   }
   return median(samples);
 }
+
+/**
+ * Calls per second with `inFlight` calls always outstanding, for `durationMs` (or until
+ * `amount` calls, for `--quick`); over the real time taken.
+ */
+export async function callsPerSecond(
+  call: () => Promise<unknown>,
+  {
+    durationMs,
+    amount,
+    inFlight,
+  }: { durationMs: number; amount?: number | undefined; inFlight: number },
+): Promise<{ requests: number; perSecond: number }> {
+  let done = 0;
+  const start = now();
+  const deadline = start + durationMs;
+  const more = () => (amount === undefined ? now() < deadline : done < amount);
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (more()) {
+        await call();
+        done++;
+      }
+    }),
+  );
+  return { requests: done, perSecond: done / ((now() - start) / 1000) };
+}

@@ -11,7 +11,8 @@ import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { lambdaContext, restApiEvent } from '../../server/test/support/lambda-events.js';
 import type { TestRequest } from '../../server/test/support/request.js';
-import { now } from '../stats.js';
+import { serveCommands } from '../ipc.js';
+import { callsPerSecond, now } from '../stats.js';
 
 export type WarmOperation = 'GET' | 'POST';
 
@@ -88,28 +89,6 @@ async function latency(op: WarmOperation, count: number): Promise<number[]> {
   return samples;
 }
 
-/** GETs per second with `inFlight` always outstanding. */
-async function throughput(
-  durationMs: number,
-  amount: number | undefined,
-  inFlight: number,
-): Promise<{ requests: number; perSecond: number }> {
-  let done = 0;
-  const start = now();
-  const deadline = start + durationMs;
-  const more = () => (amount === undefined ? now() < deadline : done < amount);
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (more()) {
-        // One item, as the local server's load reads one URL.
-        await timed('GET', 0);
-        done++;
-      }
-    }),
-  );
-  return { requests: done, perSecond: done / ((now() - start) / 1000) };
-}
-
 function run(command: WorkerCommand): Promise<unknown> {
   switch (command.kind) {
     case 'invoke':
@@ -117,19 +96,9 @@ function run(command: WorkerCommand): Promise<unknown> {
     case 'latency':
       return latency(command.op, command.count);
     case 'throughput':
-      return throughput(command.durationMs, command.amount, command.inFlight);
+      // GETs of one item, as the local server's load reads one URL.
+      return callsPerSecond(() => timed('GET', 0), command);
   }
 }
 
-process.on('message', (message: { id: number; command: WorkerCommand }) => {
-  run(message.command).then(
-    (result) => process.send?.({ id: message.id, result }),
-    (error: unknown) =>
-      process.send?.({
-        id: message.id,
-        error: error instanceof Error ? error.stack : String(error),
-      }),
-  );
-});
-process.on('disconnect', () => process.exit(0));
-process.send?.({ ready: true });
+serveCommands(run);

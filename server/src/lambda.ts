@@ -4,31 +4,15 @@
  * SQS one on the first dead letter); nothing else runs at init.
  */
 import { createLambdaHandler } from './adapters/lambda.js';
-import { createDynamoDbClient, createEventBridgeClient } from './aws/clients.js';
+import { createAwsPorts } from './aws/ports.js';
 import { readLambdaConfig } from './config.js';
 import { createApp } from './core/app.js';
-import { createSqsDeadLetterQueue } from './events/dead-letter.js';
-import { createEventBridgePublisher } from './events/eventbridge.js';
 import { logger } from './logger.js';
-import { createDocumentClient, createDynamoDbStore } from './store/dynamodb.js';
 
 const config = readLambdaConfig();
-const { busName, source, deadLetterQueueUrl, maxAttempts } = config.events;
 
 const app = createApp({
-  store: createDynamoDbStore(createDocumentClient(createDynamoDbClient(config)), config.tableName),
-  events: createEventBridgePublisher({
-    // Built on the first write: a container that only serves reads never needs it.
-    eventBridge: () => createEventBridgeClient(config),
-    busName,
-    source,
-    deadLetter:
-      deadLetterQueueUrl === undefined
-        ? undefined
-        : createSqsDeadLetterQueue(deadLetterQueueUrl, { region: config.region }),
-    retry: { maxAttempts, baseDelayMs: 50, maxDelayMs: 1_000 },
-    logger,
-  }),
+  ...createAwsPorts(config),
   logger,
   maxBodyBytes: config.maxBodyBytes,
   corsAllowOrigins: config.corsAllowOrigins,
