@@ -66,6 +66,7 @@ const COUNTS = quick
       throughputRounds: 1,
       sdkCalls: 5,
       coreIterations: 200,
+      peerWarmup: 5,
       peerLatency: 10,
       peerRounds: 1,
       peerThroughputMs: 300,
@@ -81,11 +82,12 @@ const COUNTS = quick
       throughputRounds: 4,
       sdkCalls: 1000,
       coreIterations: 30_000,
+      peerWarmup: 100,
       peerLatency: 600,
       peerRounds: 3,
       peerThroughputMs: 1500,
       peerThroughputRounds: 2,
-      noIoIterations: 10_000,
+      noIoIterations: 5_000,
     };
 const IN_FLIGHT = 32;
 const OPERATIONS: Operation[] = ['GET', 'POST', 'PATCH'];
@@ -236,7 +238,7 @@ async function main(): Promise<void> {
 
     log('peers: warm GET and POST, throughput, in process');
     const warm = await peers.measure({
-      warmup: COUNTS.warmup,
+      warmup: COUNTS.peerWarmup,
       latency: COUNTS.peerLatency,
       rounds: COUNTS.peerRounds,
       throughputMs: COUNTS.peerThroughputMs,
