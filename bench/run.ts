@@ -85,8 +85,8 @@ const COUNTS = quick
       peerWarmup: 100,
       peerLatency: 600,
       peerRounds: 3,
-      peerThroughputMs: 1500,
-      peerThroughputRounds: 2,
+      peerThroughputMs: 1000,
+      peerThroughputRounds: 4,
       noIoIterations: 5_000,
     };
 const IN_FLIGHT = 32;

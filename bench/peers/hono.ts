@@ -11,13 +11,13 @@ import { handle, type LambdaContext, type LambdaEvent } from 'hono/aws-lambda';
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { createOperations } from '../../server/src/core/operations.js';
 import {
   MalformedBodyError,
   NotFoundError,
   PayloadTooLargeError,
-  quote,
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../../server/src/core/problems.js';
@@ -120,10 +120,10 @@ export const createHonoHandler: CreateHandler = ({ store, events, logger, maxBod
     // Hono's own: its JSON validator's answer to a body that does not parse.
     const cause =
       error instanceof HTTPException && error.status === 400
-        ? new MalformedBodyError(`The body is not valid JSON: ${quote(error.message)}.`)
+        ? new MalformedBodyError('The body is not valid JSON.')
         : error;
     const problem = problemFor(cause, requestId(c.env), logger);
-    return c.body(problem.body, problem.status as 400, problem.headers);
+    return c.body(problem.body, problem.status as ContentfulStatusCode, problem.headers);
   });
 
   const handler = handle(app);
