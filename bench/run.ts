@@ -38,7 +38,7 @@ import type { Command, Operation, Setup } from './client-worker.js';
 import { BARE_NODE, measureColdStart } from './cold-start.js';
 import { measureCoreOverhead } from './core.js';
 import { startWorker } from './ipc.js';
-import { measureFrameworkCost, peerRows, startPeers, variants } from './peers/measure.js';
+import { peerRows, startPeers, variants } from './peers/measure.js';
 import { type Figure, figure, formatPeersTable, formatTable } from './report.js';
 import { measureSdkSize } from './sdk-size.js';
 import { median, percentile } from './stats.js';
@@ -236,7 +236,7 @@ async function main(): Promise<void> {
     };
     worker.stop();
 
-    log('peers: warm GET and POST, throughput, in process');
+    log('peers: warm GET and POST, throughput, cost with no I/O, each in its own process');
     const warm = await peers.measure({
       warmup: COUNTS.peerWarmup,
       latency: COUNTS.peerLatency,
@@ -245,11 +245,10 @@ async function main(): Promise<void> {
       throughputRounds: COUNTS.peerThroughputRounds,
       throughputAmount: amount,
       inFlight: IN_FLIGHT,
+      noIo: COUNTS.noIoIterations,
     });
     await peers.stop();
-    log('peers: cost per request with no I/O');
-    const frameworkCost = await measureFrameworkCost(peerVariants, COUNTS.noIoIterations);
-    const peerTable = peerRows(peerVariants, cold, warm, frameworkCost);
+    const peerTable = peerRows(peerVariants, cold, warm);
 
     log('core overhead, store in memory');
     const core = await measureCoreOverhead(COUNTS.coreIterations);
@@ -430,7 +429,7 @@ async function main(): Promise<void> {
             ]),
           ),
           throughputPerSecond: warm.throughput,
-          frameworkCostUs: frameworkCost,
+          noIoUs: warm.noIoUs,
         },
         core,
         sdkSize,

@@ -1,38 +1,35 @@
 /**
- * The peers beside the function and the floor, in the bench's run. Each variant's bundle is
- * warm in a process of its own (`handler-worker.ts`), on the bench's engine, its `PutEvents`
- * answered by the tests' fake EventBridge (a loopback server here). First every variant but
- * the floor passes the conformance check (`conformance.ts`); then, after the bench's shared
- * cold start: warm GET and POST latency and throughput with requests in flight, the variants
- * taking turns so they share the machine's noise; and each one's cost per request with no I/O
- * (store in memory, events dropped), from source, in this process.
+ * The peers beside the function and the floor, in the bench's run. Each variant is warm in a
+ * process of its own (`handler-worker.ts`): its bundle on the bench's engine, its `PutEvents`
+ * answered by the tests' fake EventBridge (a loopback server here), and its handler from
+ * source on a store in memory. First every variant but the floor passes the conformance check
+ * (`conformance.ts`); then, after the bench's shared cold start: warm GET and POST latency,
+ * throughput with requests in flight, and the cost per request with no I/O, the variants
+ * taking turns so they share the machine's noise. A process each, as a Lambda container has:
+ * in one process the variants would share the JIT's feedback on the code they share (the
+ * operations, the store, the logger), and slow each other down by turns.
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import type { EventPublisher } from '../../server/src/core/ports.js';
-import { createLogger } from '../../server/src/logger.js';
-import { OPENAPI_PATH } from '../../server/src/openapi.js';
-import { createMemoryStore } from '../../server/src/store/memory.js';
 import {
   type AwsFakeServer,
   createAwsFakes,
   startAwsFakeServer,
 } from '../../server/test/support/aws-fakes.js';
-import {
-  lambdaContext,
-  lambdaEnvironment,
-  restApiEvent,
-} from '../../server/test/support/lambda-events.js';
+import { lambdaEnvironment } from '../../server/test/support/lambda-events.js';
 import type { TestRequest } from '../../server/test/support/request.js';
 import type { Bundle } from '../bundles.js';
 import { startWorker, type Worker } from '../ipc.js';
-import { median, now, percentile } from '../stats.js';
-import { createFloorHandler, createFunctionHandler } from './baselines.js';
+import { median, percentile } from '../stats.js';
 import { checkConformance } from './conformance.js';
-import type { Invocation, WarmOperation, WorkerCommand } from './handler-worker.js';
-import type { CreateHandler } from './shared.js';
+import type {
+  Invocation,
+  Source,
+  WarmOperation,
+  WorkerCommand,
+  WorkerSetup,
+} from './handler-worker.js';
 import { PEERS } from './variants.js';
 
 /** The floor first: every ratio is to it. */
@@ -42,9 +39,11 @@ export interface Variant {
   readonly id: string;
   readonly label: string;
   readonly bundle: Bundle;
-  /** Its handler on other dependencies, from source (for the cost with no I/O). */
-  readonly create: () => Promise<CreateHandler>;
+  /** Its `CreateHandler`, from source (for the cost with no I/O). */
+  readonly source: Source;
 }
+
+const BASELINES = new URL('./baselines.ts', import.meta.url).href;
 
 /** The floor, the function and every peer, with their bundles. */
 export function variants(bundles: {
@@ -53,21 +52,23 @@ export function variants(bundles: {
   readonly peers: Readonly<Record<string, Bundle>>;
 }): Variant[] {
   return [
-    { id: FLOOR, label: 'floor', bundle: bundles.floor, create: async () => createFloorHandler },
+    {
+      id: FLOOR,
+      label: 'floor',
+      bundle: bundles.floor,
+      source: { module: BASELINES, create: 'createFloorHandler' },
+    },
     {
       id: 'function',
       label: 'function',
       bundle: bundles.function,
-      create: async () => createFunctionHandler,
+      source: { module: BASELINES, create: 'createFunctionHandler' },
     },
     ...PEERS.map((peer) => ({
       id: peer.id,
       label: peer.label,
       bundle: bundles.peers[peer.id] as Bundle,
-      create: async () =>
-        ((await import(peer.module.href)) as Record<string, CreateHandler>)[
-          peer.create
-        ] as CreateHandler,
+      source: { module: peer.module.href, create: peer.create },
     })),
   ];
 }
@@ -93,6 +94,8 @@ export interface WarmCounts {
   /** `--quick`: a fixed number of requests instead of a duration. */
   readonly throughputAmount: number | undefined;
   readonly inFlight: number;
+  /** Requests of each operation with no I/O, after as many to warm up. */
+  readonly noIo: number;
 }
 
 export interface WarmResult {
@@ -100,6 +103,8 @@ export interface WarmResult {
   readonly latencyMs: Readonly<Record<string, Record<WarmOperation, number[]>>>;
   /** Requests per second, by variant: one per round. */
   readonly throughput: Readonly<Record<string, number[]>>;
+  /** µs per request with no I/O, by variant and operation: the median batch's. */
+  readonly noIoUs: Readonly<Record<string, Record<WarmOperation, number>>>;
 }
 
 const BUS_NAME = 'bench-bus';
@@ -128,9 +133,10 @@ export async function startPeers(setup: PeersSetup): Promise<WarmPeers> {
       await startWorker<WorkerCommand>(WORKER, {
         setup: {
           bundle: variant.bundle.path,
+          source: variant.source,
           userIds: setup.userIds,
           prefix: `warm-${variant.id}`,
-        },
+        } satisfies WorkerSetup,
         cwd: ROOT,
         env: {
           PATH: process.env.PATH ?? '',
@@ -208,7 +214,29 @@ export async function startPeers(setup: PeersSetup): Promise<WarmPeers> {
           throughput[id]?.push(result.perSecond);
         }
       }
-      return { latencyMs, throughput };
+      const noIoUs = Object.fromEntries(
+        measured.map((id) => [id, { GET: Number.NaN, POST: Number.NaN }]),
+      );
+      const batches = Object.fromEntries(
+        measured.map((id) => [id, { GET: [] as number[], POST: [] as number[] }]),
+      );
+      for (const id of measured) {
+        for (const op of ops) await worker(id).run({ kind: 'noIo', op, count: counts.noIo });
+      }
+      const batchSize = Math.max(1, Math.ceil(counts.noIo / BATCHES));
+      for (let b = 0; b < BATCHES; b++) {
+        for (const id of turns(measured, b)) {
+          for (const op of ops) {
+            const us = (await worker(id).run({ kind: 'noIo', op, count: batchSize })) as number;
+            batches[id]?.[op].push(us);
+          }
+        }
+      }
+      for (const id of measured) {
+        for (const op of ops)
+          (noIoUs[id] as Record<WarmOperation, number>)[op] = median(batches[id]?.[op] ?? []);
+      }
+      return { latencyMs, throughput, noIoUs };
     },
 
     async stop() {
@@ -223,81 +251,8 @@ function turns<T>(items: readonly T[], round: number): T[] {
   return items.map((_, i) => items[(i + round) % items.length] as T);
 }
 
-/** Batches of the cost with no I/O: the median one's is the figure. */
+/** Batches of the cost with no I/O, the variants taking turns: the median one's is the figure. */
 const BATCHES = 10;
-
-/** µs per request through each variant's handler with no I/O, by variant and operation. */
-export type FrameworkCost = Record<string, Record<WarmOperation, number>>;
-
-const noEvents: EventPublisher = { publish: async () => {} };
-
-/**
- * Each variant's handler with the store in memory and events dropped: what its routing,
- * parsing, validation, operation and response cost per request, API Gateway event in, result
- * out. After `iterations` requests of warm-up, 10 batches of `iterations / 10`, the variants
- * taking turns batch by batch (so a burst of noise is not one variant's); the median batch's
- * mean. Events and contexts are made before each batch's clock starts.
- */
-export async function measureFrameworkCost(
-  list: readonly Variant[],
-  iterations: number,
-): Promise<FrameworkCost> {
-  const requests: Record<WarmOperation, (i: number) => TestRequest> = {
-    GET: () => ({ method: 'GET', query: { user_id: 'ada' } }),
-    POST: (i) => ({
-      method: 'POST',
-      json: { user_id: `u${i}`, name: 'Ada Lovelace', visits: 1, tags: ['a', 'b'] },
-    }),
-  };
-  const expected: Record<WarmOperation, number> = { GET: 200, POST: 201 };
-  const runs: Array<{ id: string; op: WarmOperation; batch: (size: number) => Promise<number> }> =
-    [];
-  for (const variant of list) {
-    const store = createMemoryStore();
-    await store.create({ user_id: 'ada', name: 'Ada Lovelace', visits: 1, tags: ['a', 'b'] });
-    const handler = (await variant.create())({
-      store,
-      events: noEvents,
-      logger: createLogger({ logLevel: 'SILENT' }),
-      maxBodyBytes: MAX_BODY_BYTES,
-      openApiPath: fileURLToPath(OPENAPI_PATH),
-    });
-    let n = 0;
-    for (const op of ['GET', 'POST'] as const) {
-      runs.push({
-        id: variant.id,
-        op,
-        /** µs per request over `size` requests. */
-        batch: async (size) => {
-          const inputs = Array.from({ length: size }, (): [APIGatewayProxyEvent, Context] => [
-            restApiEvent(requests[op](n++)),
-            lambdaContext(),
-          ]);
-          const start = now();
-          for (const [event, context] of inputs) {
-            const { statusCode, body } = await handler(event, context);
-            if (statusCode !== expected[op]) {
-              throw new Error(`${variant.id} ${op}, no I/O: ${statusCode} ${body.slice(0, 200)}`);
-            }
-          }
-          return ((now() - start) * 1000) / size;
-        },
-      });
-    }
-  }
-  for (const run of runs) await run.batch(iterations);
-  const samples = new Map(runs.map((run) => [run, [] as number[]]));
-  for (let b = 0; b < BATCHES; b++) {
-    for (const run of turns(runs, b))
-      samples.get(run)?.push(await run.batch(Math.max(1, Math.ceil(iterations / BATCHES))));
-  }
-  const cost: FrameworkCost = {};
-  for (const [{ id, op }, perRequest] of samples) {
-    cost[id] ??= { GET: Number.NaN, POST: Number.NaN };
-    (cost[id] as Record<WarmOperation, number>)[op] = median(perRequest);
-  }
-  return cost;
-}
 
 /** One variant's figures in the peers table, each beside the floor's. */
 export interface PeerRow {
@@ -339,12 +294,7 @@ export interface ColdStarts {
 }
 
 /** Every variant's row, each figure with its ratio to the floor's. */
-export function peerRows(
-  list: readonly Variant[],
-  cold: ColdStarts,
-  warm: WarmResult,
-  cost: FrameworkCost,
-): PeerRow[] {
+export function peerRows(list: readonly Variant[], cold: ColdStarts, warm: WarmResult): PeerRow[] {
   const value = (id: string): Record<PeerMeasure, number> => {
     const variant = list.find((v) => v.id === id) as Variant;
     const latency = warm.latencyMs[id];
@@ -355,8 +305,8 @@ export function peerRows(
       firstRequest: cold.firstInvokeMs[id] ?? Number.NaN,
       warmGet: percentile(latency?.GET ?? [], 50),
       warmPost: percentile(latency?.POST ?? [], 50),
-      noIoGet: cost[id]?.GET ?? Number.NaN,
-      noIoPost: cost[id]?.POST ?? Number.NaN,
+      noIoGet: warm.noIoUs[id]?.GET ?? Number.NaN,
+      noIoPost: warm.noIoUs[id]?.POST ?? Number.NaN,
       throughput: median(warm.throughput[id] ?? []),
     };
   };
