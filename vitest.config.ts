@@ -14,8 +14,11 @@ const env = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 const CORE = ['server/test/api.test.ts', 'server/test/concurrency.test.ts'];
+/** Workspace packages resolve to their sources here (see tsconfig.json `customConditions`). */
+const conditions = ['@dynamo-crud/source', 'node', 'development|production'];
 
 export default defineConfig({
+  ssr: { resolve: { conditions } },
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
@@ -46,6 +49,10 @@ export default defineConfig({
             tsconfig: 'sdk/tsconfig.test-d.json',
           },
         },
+      },
+      {
+        extends: true,
+        test: { name: 'contract-tests', include: ['contract-tests/test/**/*.test.ts'] },
       },
       { extends: true, test: { name: 'bench', include: ['bench/**/*.test.ts'] } },
     ],

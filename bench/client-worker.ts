@@ -12,6 +12,8 @@
  * Run with `node --import tsx`; started by `bench/run.ts`.
  */
 import { Agent, request } from 'node:http';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import autocannon from 'autocannon';
 import { createDynamoDbClient } from '../server/src/aws/clients.js';
@@ -189,37 +191,49 @@ interface Sdk {
   createClient(options: { baseUrl: string }): { getItem(userId: string): Promise<unknown> };
 }
 
+/** The part of ky measured here: a GET that resolves to its response. */
+type Ky = (url: string) => Promise<Response>;
+
 /**
- * The SDK's `getItem` (as `createClient` sets it up by default) and a raw `fetch` of the same
- * URL, alternating call by call.
+ * The SDK's `getItem` (as `createClient` sets it up by default), ky alone (the SDK's
+ * dependency, as its docs show a GET) and a raw `fetch` of the same URL, taking turns call by
+ * call: ky alone is the least the SDK can cost.
  */
 async function sdkVersusFetch(count: number) {
   // From source, through tsx. Not a static import: the SDK is type-checked by its own tsconfig
-  // (DOM types), not this one.
+  // (DOM types), not this one. ky is the one the SDK resolves.
   const sdkEntry = new URL('../sdk/src/index.ts', import.meta.url).href;
   const { createClient } = (await import(sdkEntry)) as Sdk;
+  const kyEntry = pathToFileURL(createRequire(sdkEntry).resolve('ky')).href;
+  const { default: ky } = (await import(kyEntry)) as { default: Ky };
   const api = createClient({ baseUrl: setup.serverUrl });
-  const sdk: number[] = [];
-  const raw: number[] = [];
+  const url = (userId: string) => `${setup.serverUrl}/dynamo?user_id=${encodeURIComponent(userId)}`;
+  const variants = {
+    sdk: (userId: string) => api.getItem(userId),
+    ky: async (userId: string) => {
+      const response = await ky(url(userId));
+      await response.json();
+      response.headers.get('etag');
+    },
+    raw: async (userId: string) => {
+      const response = await fetch(url(userId));
+      if (response.status !== 200) throw new Error(`fetch: ${response.status}`);
+      await response.json();
+      response.headers.get('etag');
+    },
+  };
+  const names = Object.keys(variants) as Array<keyof typeof variants>;
+  const samples = { sdk: [] as number[], ky: [] as number[], raw: [] as number[] };
   for (let i = 0; i < count; i++) {
     const userId = pick(i);
-    const order = i % 2 === 0 ? [sdk, raw] : [raw, sdk];
-    for (const samples of order) {
+    for (let turn = 0; turn < names.length; turn++) {
+      const name = names[(i + turn) % names.length] as keyof typeof variants;
       const start = now();
-      if (samples === sdk) {
-        await api.getItem(userId);
-      } else {
-        const response = await fetch(
-          `${setup.serverUrl}/dynamo?user_id=${encodeURIComponent(userId)}`,
-        );
-        if (response.status !== 200) throw new Error(`fetch: ${response.status}`);
-        await response.json();
-        response.headers.get('etag');
-      }
-      samples.push(now() - start);
+      await variants[name](userId);
+      samples[name].push(now() - start);
     }
   }
-  return { sdk, raw };
+  return samples;
 }
 
 async function run(command: Command): Promise<unknown> {

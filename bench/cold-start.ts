@@ -35,8 +35,11 @@ process.exit(0);
 `;
 
 export interface ColdStartOptions {
-  /** Bundles by name, e.g. `{ function: '/tmp/…/index.mjs', floor: '/tmp/…/floor/index.mjs' }`. */
-  readonly bundles: Readonly<Record<string, string>>;
+  /**
+   * Bundles by name, e.g. `{ function: '/tmp/…/index.mjs', floor: '/tmp/…/floor/index.mjs' }`;
+   * a variant may add environment variables and run on another `node` binary.
+   */
+  readonly bundles: Readonly<Record<string, string | ColdStartVariant>>;
   /** Fresh processes per variant. */
   readonly runs: number;
   readonly endpoint: string;
@@ -45,6 +48,13 @@ export interface ColdStartOptions {
   readonly userId: string;
   /** Working directory of the children: an empty folder, as Lambda's task folder. */
   readonly cwd: string;
+}
+
+/** A bundle run with more environment (e.g. tracing on), or on another Node.js (Node 22). */
+export interface ColdStartVariant {
+  readonly path: string;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly node?: string;
 }
 
 export interface ColdStartSample {
@@ -97,7 +107,12 @@ function runBareNode(): Promise<ColdStartSample> {
   }));
 }
 
-async function runBundle(bundle: string, options: ColdStartOptions): Promise<ColdStartSample> {
+async function runBundle(
+  given: string | ColdStartVariant,
+  options: ColdStartOptions,
+): Promise<ColdStartSample> {
+  const variant = typeof given === 'string' ? { path: given } : given;
+  const bundle = variant.path;
   const { wallMs, stdout } = await run(
     ['--input-type=module', '--eval', CHILD, pathToFileURL(bundle).href, options.userId],
     {
@@ -111,10 +126,14 @@ async function runBundle(bundle: string, options: ColdStartOptions): Promise<Col
       TABLE_NAME: options.tableName,
       DYNAMODB_ENDPOINT: options.endpoint,
       EVENT_BUS_NAME: 'bench-bus',
+      CURSOR_KEY: 'a-cursor-key-for-the-cold-start-bench',
+      IDEMPOTENCY_TABLE_NAME: `${options.tableName}-idempotency`,
       POWERTOOLS_LOG_LEVEL: 'INFO',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...variant.env,
     },
     options.cwd,
+    variant.node,
   );
   const line = stdout.split('\n').find((l) => l.startsWith('{"status"'));
   const report = line === undefined ? undefined : (JSON.parse(line) as Record<string, number>);
@@ -132,10 +151,11 @@ function run(
   args: string[],
   env: NodeJS.ProcessEnv,
   cwd: string,
+  node: string = process.execPath,
 ): Promise<{ wallMs: number; stdout: string }> {
   return new Promise((resolve, reject) => {
     const start = now();
-    const child = spawn(process.execPath, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();

@@ -8,6 +8,7 @@ import { createApp } from '../server/src/core/app.js';
 import { stringifyJson } from '../server/src/core/json.js';
 import type { EventPublisher, VersionedItem } from '../server/src/core/ports.js';
 import type { ApiRequest, ApiResponse } from '../server/src/core/request.js';
+import { createMemoryIdempotency } from '../server/src/idempotency/store.js';
 import { createMemoryStore } from '../server/src/store/memory.js';
 import type { Operation } from './client-worker.js';
 import { perCallUs } from './stats.js';
@@ -27,11 +28,14 @@ export interface CoreOverhead {
  */
 export async function measureCoreOverhead(iterations: number): Promise<CoreOverhead> {
   const store = createMemoryStore();
+  const logger = new Logger({ logLevel: 'SILENT' });
   const app = createApp({
     store,
     events: noEvents,
-    logger: new Logger({ logLevel: 'SILENT' }),
+    idempotency: createMemoryIdempotency({ ttlSeconds: 86_400, inProgressMs: 30_000, logger }),
+    logger,
     maxBodyBytes: 400 * 1024,
+    cursorKey: 'a-key-for-measuring-the-core-only',
   });
   await store.create({ user_id: 'ada', name: 'Ada', visits: 1 });
   let n = 0;
@@ -64,7 +68,7 @@ export async function measureCoreOverhead(iterations: number): Promise<CoreOverh
   const viaStore: Record<Operation, () => Promise<ApiResponse>> = {
     GET: async () => respond(await store.get('ada')),
     POST: async () => respond(await store.create({ user_id: `s${++n}`, name: 'Ada', visits: 1 })),
-    PATCH: async () => respond(await store.update('ada', 'visits', ++n, undefined)),
+    PATCH: async () => respond(await store.update('ada', { set: { visits: ++n }, remove: [] }, {})),
   };
   const ops: Operation[] = ['GET', 'POST', 'PATCH'];
   const coreUs = {} as Record<Operation, number>;

@@ -133,6 +133,12 @@ function generateValidators(document: OpenApiDocument, operations: readonly Coll
     allErrors: true,
     strict: true,
     strictTypes: false,
+    // `required` in a branch (`anyOf: [..., {required: [seats]}]`) names properties the parent
+    // declares: valid JSON Schema, which this check would refuse.
+    strictRequired: false,
+    // A parameter's (or property's) `default` is filled in where it is absent: what was
+    // validated, defaults included, is what the operation gets.
+    useDefaults: true,
     discriminator: true,
     code: { source: true, esm: true, lines: true, optimize: true },
   });
@@ -168,6 +174,17 @@ function generateValidators(document: OpenApiDocument, operations: readonly Coll
       add(validatorName(op.id, 'Body', mediaType), toJsonSchema(content.schema ?? {}));
     }
   }
+  // The item schema, whole and attribute by attribute, for what every write path must keep.
+  const item = itemSchemaOf(document);
+  add('item', { $ref: `${COMPONENTS_ID}#/definitions/Item` });
+  add('itemAttributes', {
+    type: 'object',
+    ...Object.fromEntries(
+      (['properties', 'patternProperties', 'additionalProperties'] as const)
+        .filter((keyword) => (item as Record<string, unknown>)[keyword] !== undefined)
+        .map((keyword) => [keyword, toJsonSchema(item)[keyword]]),
+    ),
+  });
   const code = ajvStandalone.default(ajv, exports);
 
   // Read, not rewritten: which modules the code asks `require` for.
@@ -210,17 +227,31 @@ function generateOperationsTable(
       (p) =>
         `{ name: ${JSON.stringify(p.name)}, key: ${JSON.stringify(p.name.toLowerCase())}, required: ${p.required === true} }`,
     );
+    const content = Object.entries(op.requestBody?.content ?? {});
     const body =
       op.requestBody === undefined
         ? 'undefined'
-        : `{\n      required: ${op.requestBody.required === true},\n      content: {\n${Object.keys(
-            op.requestBody.content,
-          )
-            .map(
-              (mediaType) =>
+        : [
+            '{',
+            `      required: ${op.requestBody.required === true},`,
+            '      content: {',
+            ...content.map(
+              ([mediaType]) =>
                 `        ${JSON.stringify(mediaType)}: validators.${validatorName(op.id, 'Body', mediaType)},`,
-            )
-            .join('\n')}\n      },\n    }`;
+            ),
+            '      },',
+            '      examples: {',
+            ...content.flatMap(([mediaType, media]) => {
+              const example = media.example ?? exampleOf(document, media.schema);
+              return example === undefined
+                ? []
+                : [
+                    `        ${JSON.stringify(mediaType)}: ${JSON.stringify(JSON.stringify(example))},`,
+                  ];
+            }),
+            '      },',
+            '    }',
+          ].join('\n');
     return [
       `  ${op.id}: {`,
       `    method: ${JSON.stringify(op.method)},`,
@@ -235,7 +266,7 @@ function generateOperationsTable(
   });
   return [
     HEADER('the operations the router and validation run on'),
-    "import type { OperationSpec } from './operation.js';",
+    "import type { ItemSchemaSpec, OperationSpec } from './operation.js';",
     "import type { operations as ContractOperations } from './types.gen.js';",
     "import * as validators from './validators.gen.js';",
     '',
@@ -245,12 +276,85 @@ function generateOperationsTable(
     '/** SHA-256 of the parsed openapi.yaml this was generated from (`openApiFingerprint`). */',
     `export const OPENAPI_FINGERPRINT = ${JSON.stringify(openApiFingerprint(document))};`,
     '',
+    '/**',
+    ' * The `Item` schema: `validate` checks a whole item, `validateAttributes` an object of some of',
+    " * an item's top-level attributes against what `Item` says of each (its property schema,",
+    ' * pattern properties, additional properties); `wholeItemKeywords` are what `Item` says of the',
+    ' * item as a whole, which only a whole item can be checked against.',
+    ' */',
+    'export const itemSchema: ItemSchemaSpec = {',
+    '  validate: validators.item,',
+    '  validateAttributes: validators.itemAttributes,',
+    `  wholeItemKeywords: ${JSON.stringify(wholeItemKeywords(itemSchemaOf(document)))},`,
+    '};',
+    '',
     '/** Each operation of openapi.yaml, by operation id. */',
     'export const operations = {',
     ...entries,
     '} as const satisfies Record<OperationId, OperationSpec>;',
     '',
   ].join('\n');
+}
+
+/**
+ * An example of a value of `schema`, for messages that say what to send: its own `example`, or
+ * an object made of its properties' examples.
+ */
+function exampleOf(document: OpenApiDocument, schema: Schema | undefined, depth = 0): unknown {
+  if (schema === undefined || depth > 8) return undefined;
+  const resolved = resolveSchema(document, schema);
+  if (resolved.example !== undefined) return resolved.example;
+  const properties = Object.entries(resolved.properties ?? {}).flatMap(([name, property]) => {
+    const example = exampleOf(document, property, depth + 1);
+    return example === undefined ? [] : [[name, example] as const];
+  });
+  return properties.length === 0 ? undefined : Object.fromEntries(properties);
+}
+
+/** `components.schemas.Item`, resolved: the schema every stored item keeps to. */
+function itemSchemaOf(document: OpenApiDocument): OpenAPIV3.SchemaObject {
+  const item = document.components?.schemas?.Item;
+  if (item === undefined) throw new Error('openapi.yaml must define components.schemas.Item');
+  const resolved = resolveSchema(document, item);
+  const userId = resolved.properties?.user_id;
+  if (
+    !resolved.required?.includes('user_id') ||
+    userId === undefined ||
+    resolveSchema(document, userId).type !== 'string'
+  ) {
+    throw new Error(
+      'components.schemas.Item must require user_id, a string: it is the key of the DynamoDB table',
+    );
+  }
+  return resolved;
+}
+
+/** Keywords that only describe, or that `itemAttributes` checks attribute by attribute. */
+const ATTRIBUTE_KEYWORDS = new Set([
+  'type',
+  'properties',
+  'patternProperties',
+  'additionalProperties',
+  'required',
+  'title',
+  'description',
+  'example',
+  'examples',
+  'default',
+  'deprecated',
+  'readOnly',
+  'writeOnly',
+  'externalDocs',
+  'xml',
+]);
+
+/**
+ * What `Item` says of the item as a whole (`allOf`, `minProperties`, ...). `required` is not
+ * one: a write that sets attributes cannot remove one, and a write that removes them checks the
+ * whole item anyway.
+ */
+function wholeItemKeywords(item: OpenAPIV3.SchemaObject): string[] {
+  return Object.keys(item).filter((k) => !ATTRIBUTE_KEYWORDS.has(k) && !k.startsWith('x-'));
 }
 
 function validatorName(operationId: string, part: string, mediaType?: string): string {

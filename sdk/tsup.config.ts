@@ -1,7 +1,8 @@
 /**
  * The package build: ESM (`.js`) and CommonJS (`.cjs`) for each entry, with bundled type
  * declarations for both (`.d.ts`, `.d.cts`). `ky` and `aws4fetch` stay imports: they are the
- * dependency and the optional peer dependency, never bundled.
+ * dependency and the optional peer dependency of the `sigv4` entry, never bundled. ky is ESM
+ * only; the CommonJS build requires it as Node 20.19+ allows (`require` of an ES module).
  */
 import { defineConfig } from 'tsup';
 

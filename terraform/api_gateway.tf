@@ -5,7 +5,10 @@
 # docs/decisions/001-api-gateway-from-openapi.md.
 
 locals {
-  openapi = yamldecode(file("${path.module}/../openapi.yaml"))
+  # openapi.yaml made importable (scripts/generate-api-gateway.ts, `npm run generate`): models
+  # keep only the JSON Schema draft 4 keywords API Gateway accepts, and API Gateway's own
+  # answers are problems (x-amazon-apigateway-gateway-responses). openapi.yaml keeps its examples.
+  openapi = jsondecode(file("${path.module}/api-body.gen.json"))
 
   # The keys of an OpenAPI path item that are operations (the others are summary, parameters, ...).
   openapi_methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
@@ -22,11 +25,22 @@ locals {
     security = var.api_authorization == "AWS_IAM" ? [{ sigv4 = [] }] : []
   }
 
+  # Each path of the contract also gets API Gateway's catch-all ANY method, to the same
+  # function: a method the contract does not declare there reaches the function, which answers
+  # 405 with Allow as it does locally (without it API Gateway answers 403 "Missing
+  # Authentication Token"). Declared methods take precedence over ANY ("x-amazon-apigateway-
+  # any-method", API Gateway's OpenAPI extensions). Unknown paths still get API Gateway's 403,
+  # as a problem (gateway response MISSING_AUTHENTICATION_TOKEN).
   api_body = merge(local.openapi, {
     paths = {
       for path, item in local.openapi.paths : path => merge(item, {
         for method, operation in item : method => merge(operation, local.api_operation_extensions)
         if contains(local.openapi_methods, method)
+        }, {
+        "x-amazon-apigateway-any-method" = merge(
+          { responses = { "405" = { description = "The path does not serve this method (Allow lists those it does)." } } },
+          local.api_operation_extensions,
+        )
       })
     }
     components = merge(local.openapi.components, {
@@ -41,18 +55,14 @@ locals {
     })
   })
 
-  # Every operation of the contract, by "METHOD /path", for the invoke permissions. arn_path is
-  # the path as it appears in an execute-api ARN ({param} segments match anything).
-  api_operations = merge([
-    for path, item in local.openapi.paths : {
-      for method, operation in item : "${upper(method)} ${path}" => {
-        method   = upper(method)
-        path     = path
-        arn_path = replace(path, "/\\{[^}]+\\}/", "*")
-      }
-      if contains(local.openapi_methods, method)
+  # Every path of the contract, for the invoke permissions: any method, since ANY goes to the
+  # function too. arn_path is the path as it appears in an execute-api ARN ({param} segments
+  # match anything).
+  api_paths = {
+    for path, item in local.openapi.paths : path => {
+      arn_path = replace(path, "/\\{[^}]+\\}/", "*")
     }
-  ]...)
+  }
 }
 
 resource "aws_api_gateway_rest_api" "api" {
@@ -60,6 +70,9 @@ resource "aws_api_gateway_rest_api" "api" {
   description       = local.openapi.info.title
   body              = jsonencode(local.api_body)
   put_rest_api_mode = "overwrite"
+  # A route or model API Gateway drops with a warning fails the apply, rather than the deployed
+  # API silently differing from the contract (aws_api_gateway_rest_api, fail_on_warnings).
+  fail_on_warnings = true
 
   endpoint_configuration {
     types = ["REGIONAL"]
@@ -88,6 +101,8 @@ resource "aws_api_gateway_stage" "api" {
   rest_api_id   = aws_api_gateway_rest_api.api.id
   deployment_id = aws_api_gateway_deployment.api.id
   stage_name    = var.api_stage_name
+  # X-Ray traces of API Gateway's part of each request, joined with the function's.
+  xray_tracing_enabled = var.tracing
 
   # One JSON line per request. requestId is also the event's requestContext.requestId, which
   # the function logs and returns as a problem's `instance`.
@@ -114,8 +129,6 @@ resource "aws_api_gateway_stage" "api" {
       errorMessage       = "$context.error.message"
     })
   }
-
-  depends_on = [aws_api_gateway_account.api]
 }
 
 resource "aws_api_gateway_method_settings" "all" {
@@ -131,56 +144,4 @@ resource "aws_api_gateway_method_settings" "all" {
     # Execution logs would copy request bodies (items) into CloudWatch; access logs are enough.
     logging_level = "OFF"
   }
-}
-
-# API Gateway writes access logs with the region's account-wide CloudWatch role. Only when asked
-# (manage_api_gateway_account): it replaces whatever role the account has.
-data "aws_iam_policy_document" "api_gateway_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["apigateway.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "api_gateway_cloudwatch" {
-  count = var.manage_api_gateway_account ? 1 : 0
-
-  name               = "${var.name}-apigateway-cloudwatch"
-  assume_role_policy = data.aws_iam_policy_document.api_gateway_assume.json
-}
-
-data "aws_iam_policy_document" "api_gateway_cloudwatch" {
-  statement {
-    sid = "WriteAccessLogs"
-    actions = [
-      "logs:CreateLogStream",
-      "logs:DescribeLogGroups",
-      "logs:DescribeLogStreams",
-      "logs:PutLogEvents",
-    ]
-    resources = [
-      aws_cloudwatch_log_group.api_access.arn,
-      "${aws_cloudwatch_log_group.api_access.arn}:log-stream:*",
-    ]
-  }
-}
-
-resource "aws_iam_role_policy" "api_gateway_cloudwatch" {
-  count = var.manage_api_gateway_account ? 1 : 0
-
-  name   = "WriteAccessLogs"
-  role   = aws_iam_role.api_gateway_cloudwatch[0].id
-  policy = data.aws_iam_policy_document.api_gateway_cloudwatch.json
-}
-
-resource "aws_api_gateway_account" "api" {
-  count = var.manage_api_gateway_account ? 1 : 0
-
-  cloudwatch_role_arn = aws_iam_role.api_gateway_cloudwatch[0].arn
-
-  depends_on = [aws_iam_role_policy.api_gateway_cloudwatch]
 }

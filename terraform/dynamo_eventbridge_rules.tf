@@ -38,20 +38,7 @@ resource "aws_cloudwatch_event_target" "post_to_destination" {
     arn = aws_sqs_queue.destination_dead_letter.arn
   }
 
-  # The webhook receives the event's id, type, source and time, the item's user_id, and the whole
-  # detail (schema WriteEventDetail in openapi.yaml). Every path is one every event has: detail
-  # and its user_id are required there; item is not (left out of oversized events).
-  input_transformer {
-    input_paths = {
-      id      = "$.id"
-      type    = "$.detail-type"
-      source  = "$.source"
-      time    = "$.time"
-      user_id = "$.detail.user_id"
-      detail  = "$.detail"
-    }
-    input_template = <<-EOT
-      {"id": <id>, "type": <type>, "source": <source>, "time": <time>, "user_id": <user_id>, "detail": <detail>}
-    EOT
-  }
+  # No input transformer: the webhook receives the event exactly as EventBridge has it (schema
+  # WriteEvent in openapi.yaml), the same JSON `npm start` prints and POSTs to
+  # EVENTS_WEBHOOK_URL, that the dead-letter queue keeps and the archive replays: one shape.
 }

@@ -37,7 +37,28 @@ resource "aws_cloudwatch_event_api_destination" "destination" {
   connection_arn                   = aws_cloudwatch_event_connection.destination[each.key].arn
   invocation_endpoint              = each.value.endpoint
   http_method                      = each.value.http_method
-  invocation_rate_limit_per_second = each.value.invocation_rate_limit_per_second
+  invocation_rate_limit_per_second = local.destination_rates[each.key]
+}
+
+locals {
+  # Unless set, a webhook may be called as fast as the API takes writes (its steady throttle,
+  # up to EventBridge's 300 per second), so that it keeps up with a stage busy with POSTs.
+  destination_rates = {
+    for key, destination in var.event_destinations :
+    key => coalesce(destination.invocation_rate_limit_per_second, min(300, var.api_throttling_rate_limit))
+  }
+}
+
+# A webhook slower than the API's throttle can fall behind when POSTs come faster than it is
+# called: EventBridge holds what is over the rate and retries it until event_retry_max_age_seconds,
+# then sends it to the dead-letter queue (invocationRateLimitPerSecond, EventBridge API reference).
+check "webhooks_keep_up_with_the_api" {
+  assert {
+    condition = alltrue([
+      for rate in values(local.destination_rates) : rate >= min(300, var.api_throttling_rate_limit)
+    ])
+    error_message = "An event destination's invocation_rate_limit_per_second is below api_throttling_rate_limit: at full load its events back up, and those older than event_retry_max_age_seconds go to the destination dead-letter queue."
+  }
 }
 
 # PutLambdaEventBridge: the function may put events on this bus and no other.
@@ -76,7 +97,7 @@ data "aws_iam_policy_document" "destinations_assume" {
 resource "aws_iam_role" "destinations" {
   count = length(var.event_destinations) > 0 ? 1 : 0
 
-  name               = "${var.name}-destinations"
+  name               = "${var.name}-${var.aws_region}-hooks"
   assume_role_policy = data.aws_iam_policy_document.destinations_assume.json
 }
 

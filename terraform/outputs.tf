@@ -23,6 +23,11 @@ output "table_arn" {
   value       = aws_dynamodb_table.items.arn
 }
 
+output "idempotency_table_name" {
+  description = "The DynamoDB table keeping the answers of writes sent with an Idempotency-Key."
+  value       = aws_dynamodb_table.idempotency.name
+}
+
 output "event_bus_name" {
   description = "The EventBridge bus every committed write is announced on."
   value       = aws_cloudwatch_event_bus.events.name
@@ -56,4 +61,13 @@ output "undelivered_events_queue_url" {
 output "destination_dead_letter_queue_url" {
   description = "SQS queue of events EventBridge could not deliver to an API destination."
   value       = aws_sqs_queue.destination_dead_letter.url
+}
+
+output "alarm_names" {
+  description = "The CloudWatch alarms on the dead-letter queues, the function, the API and the table."
+  value = concat(
+    [for alarm in aws_cloudwatch_metric_alarm.dead_letters : alarm.alarm_name],
+    [aws_cloudwatch_metric_alarm.lambda_errors.alarm_name, aws_cloudwatch_metric_alarm.lambda_throttles.alarm_name, aws_cloudwatch_metric_alarm.api_5xx.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.dynamodb_throttles : alarm.alarm_name],
+  )
 }

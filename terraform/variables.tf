@@ -75,6 +75,17 @@ variable "deletion_protection" {
   default     = true
 }
 
+variable "idempotency_ttl_seconds" {
+  type        = number
+  description = "How long the answer to a write sent with an Idempotency-Key is kept for a replay, in seconds (IDEMPOTENCY_TTL_SECONDS)."
+  default     = 86400
+
+  validation {
+    condition     = var.idempotency_ttl_seconds >= 60 && var.idempotency_ttl_seconds <= 604800 && floor(var.idempotency_ttl_seconds) == var.idempotency_ttl_seconds
+    error_message = "idempotency_ttl_seconds must be a whole number from 60 to 604800 (a week)."
+  }
+}
+
 # --- Lambda ---
 
 variable "lambda_memory_mb" {
@@ -90,8 +101,8 @@ variable "lambda_memory_mb" {
 
 variable "lambda_timeout_seconds" {
   type        = number
-  description = "Time limit of one invocation, in seconds; under API Gateway's 29 s integration limit."
-  default     = 10
+  description = "Time limit of one invocation, in seconds; under API Gateway's 29 s integration limit. The default covers the worst case of every retry budget (DynamoDB, PutEvents, the dead-letter queue): see invocationBudget in server/src/aws/budget.ts."
+  default     = 25
 
   validation {
     condition     = var.lambda_timeout_seconds >= 1 && var.lambda_timeout_seconds <= 28
@@ -108,6 +119,23 @@ variable "lambda_architecture" {
     condition     = contains(["arm64", "x86_64"], var.lambda_architecture)
     error_message = "lambda_architecture must be arm64 or x86_64."
   }
+}
+
+variable "lambda_reserved_concurrency" {
+  type        = number
+  description = "Instances of the function that may run at once, reserved from the account's pool; null (the default) reserves none and shares the account's. A cap also caps what the API serves: requests over it are throttled (API Gateway answers 5xx)."
+  default     = null
+
+  validation {
+    condition     = var.lambda_reserved_concurrency == null || try(var.lambda_reserved_concurrency >= 1 && floor(var.lambda_reserved_concurrency) == var.lambda_reserved_concurrency, false)
+    error_message = "lambda_reserved_concurrency must be null or a whole number of at least 1."
+  }
+}
+
+variable "tracing" {
+  type        = bool
+  description = "X-Ray tracing of the stage and the function, with DynamoDB, EventBridge and SQS calls traced by Powertools' tracer (POWERTOOLS_TRACE_ENABLED). Off by default: it adds to every cold start (see the README's Performance section) and X-Ray bills per trace."
+  default     = false
 }
 
 variable "log_level" {
@@ -178,12 +206,6 @@ variable "api_throttling_burst_limit" {
   }
 }
 
-variable "manage_api_gateway_account" {
-  type        = bool
-  description = "Set the region's API Gateway account CloudWatch role, which access logging needs. It is one setting per account and region: leave false if it is already set (aws apigateway get-account shows a cloudwatchRoleArn), since this replaces it with a role that may write only this API's access logs."
-  default     = false
-}
-
 # --- Events ---
 
 variable "event_source" {
@@ -201,10 +223,10 @@ variable "event_destinations" {
   type = map(object({
     endpoint                         = string
     http_method                      = optional(string, "POST")
-    invocation_rate_limit_per_second = optional(number, 10)
+    invocation_rate_limit_per_second = optional(number)
     api_key_header                   = optional(string, "x-api-key")
   }))
-  description = "Webhooks that receive every POST (item created) event, by name: an EventBridge connection and API destination each. The API key sent in api_key_header is in event_destination_api_keys under the same name."
+  description = "Webhooks that receive every POST (item created) event, by name: an EventBridge connection and API destination each. The API key sent in api_key_header is in event_destination_api_keys under the same name. invocation_rate_limit_per_second defaults to api_throttling_rate_limit (at most 300)."
   default     = {}
 
   validation {
@@ -219,7 +241,8 @@ variable "event_destinations" {
     condition = alltrue([
       for destination in var.event_destinations :
       contains(["POST", "PUT", "PATCH"], destination.http_method) &&
-      destination.invocation_rate_limit_per_second >= 1 && destination.invocation_rate_limit_per_second <= 300
+      coalesce(destination.invocation_rate_limit_per_second, 1) >= 1 &&
+      coalesce(destination.invocation_rate_limit_per_second, 300) <= 300
     ])
     error_message = "http_method must be POST, PUT or PATCH and invocation_rate_limit_per_second from 1 to 300."
   }
@@ -262,5 +285,18 @@ variable "event_archive_retention_days" {
   validation {
     condition     = var.event_archive_retention_days >= 0 && floor(var.event_archive_retention_days) == var.event_archive_retention_days
     error_message = "event_archive_retention_days must be a whole number, 0 or more."
+  }
+}
+
+# --- Operations ---
+
+variable "alarm_topic_arn" {
+  type        = string
+  description = "SNS topic every alarm notifies (in alarm and back to OK); null (the default) creates the alarms without notifications."
+  default     = null
+
+  validation {
+    condition     = var.alarm_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.alarm_topic_arn))
+    error_message = "alarm_topic_arn must be null or an SNS topic ARN."
   }
 }

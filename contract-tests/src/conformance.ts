@@ -1,11 +1,11 @@
 /**
  * Whether an answer is one the contract allows: its status is documented for the operation
- * (or, for a request no operation matches, it is an error), its media type and body match the
- * documented schema, and the headers the contract requires are there and valid. Errors must be
- * problems (RFC 9457) whose `status` is the answer's.
+ * (`default` counts for errors, 4xx and 5xx, only; for a request no operation matches it must
+ * be an error), its media type and body match the documented schema (a HEAD answer has no
+ * body, RFC 9110 §9.3.2), and the headers the contract requires are there and valid. Errors
+ * must be problems (RFC 9457) whose `status` is the answer's.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
-import ajvFormats from 'ajv-formats';
+import { createSchemaCheck } from './schemas.js';
 
 /** An answer as it came over the wire. */
 export interface SeenResponse {
@@ -20,9 +20,14 @@ export interface Conformance {
   readonly operationIds: readonly string[];
   /**
    * What is wrong with `response` as the answer to `operationId` (`undefined`: a request that
-   * no operation matches); empty when nothing is.
+   * no operation matches); empty when nothing is. For `method: 'HEAD'`, the answer a GET would
+   * get without its body (RFC 9110 §9.3.2).
    */
-  checkResponse(operationId: string | undefined, response: SeenResponse): string[];
+  checkResponse(
+    operationId: string | undefined,
+    response: SeenResponse,
+    options?: { readonly method?: string },
+  ): string[];
   /** What is wrong with `value` as an instance of `components.schemas[name]`. */
   checkSchema(name: string, value: unknown): string[];
 }
@@ -44,20 +49,20 @@ interface OperationObject {
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
-const DOCUMENT_ID = 'openapi.json';
 
 /** @param document a parsed OpenAPI 3.0 document (openapi.yaml). */
 export function createConformance(document: object): Conformance {
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  ajvFormats.default(ajv);
-  ajv.addSchema(document, DOCUMENT_ID);
-
+  const check = createSchemaCheck(document);
   const operations = new Map<string, OperationObject>();
+  /** HEAD answers carry the headers of a GET and no body (RFC 9110 §9.3.2). */
+  const headOperations = new Set<string>();
   const paths = (document as { paths?: Record<string, Record<string, unknown>> }).paths ?? {};
   for (const item of Object.values(paths)) {
     for (const method of METHODS) {
       const operation = item[method] as OperationObject | undefined;
-      if (operation?.operationId !== undefined) operations.set(operation.operationId, operation);
+      if (operation?.operationId === undefined) continue;
+      operations.set(operation.operationId, operation);
+      if (method === 'head') headOperations.add(operation.operationId);
     }
   }
 
@@ -72,27 +77,14 @@ export function createConformance(document: object): Conformance {
     return node as T;
   };
 
-  const validators = new Map<string, ValidateFunction>();
-  const check = (schema: object | string, value: unknown, where: string): string[] => {
-    const ref = typeof schema === 'string' ? { $ref: `${DOCUMENT_ID}${schema}` } : schema;
-    const key = JSON.stringify(ref);
-    let validate = validators.get(key);
-    if (validate === undefined) {
-      validate = ajv.compile(rebase(ref));
-      validators.set(key, validate);
-    }
-    if (validate(value)) return [];
-    return (validate.errors ?? []).map(
-      (e) => `${where}${e.instancePath === '' ? '' : ` at ${e.instancePath}`} ${e.message}`,
-    );
-  };
-
   return {
     operationIds: [...operations.keys()],
 
-    checkResponse(operationId, response) {
+    checkResponse(operationId, response, options = {}) {
       const violations: string[] = [];
       const mediaType = response.headers['content-type']?.split(';')[0]?.trim();
+      const head = options.method === 'HEAD';
+      if (head && response.body !== '') violations.push('a HEAD answer has a body');
       let body: unknown;
       if (response.body !== '') {
         try {
@@ -105,22 +97,27 @@ export function createConformance(document: object): Conformance {
       if (operationId !== undefined && operation === undefined) {
         return [`openapi.yaml has no operation ${operationId}`];
       }
+      // `default` stands for the errors an operation does not list one by one; a success or a
+      // redirect must be documented by its own status.
       const documented =
         operation === undefined
           ? undefined
-          : (operation.responses[String(response.status)] ?? operation.responses.default);
+          : (operation.responses[String(response.status)] ??
+            (response.status >= 400 ? operation.responses.default : undefined));
       if (operation === undefined) {
         if (response.status < 400) violations.push(`an unmatched request got ${response.status}`);
         if (mediaType !== 'application/problem+json') {
           violations.push(`an unmatched request got ${mediaType ?? 'no media type'}`);
         }
-        violations.push(...check('#/components/schemas/Problem', body, 'the problem'));
+        if (!head) violations.push(...check('#/components/schemas/Problem', body, 'the problem'));
       } else if (documented === undefined) {
         violations.push(`${operationId} does not document status ${response.status}`);
       } else {
         const resolved = resolve<ResponseObject>(documented);
         const content = resolved.content ?? {};
-        if (Object.keys(content).length === 0) {
+        if (operationId !== undefined && headOperations.has(operationId)) {
+          if (response.body !== '') violations.push('a HEAD answer has a body');
+        } else if (Object.keys(content).length === 0) {
           if (response.body !== '') violations.push(`${response.status} documents no body`);
         } else if (mediaType === undefined || content[mediaType] === undefined) {
           violations.push(
@@ -128,7 +125,7 @@ export function createConformance(document: object): Conformance {
           );
         } else {
           const schema = content[mediaType]?.schema;
-          if (schema !== undefined) violations.push(...check(schema, body, 'the body'));
+          if (schema !== undefined && !head) violations.push(...check(schema, body, 'the body'));
         }
         for (const [name, header] of Object.entries(resolved.headers ?? {})) {
           const spec = resolve<HeaderObject>(header);
@@ -162,11 +159,4 @@ export function createConformance(document: object): Conformance {
       return check(`#/components/schemas/${name}`, value, name);
     },
   };
-}
-
-/** Points the local `#/...` references of an inline schema at the document. */
-function rebase(schema: object): object {
-  return JSON.parse(
-    JSON.stringify(schema).replaceAll('"$ref":"#/', `"$ref":"${DOCUMENT_ID}#/`),
-  ) as object;
 }

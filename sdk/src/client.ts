@@ -1,29 +1,63 @@
 /**
- * The hand-written front over the generated functions (`gen/sdk.gen.ts`): one call per operation
- * of openapi.yaml, errors as `ProblemError` / `NetworkError` / `TimeoutError`, the `ETag` of every
- * versioned answer returned beside the item and sent back as `If-Match` on request.
+ * The client: one call per operation of openapi.yaml, each resolving to its result (the item and
+ * the `ETag` of its version, sent back as `If-Match` on request) or rejecting with one of the
+ * SDK's errors (`errors.ts`). Each call is its operation (`operations.ts`), what it sends, and
+ * how its answer becomes a result; `http.ts` does the rest.
  */
-import type { Options as KyOptions } from 'ky';
-import { isTimeoutError as isKyTimeoutError } from 'ky';
-import { NetworkError, ProblemError, TimeoutError, toProblem } from './errors.js';
-import { createClient as createGeneratedClient } from './gen/client/index.gen.js';
-import * as operations from './gen/sdk.gen.js';
 import type {
-  CreateItemData,
   GetItemData,
   GetItemResponses,
-  UpdateItemData,
+  ItemPage,
+  ListItemsData,
+  MergePatch,
 } from './gen/types.gen.js';
-import { type RetryOptions, toKyRetry } from './retry.js';
+import {
+  type Answer,
+  checkHeaders,
+  createTransport,
+  type HeaderRecord,
+  type Outgoing,
+} from './http.js';
+import type { NumberMode } from './json.js';
+import { OPERATIONS, type OperationData, type OperationId } from './operations.js';
+import type { RetryOptions } from './retry.js';
 
 /** An item: any JSON object with a `user_id` (schema `Item`). */
 export type Item = GetItemResponses[200];
 /** The key of an item: 1 to 512 characters (schema `UserId`). */
 export type UserId = GetItemData['query']['user_id'];
 /** What `createItem` sends (schema `Item`). */
-export type NewItem = CreateItemData['body'];
-/** What `updateItem` sends: set `updatedKey` of item `user_id` to `updatedValue`. */
-export type ItemUpdate = UpdateItemData['body'];
+export type NewItem = OperationData['createItem']['body'];
+/**
+ * The attributes `updateItem` can set: the names `Item` allows, but `user_id`. With the shipped
+ * open `Item` that is any `string`; with an `Item` that lists its properties and
+ * `additionalProperties: false`, exactly those names.
+ */
+export type AttributeName = Exclude<keyof Item & string, 'user_id'>;
+/**
+ * The value attribute `K` takes, as `Item` types it (`unknown` for a name the schema leaves
+ * open). `null` only where the schema allows it: the API stores `null`, it does not remove.
+ */
+export type AttributeValue<K extends AttributeName> = Exclude<Item[K], undefined>;
+/**
+ * What `updateItem` sends (schema `UpdateRequest`): set `updatedKey` of item `user_id` to
+ * `updatedValue`, which must fit what `Item` says of that attribute.
+ */
+export interface ItemUpdate<K extends AttributeName = AttributeName> {
+  readonly user_id: UserId;
+  readonly updatedKey: K;
+  readonly updatedValue: AttributeValue<K>;
+}
+/** Which page `listItems` reads (its `limit` and `cursor` parameters). */
+export type PageRequest = NonNullable<ListItemsData['query']>;
+/**
+ * What `mergeItem` sends: a JSON Merge Patch (RFC 7396) of the item `user_id`. Each other member
+ * sets the attribute of its name, `null` removes it, an object is merged into it.
+ */
+export type ItemMergePatch = MergePatch;
+
+/** The media type of a JSON Merge Patch (RFC 7396 §4). */
+const MERGE_PATCH = 'application/merge-patch+json';
 
 /** Headers as name → value. */
 export type HeaderMap = Readonly<Record<string, string>>;
@@ -48,14 +82,18 @@ export interface ClientOptions {
    */
   readonly baseUrl: string;
   /**
-   * Time limit of one attempt, in ms, or `false` for none. Default `15_000`: longer than the
-   * server's own bound on DynamoDB, so an outage arrives as its 503, not as a client timeout.
+   * Time limit of one attempt, in ms, or `false` for none: the whole answer, body included, must
+   * arrive within it. Default `15_000`: longer than the server's own bound on DynamoDB, so an
+   * outage arrives as its 503, not as a client timeout.
    */
   readonly timeout?: number | false;
   /**
    * Retries of 429 and 503 answers (honouring `Retry-After`) and of failed connections, for
-   * `getItem`, `updateItem` and `deleteItem`; `createItem` is never retried. A number is the
-   * retry limit; `false` turns retries off. Default: up to 2 retries.
+   * every call: reads and deletes are idempotent, and `createItem`, `updateItem` and
+   * `mergeItem` send an `Idempotency-Key`, the same with each attempt, so that a retry after a
+   * lost answer gets that answer instead of writing again (and a 409 with `Retry-After`, the
+   * first attempt still running, is retried too). A number is the retry limit; `false` turns
+   * retries off. Default: up to 2 retries.
    */
   readonly retry?: RetryOptions | number | false;
   /** Headers sent with every request, or a function that returns them before each attempt. */
@@ -72,13 +110,25 @@ export interface ClientOptions {
    * IAM-authorized API, or your own. Default: the global `fetch`.
    */
   readonly fetch?: typeof fetch;
+  /**
+   * How numbers travel. The API keeps every number exactly (DynamoDB holds 38 significant
+   * digits); a JavaScript `number` holds about 15.
+   * - `'number'` (default): every number is a `number`. A `bigint` or `ExactNumber` you send is a
+   *   `TypeError`, and an answer holding a number a `number` would change (such as
+   *   `12345678901234567890123`) rejects with a `ResponseError` rather than rounding it.
+   * - `'exact'`: integers beyond ±(2^53 − 1) are `bigint`s and other numbers a `number` would
+   *   change are `ExactNumber`s, in answers and in what you send; every other number is a
+   *   `number`.
+   * Either way `NaN` and `±Infinity` are a `TypeError`: JSON has no such numbers.
+   */
+  readonly numbers?: NumberMode;
 }
 
 /** Options of one call. */
 export interface CallOptions {
   /** Aborts the call, retries and waits included; it then rejects with the signal's reason. */
   readonly signal?: AbortSignal;
-  /** Time limit of each attempt of this call, in ms (overrides the client's). */
+  /** Time limit of each attempt of this call, in ms, body included (overrides the client's). */
   readonly timeout?: number | false;
   /** Extra headers for this call. */
   readonly headers?: HeaderMap;
@@ -94,6 +144,23 @@ export interface WriteOptions extends CallOptions {
   readonly ifMatch?: string | { readonly etag: string };
 }
 
+/** Options of a call that writes: its `Idempotency-Key`. */
+export interface IdempotencyOptions {
+  /**
+   * The `Idempotency-Key` to send with every attempt of this call: 1 to 255 printable ASCII
+   * characters, unique to the request (the API keeps one namespace of keys for all callers).
+   * Give your own to retry a call yourself, later or from another process, without writing
+   * twice: send the same request with the same key. Default: a new random UUID per call.
+   */
+  readonly idempotencyKey?: string;
+}
+
+/** Options of `createItem`. */
+export interface CreateOptions extends CallOptions, IdempotencyOptions {}
+
+/** Options of `updateItem` and `mergeItem`. */
+export interface UpdateOptions extends WriteOptions, IdempotencyOptions {}
+
 /** An item and its version. */
 export interface ItemResult {
   readonly item: Item;
@@ -103,8 +170,26 @@ export interface ItemResult {
 
 /** A created item, its version and where it can be read. */
 export interface CreateItemResult extends ItemResult {
-  /** The item's path on the API, e.g. `/dynamo?user_id=ada`. */
+  /**
+   * The item's URL: the `Location` header (`?user_id=ada`, a reference relative to the request)
+   * resolved against the URL the item was POSTed to (RFC 9110 §10.2.2), so it keeps the stage
+   * and any base path, e.g. `https://api.example.com/prod/dynamo?user_id=ada`.
+   */
   readonly location: string;
+}
+
+/** One page of a listing. */
+export interface ItemPageResult {
+  /** The page's items, each with its version, in no particular order. */
+  readonly items: readonly ItemResult[];
+  /** Where the next page starts: pass it as `cursor`. Absent on the last page. */
+  readonly cursor?: string;
+}
+
+/** Options of `items()`: those of each page's call, and the page size. */
+export interface ItemsOptions extends CallOptions {
+  /** Items per page, 1 to 100; default the API's (25). Fewer pages cost fewer requests. */
+  readonly limit?: number;
 }
 
 /** The item as it was before deletion. */
@@ -112,7 +197,7 @@ export interface DeleteItemResult {
   readonly item: Item;
 }
 
-/** The four operations of the API. Create one with `createClient`. */
+/** The operations of the API. Create one with `createClient`. */
 export interface DynamoCrudClient {
   /**
    * Reads an item. Throws a 404 `ProblemError` when no item has `userId`.
@@ -124,15 +209,16 @@ export interface DynamoCrudClient {
    */
   getItem(userId: UserId, options?: CallOptions): Promise<ItemResult>;
   /**
-   * Creates an item; never overwrites: an existing `user_id` is a 409 `ProblemError`. Never
-   * retried (see `RetryOptions`).
+   * Creates an item; never overwrites: an existing `user_id` is a 409 `ProblemError`. Retried
+   * safely: every attempt sends the call's `Idempotency-Key`, so a retry after a lost answer
+   * gets the 201 of the first attempt, not a 409.
    *
    * @example
    * ```ts
    * const { item, etag } = await api.createItem({ user_id: 'ada', name: 'Ada', visits: 1 });
    * ```
    */
-  createItem(item: NewItem, options?: CallOptions): Promise<CreateItemResult>;
+  createItem(item: NewItem, options?: CreateOptions): Promise<CreateItemResult>;
   /**
    * Sets one attribute of an existing item (never creates one: 404). With `ifMatch`, only if
    * the item is still at that version (else 412).
@@ -146,7 +232,25 @@ export interface DynamoCrudClient {
    * );
    * ```
    */
-  updateItem(update: ItemUpdate, options?: WriteOptions): Promise<ItemResult>;
+  updateItem<K extends AttributeName>(
+    update: ItemUpdate<K>,
+    options?: UpdateOptions,
+  ): Promise<ItemResult>;
+  /**
+   * Changes an existing item with a JSON Merge Patch (RFC 7396), in one write: each member sets
+   * the attribute of its name, `null` removes it, an object is merged into it (arrays are
+   * replaced whole). Never creates an item (404). With `ifMatch`, only if the item is still at
+   * that version (else 412). The item made must be one `createItem` would take (else 400).
+   *
+   * @example
+   * ```ts
+   * const { item, etag } = await api.mergeItem(
+   *   { user_id: 'ada', name: 'Ada Lovelace', nickname: null, address: { city: 'London' } },
+   *   { ifMatch: read },
+   * );
+   * ```
+   */
+  mergeItem(patch: ItemMergePatch, options?: UpdateOptions): Promise<ItemResult>;
   /**
    * Deletes an item and returns it as it was. With `ifMatch`, only if the item is still at
    * that version (else 412).
@@ -157,13 +261,45 @@ export interface DynamoCrudClient {
    * ```
    */
   deleteItem(userId: UserId, options?: WriteOptions): Promise<DeleteItemResult>;
+  /**
+   * Reads one page of items: up to `limit` (1 to 100, default 25) from where `cursor` (the
+   * `cursor` of the page before) says, and the `cursor` of the next page unless this is the
+   * last. Each page is one Scan of the table: see the README's "What a listing costs". A
+   * changed, cut-short or foreign cursor is a 400 `ProblemError`. Retried like `getItem`.
+   *
+   * @example
+   * ```ts
+   * const first = await api.listItems({ limit: 50 });
+   * const second = first.cursor === undefined ? undefined : await api.listItems({ cursor: first.cursor });
+   * ```
+   */
+  listItems(page?: PageRequest, options?: CallOptions): Promise<ItemPageResult>;
+  /**
+   * Every item, page by page: an async iterator that asks for the first page when first
+   * iterated and for the next page only when the one before is used up, so at most one page is
+   * in memory. Each page is retried like `getItem`; `signal` stops the iteration (it then
+   * rejects with the signal's reason); a `break` stops it without asking for another page.
+   * An item created or deleted during the listing may or may not appear; none appears twice,
+   * and none that existed throughout is missed (a DynamoDB Scan's guarantee).
+   *
+   * @example
+   * ```ts
+   * for await (const { item, etag } of api.items({ limit: 100 })) {
+   *   console.log(item.user_id, etag);
+   * }
+   * ```
+   */
+  items(options?: ItemsOptions): AsyncIterableIterator<ItemResult>;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 
 /**
  * A client for the API at `baseUrl`. Calls resolve to the item (and its `etag`) or throw a
- * `ProblemError` (the API's error answer), a `NetworkError` or a `TimeoutError`.
+ * `ProblemError` (the API's error answer), a `NetworkError`, a `TimeoutError` or a
+ * `ResponseError`; an argument the SDK cannot send is a `TypeError` before anything is sent.
+ *
+ * @throws TypeError when `baseUrl` is not an http(s) URL, or a header cannot be sent.
  *
  * @example
  * ```ts
@@ -179,154 +315,149 @@ const DEFAULT_TIMEOUT_MS = 15_000;
  * ```
  */
 export function createClient(options: ClientOptions): DynamoCrudClient {
-  const staticHeaders: Record<string, string> = {};
-  if (options.apiKey !== undefined) staticHeaders['x-api-key'] = options.apiKey;
-  if (typeof options.bearerToken === 'string') {
-    staticHeaders.authorization = `Bearer ${options.bearerToken}`;
-  }
-  if (typeof options.headers === 'object') Object.assign(staticHeaders, options.headers);
-
-  const client = createGeneratedClient({
-    baseUrl: options.baseUrl.replace(/\/+$/, ''),
-    throwOnError: true,
-    headers: staticHeaders,
+  const send = createTransport({
+    baseUrl: baseUrlOf(options.baseUrl),
     timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
-    retry: toKyRetry(options.retry),
-    kyOptions: kyOptions(options),
+    retry: options.retry,
+    numbers: options.numbers ?? 'number',
+    headers: checkHeaders({
+      ...(options.apiKey === undefined ? {} : { 'x-api-key': options.apiKey }),
+      ...(typeof options.bearerToken === 'string'
+        ? { authorization: `Bearer ${options.bearerToken}` }
+        : {}),
+      ...(typeof options.headers === 'object' ? options.headers : {}),
+    }),
+    headersPerAttempt: headersPerAttempt(options),
+    fetch: options.fetch,
   });
-  client.interceptors.error.use(toSdkError);
 
-  return {
-    async getItem(userId, call = {}) {
-      const { data, response } = await operations.getItem({
-        client,
-        query: { user_id: userId },
-        ...perCall(call),
-      });
-      return { item: data, etag: requiredHeader(response, 'ETag') };
-    },
+  /**
+   * Sends operation `id` with its query and body as the contract types them, and turns its
+   * answer into a result: every call goes through here, and every failure comes out of `send`.
+   */
+  const call = async <Id extends OperationId, Result>(
+    id: Id,
+    outgoing: (
+      | Pick<OperationData[Id], 'query' | 'body'>
+      // A body in another media type the operation takes.
+      | { readonly body: ItemMergePatch; readonly mediaType: typeof MERGE_PATCH }
+    ) &
+      Pick<Outgoing, 'headers'>,
+    options: CallOptions & IdempotencyOptions,
+    result: (answer: Answer) => Result,
+  ): Promise<Result> =>
+    result(
+      await send(OPERATIONS[id], {
+        ...outgoing,
+        signal: options.signal,
+        timeout: options.timeout,
+        idempotencyKey: options.idempotencyKey,
+        headers: { ...options.headers, ...outgoing.headers },
+      }),
+    );
 
-    async createItem(item, call = {}) {
-      const { data, response } = await operations.createItem({
-        client,
-        body: item,
-        ...perCall(call),
-      });
-      return {
-        item: data,
-        etag: requiredHeader(response, 'ETag'),
-        location: requiredHeader(response, 'Location'),
-      };
-    },
+  const client: DynamoCrudClient = {
+    getItem: async (userId, options = {}) =>
+      call('getItem', { query: { user_id: userId } }, options, (answer) => ({
+        item: answer.data as Item,
+        etag: answer.header('ETag'),
+      })),
 
-    async updateItem(update, call = {}) {
-      const { data, response } = await operations.updateItem({
-        client,
-        body: update,
-        ...perCall(call, ifMatchHeader(call.ifMatch)),
-      });
-      return { item: data, etag: requiredHeader(response, 'ETag') };
-    },
+    createItem: async (item, options = {}) =>
+      call('createItem', { body: item }, options, (answer) => ({
+        item: answer.data as Item,
+        etag: answer.header('ETag'),
+        location: answer.reference('Location'),
+      })),
 
-    async deleteItem(userId, call = {}) {
-      const { data } = await operations.deleteItem({
-        client,
-        query: { user_id: userId },
-        ...perCall(call, ifMatchHeader(call.ifMatch)),
-      });
-      return { item: data };
+    updateItem: async (update, options = {}) =>
+      call(
+        'updateItem',
+        { body: update, headers: ifMatchHeader(options.ifMatch) },
+        options,
+        (answer) => ({
+          item: answer.data as Item,
+          etag: answer.header('ETag'),
+        }),
+      ),
+
+    mergeItem: async (patch, options = {}) =>
+      call(
+        'updateItem',
+        { body: patch, mediaType: MERGE_PATCH, headers: ifMatchHeader(options.ifMatch) },
+        options,
+        (answer) => ({
+          item: answer.data as Item,
+          etag: answer.header('ETag'),
+        }),
+      ),
+
+    deleteItem: async (userId, options = {}) =>
+      call(
+        'deleteItem',
+        { query: { user_id: userId }, headers: ifMatchHeader(options.ifMatch) },
+        options,
+        (answer) => ({ item: answer.data as Item }),
+      ),
+
+    listItems: async (page = {}, options = {}) =>
+      call('listItems', { query: page }, options, (answer) => {
+        const { items, cursor } = answer.data as ItemPage;
+        return cursor === undefined ? { items } : { items, cursor };
+      }),
+
+    items: async function* ({ limit, ...options } = {}) {
+      let cursor: string | undefined;
+      do {
+        options.signal?.throwIfAborted();
+        const page = await client.listItems(
+          {
+            ...(limit === undefined ? {} : { limit }),
+            ...(cursor === undefined ? {} : { cursor }),
+          },
+          options,
+        );
+        for (const listed of page.items) {
+          options.signal?.throwIfAborted();
+          yield listed;
+        }
+        cursor = page.cursor;
+      } while (cursor !== undefined);
     },
   };
+  return client;
 }
 
-/** Headers that must be computed before each attempt go in a ky hook, which retries run too. */
-function kyOptions(options: ClientOptions): Omit<KyOptions, 'method' | 'prefixUrl'> {
+/** `baseUrl` without trailing slashes. @throws TypeError when it is not an http(s) URL. */
+function baseUrlOf(baseUrl: string): string {
+  const parsed = URL.canParse(baseUrl) ? new URL(baseUrl) : undefined;
+  if (parsed === undefined || !/^https?:$/.test(parsed.protocol)) {
+    throw new TypeError(
+      `baseUrl must be an http(s) URL such as http://127.0.0.1:3000, got ${baseUrl}`,
+    );
+  }
+  return baseUrl.replace(/\/+$/, '');
+}
+
+/** Headers that must be computed before each attempt, so that retries pick up fresh ones. */
+function headersPerAttempt(options: ClientOptions): (() => Promise<HeaderRecord>) | undefined {
   const { headers, bearerToken } = options;
-  const dynamicHeaders = typeof headers === 'function' ? headers : undefined;
-  const dynamicToken = typeof bearerToken === 'function' ? bearerToken : undefined;
-  return {
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-    hooks: {
-      beforeRequest:
-        dynamicHeaders === undefined && dynamicToken === undefined
-          ? []
-          : [
-              async (request) => {
-                if (dynamicHeaders !== undefined) {
-                  for (const [name, value] of Object.entries(await dynamicHeaders())) {
-                    request.headers.set(name, value);
-                  }
-                }
-                if (dynamicToken !== undefined) {
-                  request.headers.set('authorization', `Bearer ${await dynamicToken()}`);
-                }
-              },
-            ],
-    },
-  };
+  if (typeof headers !== 'function' && typeof bearerToken !== 'function') return undefined;
+  return async () => ({
+    ...(typeof headers === 'function' ? await headers() : {}),
+    ...(typeof bearerToken === 'function'
+      ? { authorization: `Bearer ${await bearerToken()}` }
+      : {}),
+  });
 }
 
-function perCall(call: CallOptions, extraHeaders: HeaderMap = {}) {
-  const headers = { ...call.headers, ...extraHeaders };
-  return {
-    ...(call.signal === undefined ? {} : { signal: call.signal }),
-    ...(call.timeout === undefined ? {} : { timeout: call.timeout }),
-    ...(Object.keys(headers).length === 0 ? {} : { headers }),
-  };
-}
-
-function ifMatchHeader(ifMatch: WriteOptions['ifMatch']): HeaderMap {
-  if (ifMatch === undefined) return {};
+/** @throws TypeError for an empty `ifMatch`. */
+function ifMatchHeader(ifMatch: WriteOptions['ifMatch']): HeaderMap | undefined {
+  if (ifMatch === undefined) return undefined;
   const value = typeof ifMatch === 'string' ? ifMatch : ifMatch.etag;
   // An empty If-Match would match no version: almost surely a lost ETag, not a wish for a 412.
   if (typeof value !== 'string' || value.trim() === '') {
     throw new TypeError('ifMatch is empty: pass the etag of an earlier result, or that result');
   }
-  return { 'If-Match': value };
-}
-
-/**
- * A header the contract says every such answer has. A browser hides response headers from a
- * cross-origin page unless the API lists them in `Access-Control-Expose-Headers`.
- */
-function requiredHeader(response: Response, name: 'ETag' | 'Location'): string {
-  const value = response.headers.get(name);
-  if (value === null) {
-    throw new Error(
-      `The ${response.status} answer has no readable ${name} header, which the contract requires. ` +
-        `Across origins in a browser, the API must expose it (Access-Control-Expose-Headers: ${name}).`,
-    );
-  }
-  return value;
-}
-
-/**
- * The generated client's error interceptor: an error answer (its body already parsed) becomes a
- * `ProblemError`; a failed or timed-out request a `NetworkError` or `TimeoutError`. Anything
- * else (an abort, a bug) is passed on as it is.
- */
-function toSdkError(
-  error: unknown,
-  response: Response | undefined,
-  request: Request | undefined,
-): unknown {
-  if (response !== undefined && !response.ok) {
-    return new ProblemError(toProblem(error, response), response);
-  }
-  if (request === undefined) return error;
-  const { method, url } = request;
-  if (isKyTimeoutError(error)) return new TimeoutError(method, url, error);
-  if (
-    error instanceof Error ||
-    (typeof DOMException !== 'undefined' && error instanceof DOMException)
-  ) {
-    // `AbortSignal.timeout()` passed as `signal` rejects with a DOMException named TimeoutError.
-    if (error.name === 'TimeoutError') return new TimeoutError(method, url, error);
-    if (error.name === 'AbortError') return error;
-    // fetch rejects with a TypeError when no answer came (refused, reset, DNS, CORS).
-    if (error instanceof TypeError && response === undefined) {
-      return new NetworkError(method, url, error);
-    }
-  }
-  return error;
+  return { 'if-match': value };
 }

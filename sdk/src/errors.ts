@@ -1,15 +1,20 @@
 /**
- * What a call can throw, besides the `AbortError` of a signal you aborted:
+ * What a call can throw, besides the `AbortError` (or reason) of a signal you aborted and what a
+ * function you gave (`headers`, `bearerToken`, `fetch`) throws itself:
  * - `ProblemError`: the API answered with an error status (its problem+json body parsed);
  * - `NetworkError`: no answer at all (DNS, refused or reset connection, CORS in a browser);
- * - `TimeoutError`: no answer within the time limit.
- * Each has a type guard that also recognises errors from another copy of this package (the ESM
- * and the CommonJS builds loaded side by side), where `instanceof` would not.
+ * - `TimeoutError`: no whole answer within the time limit;
+ * - `ResponseError`: a success the SDK cannot hand over as it is (an unreadable header, a body
+ *   that is not the contract's, a number a `number` would change); `written` says whether the
+ *   API carried out the write;
+ * - `TypeError`: before anything is sent, an argument the SDK cannot send.
+ * Each class has a type guard that also recognises errors from another copy of this package (the
+ * ESM and the CommonJS builds loaded side by side), where `instanceof` would not.
  */
 import type { Problem } from './gen/types.gen.js';
 
 const KIND = Symbol.for('@dynamo-crud/sdk/error-kind');
-type Kind = 'ProblemError' | 'NetworkError' | 'TimeoutError';
+type Kind = 'ProblemError' | 'NetworkError' | 'TimeoutError' | 'ResponseError';
 
 function mark(error: Error, kind: Kind): void {
   Object.defineProperty(error, KIND, { value: kind });
@@ -89,9 +94,9 @@ export class NetworkError extends Error {
 }
 
 /**
- * No answer within the time limit of an attempt (the client's `timeout`), or before an
- * `AbortSignal.timeout()` you passed as `signal` fired. A timed-out attempt is not retried: the
- * server may still be working on it.
+ * No whole answer within the time limit of an attempt (the client's `timeout`: headers and body
+ * both), or before an `AbortSignal.timeout()` you passed as `signal` fired. A timed-out attempt
+ * is not retried: the server may still be working on it.
  *
  * @example
  * ```ts
@@ -114,6 +119,62 @@ export class TimeoutError extends Error {
     this.method = method;
     this.url = url;
   }
+}
+
+/**
+ * The API answered with success, but the SDK cannot hand over the result as the contract
+ * describes it: a header the contract requires cannot be read (in a browser across origins, the
+ * API must list `ETag` and `Location` in `Access-Control-Expose-Headers`), the body is not the
+ * JSON the contract says, or it holds a number a JavaScript `number` would change (see
+ * `ClientOptions.numbers`). When `written` is `true` the API carried out the write (the item was
+ * created, updated or deleted): do not send it again, read the item instead.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await api.createItem({ user_id: 'ada' });
+ * } catch (error) {
+ *   if (isResponseError(error) && error.written) console.log('created; read it to get its etag');
+ *   else throw error;
+ * }
+ * ```
+ */
+export class ResponseError extends Error {
+  override name = 'ResponseError' as const;
+  readonly method: string;
+  readonly url: string;
+  /** The success status, e.g. `201`. */
+  readonly status: number;
+  /** Whether the API carried out a write (a successful `POST`, `PATCH` or `DELETE`). */
+  readonly written: boolean;
+  /** The response, for its headers. Its body has been read. */
+  readonly response: Response;
+
+  constructor(method: string, url: string, response: Response, reason: string, cause?: unknown) {
+    const written = method !== 'GET' && method !== 'HEAD';
+    super(
+      `${method} ${url} answered ${response.status}${written ? ' and the write happened' : ''}, but ${reason}${written ? '. Do not send it again: read the item instead' : ''}.`,
+      cause === undefined ? undefined : { cause },
+    );
+    mark(this, 'ResponseError');
+    this.method = method;
+    this.url = url;
+    this.status = response.status;
+    this.written = written;
+    this.response = response;
+  }
+}
+
+/**
+ * Whether `error` is a `ResponseError`: a success the SDK could not hand over.
+ *
+ * @example
+ * ```ts
+ * if (isResponseError(error) && error.written) console.log('the write happened');
+ * ```
+ */
+export function isResponseError(error: unknown): error is ResponseError {
+  return isKind(error, 'ResponseError');
 }
 
 /**

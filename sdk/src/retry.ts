@@ -1,16 +1,19 @@
 /**
- * When a call is tried again. The API answers 503 with `Retry-After` when DynamoDB throttles or
- * cannot be reached, and API Gateway answers 429 when it throttles; both are worth a second try,
- * but only for a call that cannot do harm twice:
- * - `getItem` reads;
- * - `updateItem` sets one attribute to a value, so a repeat leaves the same item (with `If-Match`
- *   a repeat after a lost success is a 412, never a second write);
- * - `deleteItem` of an item already deleted is a 404, never a second deletion.
- * `createItem` (POST) is never retried: if its answer was lost, the item may exist, and only
- * the caller knows whether a 409 on a second try means "mine" or "someone else's".
+ * When a call is tried again, as ky's retry options: ky retries, waits and backs off; this file
+ * only says when. The API answers 503 with `Retry-After` when DynamoDB throttles or cannot be
+ * reached, and API Gateway answers 429 when it throttles; both are worth a second try, as is a
+ * connection that failed, but only for a call that cannot do harm twice:
+ * - `getItem` reads, and `deleteItem` of an item already deleted is a 404 (`idempotent` in
+ *   `operations.ts`);
+ * - `createItem`, `updateItem` and `mergeItem` send an `Idempotency-Key`, the same with each
+ *   attempt (`idempotencyKey` in `operations.ts`): a repeat of a write that was carried out is
+ *   answered as the first attempt was, and writes nothing. While the first attempt is still
+ *   being carried out the API answers 409 with `Retry-After`, which is retried after it too.
+ * A timed-out attempt is never retried: the server may still be working on it.
  */
 import { isHTTPError, type RetryOptions as KyRetryOptions } from 'ky';
-import { retryAfterSeconds } from './errors.js';
+import { isNetworkError, retryAfterSeconds } from './errors.js';
+import type { Operation } from './operations.js';
 
 /**
  * How calls are retried; see `ClientOptions.retry`.
@@ -39,36 +42,50 @@ export interface RetryOptions {
   readonly maxRetryAfter?: number;
 }
 
-/** The statuses retried: throttled (429) or unavailable (503). */
-const RETRY_STATUS_CODES: readonly number[] = [429, 503];
-/** The methods retried; never POST (see above). */
-const RETRY_METHODS: readonly string[] = ['get', 'patch', 'delete'];
+/** The statuses retried: throttled (429) or unavailable (503), after their `Retry-After`. */
+const RETRY_STATUS_CODES = [429, 503];
 
-const DEFAULTS = { limit: 2, backoffLimit: 10_000, maxRetryAfter: 30_000 } as const;
+/**
+ * With an `Idempotency-Key`, also 409 with `Retry-After`: the first attempt with the key is
+ * still being carried out. A 409 without it (an item with the `user_id` exists) is final.
+ */
+const KEYED_RETRY_STATUS_CODES = [...RETRY_STATUS_CODES, 409];
 
-/** The ky retry options for `retry` (`false` or `0`: no retries). */
-export function toKyRetry(retry: RetryOptions | number | false | undefined): KyRetryOptions {
+/**
+ * ky's retry options for `retry` (`false` or `0`: no retries) and `operation` (whether it is
+ * idempotent, whether it sends an `Idempotency-Key`). ky's own backoff is the one documented
+ * above: 300 ms doubling per retry, full jitter, at most `backoffLimit`.
+ */
+export function kyRetry(
+  retry: RetryOptions | number | false | undefined,
+  method: string,
+  operation: Pick<Operation, 'idempotent' | 'idempotencyKey'>,
+): KyRetryOptions {
   const options: RetryOptions =
     retry === false ? { limit: 0 } : typeof retry === 'number' ? { limit: retry } : (retry ?? {});
-  const maxRetryAfter = options.maxRetryAfter ?? DEFAULTS.maxRetryAfter;
+  const maxRetryAfter = options.maxRetryAfter ?? 30_000;
+  const keyed = operation.idempotencyKey === true;
+  const statusCodes = keyed ? KEYED_RETRY_STATUS_CODES : RETRY_STATUS_CODES;
   return {
-    limit: options.limit ?? DEFAULTS.limit,
-    methods: [...RETRY_METHODS],
-    statusCodes: [...RETRY_STATUS_CODES],
-    afterStatusCodes: [...RETRY_STATUS_CODES],
-    backoffLimit: options.backoffLimit ?? DEFAULTS.backoffLimit,
+    limit: options.limit ?? 2,
+    methods: operation.idempotent || keyed ? [method.toLowerCase()] : [],
+    statusCodes,
+    afterStatusCodes: statusCodes,
     maxRetryAfter,
+    backoffLimit: options.backoffLimit ?? 10_000,
     jitter: true,
     retryOnTimeout: false,
     shouldRetry: ({ error }) => {
-      // An aborted call stays aborted.
-      if (error.name === 'AbortError') return false;
-      // A wait longer than we accept fails now; ky would otherwise retry early, at the cap.
       if (isHTTPError(error)) {
         const seconds = retryAfterSeconds(error.response.headers);
-        if (seconds !== undefined && seconds * 1000 > maxRetryAfter) return false;
+        if (error.response.status === 409 && seconds === undefined) return false;
+        // Waiting less than asked would be refused again; waiting longer is the caller's call.
+        // (ky would retry at the cap instead.)
+        return seconds !== undefined && seconds * 1000 > maxRetryAfter ? false : undefined;
       }
-      return undefined;
+      // Only a failed connection, never a timeout, an abort, a refused argument or an error
+      // thrown by a function the caller gave.
+      return isNetworkError(error) ? undefined : false;
     },
   };
 }

@@ -62,7 +62,7 @@ describe('the SDK against the local server', () => {
   afterEach(() => {
     // Every answer the SDK saw is one openapi.yaml allows.
     for (const exchange of exchanges) {
-      expectContractResponse(operationOf(exchange.method), exchange.response);
+      expectContractResponse(operationOf(exchange), exchange.response);
     }
   });
 
@@ -75,11 +75,48 @@ describe('the SDK against the local server', () => {
       expect(created).toEqual({
         item,
         etag: '"1"',
-        location: `/dynamo?user_id=${encodeURIComponent(item.user_id)}`,
+        location: `${server.url}/dynamo?user_id=${encodeURIComponent(item.user_id)}`,
       });
       expect(exchanges).toHaveLength(1);
       expect(exchanges[0]?.method).toBe('POST');
       expect(exchanges[0]?.headers['content-type']).toBe('application/json');
+      expect(exchanges[0]?.headers['idempotency-key']).toMatch(/^"[0-9a-f-]{36}"$/);
+    });
+
+    it('sends a new Idempotency-Key with each call, or the one given', async () => {
+      await client().createItem({ user_id: newId() });
+      await api.createItem({ user_id: newId() });
+      await api.createItem({ user_id: newId() }, { idempotencyKey: 'order-42 "rush"' });
+
+      const [first, second, given] = exchanges.map((e) => e.headers['idempotency-key']);
+      expect(first).not.toBe(second);
+      expect(given).toBe('"order-42 \\"rush\\""');
+    });
+
+    it('gets the first answer again for a call repeated with its key, and one item', async () => {
+      const item = { user_id: newId(), name: 'Ada' };
+
+      const created = await client().createItem(item, { idempotencyKey: item.user_id });
+      const repeated = await api.createItem(item, { idempotencyKey: item.user_id });
+
+      expect(repeated).toEqual(created);
+      expect(exchanges[1]?.response.headers['idempotent-replayed']).toBe('true');
+    });
+
+    it('throws a 422 ProblemError for a key repeated with another item', async () => {
+      const key = randomUUID();
+      await client().createItem({ user_id: newId() }, { idempotencyKey: key });
+
+      const error = await problemOf(api.createItem({ user_id: newId() }, { idempotencyKey: key }));
+
+      expectProblem(error, 422, 'idempotency-key-reused');
+    });
+
+    it('refuses a key the API would refuse before sending anything', async () => {
+      await expect(
+        client().createItem({ user_id: newId() }, { idempotencyKey: 'ü' }),
+      ).rejects.toThrow(/^idempotencyKey must be 1 to 255 printable ASCII characters/);
+      expect(exchanges).toHaveLength(0);
     });
 
     it('throws a 409 ProblemError for an existing user_id, and is not retried', async () => {
@@ -266,6 +303,65 @@ describe('the SDK against the local server', () => {
     });
   });
 
+  describe('mergeItem', () => {
+    it('sets, removes and merges attributes in one write, and returns the item with its ETag', async () => {
+      const userId = newId();
+      await client().createItem({
+        user_id: userId,
+        name: 'Ada',
+        nickname: 'A',
+        address: { city: 'London', zip: '1' },
+      });
+
+      const merged = await api.mergeItem({
+        user_id: userId,
+        name: 'Ada Lovelace',
+        nickname: null,
+        address: { zip: null, street: 'St James' },
+      });
+
+      expect(merged).toEqual({
+        item: {
+          user_id: userId,
+          name: 'Ada Lovelace',
+          address: { city: 'London', street: 'St James' },
+        },
+        etag: '"2"',
+      });
+      expect(exchanges[1]?.method).toBe('PATCH');
+      expect(exchanges[1]?.headers['content-type']).toBe('application/merge-patch+json');
+      expect(exchanges[1]?.headers['idempotency-key']).toMatch(/^"[0-9a-f-]{36}"$/);
+    });
+
+    it('throws a 412 ProblemError for a stale ifMatch and writes nothing', async () => {
+      const userId = newId();
+      const created = await client().createItem({ user_id: userId, name: 'Ada' });
+      const merged = await api.mergeItem({ user_id: userId, name: 'Grace' }, { ifMatch: created });
+
+      const error = await problemOf(
+        api.mergeItem({ user_id: userId, name: 'Stale' }, { ifMatch: created }),
+      );
+
+      expectProblem(error, 412, 'precondition-failed');
+      expect(await api.getItem(userId)).toEqual(merged);
+    });
+
+    it('throws a 404 ProblemError for a missing item (it never creates one)', async () => {
+      const error = await problemOf(client().mergeItem({ user_id: newId(), name: 'x' }));
+
+      expectProblem(error, 404, 'not-found');
+    });
+
+    it('throws a 400 ProblemError naming a reserved attribute', async () => {
+      const userId = newId();
+      await client().createItem({ user_id: userId });
+
+      const error = await problemOf(api.mergeItem({ user_id: userId, '@version': 9 }));
+
+      expect(expectProblem(error, 400, 'validation').errors?.[0]?.pointer).toBe('/@version');
+    });
+  });
+
   describe('deleteItem', () => {
     it('deletes the item and returns it as it was', async () => {
       const item = { user_id: newId(), name: 'Ada' };
@@ -336,12 +432,15 @@ describe('the SDK against the local server with DynamoDB unreachable', () => {
     expect(exchanges.map((e) => e.response.status)).toEqual([503, 503]);
   });
 
-  it('never retries a create', async () => {
-    const { api, exchanges } = client({ limit: 2 });
+  it('retries a create too, with its one Idempotency-Key, then gives up with the last 503', async () => {
+    const { api, exchanges } = client({ limit: 1 });
 
     const error = await problemOf(api.createItem({ user_id: newId() }));
 
     expect(error.status).toBe(503);
-    expect(exchanges).toHaveLength(1);
+    expect(exchanges.map((e) => e.response.status)).toEqual([503, 503]);
+    const [first, second] = exchanges.map((e) => e.headers['idempotency-key']);
+    expect(first).toMatch(/^"[0-9a-f-]{36}"$/);
+    expect(second).toBe(first);
   });
 });

@@ -11,13 +11,16 @@ import {
   createClient,
   isNetworkError,
   isProblemError,
+  isResponseError,
   isTimeoutError,
   NetworkError,
   type Problem,
   ProblemError,
+  type ResponseError,
   TimeoutError,
 } from '../src/index.js';
 import { useMswServer } from './support/msw.js';
+import { rejection } from './support/rejection.js';
 
 const BASE_URL = 'http://api.test';
 const ITEMS = `${BASE_URL}/dynamo`;
@@ -27,7 +30,7 @@ const item = { user_id: 'ada', name: 'Ada' };
 const ok = (status = 200) =>
   HttpResponse.json(item, {
     status,
-    headers: { etag: '"1"', ...(status === 201 ? { location: '/dynamo?user_id=ada' } : {}) },
+    headers: { etag: '"1"', ...(status === 201 ? { location: '?user_id=ada' } : {}) },
   });
 const problem = (status: number, headers: Record<string, string> = {}): HttpResponse<Problem> =>
   HttpResponse.json(
@@ -87,15 +90,6 @@ async function untilTimerScheduled(): Promise<void> {
   throw new Error('the client scheduled no timer');
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (reason: unknown) => reason,
-  );
-}
-
 describe('retries', () => {
   it.each([503, 429])(
     'waits exactly Retry-After after a %i, then retries a read',
@@ -149,15 +143,68 @@ describe('retries', () => {
     await expect(pending).resolves.toMatchObject({ item });
     expect(seen.map((request) => request.method)).toEqual([calls[name].method, calls[name].method]);
     expect(seen[1]?.headers.get('if-match')).toBe('"1"');
+    // The retry is the same request: the same body, sent again.
+    expect(await seen[1]?.text()).toBe(await seen[0]?.text());
   });
 
-  it.each([503, 429])('never retries a create (POST) after a %i', async (status) => {
-    const seen = answer(() => problem(status, { 'retry-after': '1' }));
+  it.each([503, 429])(
+    'retries a create (POST) after a %i, with the same Idempotency-Key and body',
+    async (status) => {
+      const seen = answer(
+        () => problem(status, { 'retry-after': '1' }),
+        () => ok(201),
+      );
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+
+      const pending = client({ timeout: false }).createItem(item);
+      await untilTimerScheduled();
+      await vi.advanceTimersToNextTimerAsync();
+
+      await expect(pending).resolves.toMatchObject({ item, etag: '"1"' });
+      const [first, second] = seen.map((request) => request.headers.get('idempotency-key'));
+      expect(first).toMatch(
+        /^"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"$/,
+      );
+      expect(second).toBe(first);
+      expect(await seen[1]?.text()).toBe(await seen[0]?.text());
+    },
+  );
+
+  it('retries a write whose first attempt is still running (409 with Retry-After), after it', async () => {
+    const seen = answer(
+      () => problem(409, { 'retry-after': '1' }),
+      () => ok(201),
+    );
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const start = Date.now();
+
+    const pending = client({ timeout: false }).createItem(item);
+    await untilTimerScheduled();
+    await vi.advanceTimersToNextTimerAsync();
+
+    await expect(pending).resolves.toMatchObject({ item });
+    expect(Date.now() - start).toBe(1000);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('never retries a 409 without Retry-After: the item exists', async () => {
+    const seen = answer(() => problem(409));
 
     const error = await rejection(client({ retry: 5 }).createItem(item));
 
-    expect(isProblemError(error) && error.status).toBe(status);
+    expect(isProblemError(error) && error.status).toBe(409);
     expect(seen).toHaveLength(1);
+  });
+
+  it.each([
+    ['getItem', () => client().getItem('ada')],
+    ['deleteItem', () => client().deleteItem('ada')],
+  ])('sends no Idempotency-Key with %s, idempotent already', async (_name, call) => {
+    const seen = answer(() => ok());
+
+    await call();
+
+    expect(seen[0]?.headers.has('idempotency-key')).toBe(false);
   });
 
   it('gives up after the limit with the last answer, backing off when there is no Retry-After', async () => {
@@ -168,6 +215,31 @@ describe('retries', () => {
     expect(error).toBeInstanceOf(ProblemError);
     expect((error as ProblemError).retryAfter).toBeUndefined();
     expect(seen).toHaveLength(4);
+  });
+
+  it('backs off from 300 ms, doubling, with full jitter, up to backoffLimit', async () => {
+    const sentAt: number[] = [];
+    const at = (respond: () => Response) => () => {
+      sentAt.push(Date.now());
+      return respond();
+    };
+    const unavailable = at(() => problem(503));
+    const seen = answer(unavailable, unavailable, unavailable, at(ok));
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    // Full jitter waits a random share of each step: here half of 300, 600, then 1200 ms.
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+
+    const pending = client({ timeout: false, retry: { limit: 3, backoffLimit: 500 } }).getItem(
+      'ada',
+    );
+    for (let retry = 1; retry <= 3; retry++) {
+      await untilTimerScheduled();
+      await vi.advanceTimersToNextTimerAsync();
+    }
+
+    await expect(pending).resolves.toMatchObject({ item });
+    expect(seen).toHaveLength(4);
+    expect(sentAt.slice(1).map((sent, i) => sent - (sentAt[i] ?? 0))).toEqual([150, 300, 500]);
   });
 
   it('fails at once when Retry-After is longer than maxRetryAfter, saying how long', async () => {
@@ -303,7 +375,7 @@ describe('network errors', () => {
     expect(seen).toHaveLength(3);
   });
 
-  it('never retries a create after a network error', async () => {
+  it('retries a create after a network error, with its one Idempotency-Key', async () => {
     const seen = answer(() => HttpResponse.error());
 
     const error = await rejection(
@@ -311,7 +383,8 @@ describe('network errors', () => {
     );
 
     expect(isNetworkError(error)).toBe(true);
-    expect(seen).toHaveLength(1);
+    expect(seen).toHaveLength(3);
+    expect(new Set(seen.map((request) => request.headers.get('idempotency-key'))).size).toBe(1);
   });
 
   it('recovers when a retry gets through', async () => {
@@ -401,10 +474,16 @@ describe('problems', () => {
     });
   });
 
-  it('says which header is missing when a success hides the ETag', async () => {
+  it('says which header is missing when a success hides the ETag, and that nothing was written', async () => {
     answer(() => HttpResponse.json(item));
 
-    await expect(client().getItem('ada')).rejects.toThrow(/no readable ETag header/);
+    const error = await rejection(client().getItem('ada'));
+
+    expect(isResponseError(error)).toBe(true);
+    expect(error).toMatchObject({ name: 'ResponseError', status: 200, written: false });
+    expect((error as ResponseError).message).toMatch(
+      /^GET http:\/\/api\.test\/dynamo\?user_id=ada answered 200, but its ETag header cannot be read\. .*Access-Control-Expose-Headers/,
+    );
   });
 
   it('type guards reject look-alikes', () => {
@@ -456,6 +535,25 @@ describe('auth and headers', () => {
     const [first, second] = seen.map((request) => Number(request.headers.get('x-attempt-at')));
     expect((second ?? 0) - (first ?? 0)).toBe(1000);
   });
+
+  const sealed = () => Promise.reject(new Error('vault sealed'));
+  it.each([
+    ['bearerToken', (given: typeof sealed) => ({ bearerToken: given })],
+    ['headers', (given: typeof sealed) => ({ headers: given })],
+    ['fetch', (given: typeof sealed) => ({ fetch: given })],
+  ])(
+    'passes on what a function given as %s throws, and does not retry it',
+    async (_name, with_) => {
+      const seen = answer(() => ok());
+      const given = vi.fn(sealed);
+
+      const error = await rejection(client(with_(given)).getItem('ada'));
+
+      expect(error).toEqual(new Error('vault sealed'));
+      expect(given).toHaveBeenCalledTimes(1);
+      expect(seen).toHaveLength(0);
+    },
+  );
 
   it('sends requests through the given fetch', async () => {
     const sent: string[] = [];

@@ -3,13 +3,12 @@
  * by recomputing it with the AWS SDK's own signer (`@smithy/signature-v4`) over the request msw
  * received: same credentials, same date, the headers the signature names.
  */
-import { createHash, createHmac } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
 import { createClient } from '../src/index.js';
 import { type AwsCredentials, createSigV4Fetch } from '../src/sigv4.js';
 import { useMswServer } from './support/msw.js';
+import { type Received, signatureFor } from './support/sigv4.js';
 
 const BASE_URL = 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod';
 const REGION = 'eu-west-1';
@@ -21,13 +20,6 @@ const CREDENTIALS = {
 const item = { user_id: 'ada', name: 'Ada' };
 
 const server = useMswServer();
-
-interface Received {
-  readonly method: string;
-  readonly url: URL;
-  readonly headers: Headers;
-  readonly body: string;
-}
 
 /** Answers `/prod/dynamo` with the next of `statuses` (the last repeats), recording requests. */
 function answer(...statuses: number[]): Received[] {
@@ -53,70 +45,9 @@ function answer(...statuses: number[]): Received[] {
   return seen;
 }
 
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const bytes = (data: SourceData): string | Uint8Array =>
-  typeof data === 'string'
-    ? data
-    : ArrayBuffer.isView(data)
-      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-      : new Uint8Array(data);
-
-/** `@smithy/signature-v4` wants a hash constructor; node:crypto is one. */
-class Sha256 {
-  readonly #hash;
-  constructor(secret?: SourceData) {
-    this.#hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: SourceData): void {
-    this.#hash.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.#hash.digest());
-  }
-}
-
 /** The Authorization header the AWS SDK's signer computes for `request`. */
-async function expectedAuthorization(
-  request: Received,
-  credentials: AwsCredentials = CREDENTIALS,
-): Promise<string> {
-  const authorization = request.headers.get('authorization') ?? '';
-  const signedHeaders = /SignedHeaders=([^,]+)/.exec(authorization)?.[1]?.split(';') ?? [];
-  const headers: Record<string, string> = {};
-  // fetch sets Host from the URL; msw's copy of the request does not show it.
-  for (const name of signedHeaders) {
-    headers[name] = name === 'host' ? request.url.host : (request.headers.get(name) ?? '');
-  }
-  const amzDate = request.headers.get('x-amz-date') ?? '';
-  const signingDate = new Date(
-    amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'),
-  );
-  const signer = new SignatureV4({
-    service: 'execute-api',
-    region: REGION,
-    credentials: {
-      accessKeyId: credentials.accessKeyId,
-      secretAccessKey: credentials.secretAccessKey,
-      ...(credentials.sessionToken === undefined ? {} : { sessionToken: credentials.sessionToken }),
-    },
-    sha256: Sha256,
-    // API Gateway takes the payload hash from the signature, not from a header.
-    applyChecksum: false,
-  });
-  const signed = await signer.sign(
-    {
-      method: request.method,
-      protocol: request.url.protocol,
-      hostname: request.url.hostname,
-      path: request.url.pathname,
-      query: Object.fromEntries(request.url.searchParams),
-      headers,
-      ...(request.body === '' ? {} : { body: request.body }),
-    },
-    { signingDate },
-  );
-  return String(signed.headers.authorization);
-}
+const expectedAuthorization = (request: Received, credentials: AwsCredentials = CREDENTIALS) =>
+  signatureFor(request, REGION, credentials);
 
 const signedClient = (
   credentials: AwsCredentials | (() => Promise<AwsCredentials>) = CREDENTIALS,

@@ -5,21 +5,31 @@
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  type AttributeName,
+  type AttributeValue,
   type CallOptions,
   type CreateItemResult,
+  type CreateOptions,
   createClient,
   type DeleteItemResult,
   type DynamoCrudClient,
+  ExactNumber,
   type FieldError,
   type Item,
   type ItemCreatedDetail,
+  type ItemMergePatch,
+  type ItemPageResult,
   type ItemResult,
+  type ItemUpdate,
   isNetworkError,
   isProblemError,
+  isResponseError,
   isTimeoutError,
   type NetworkError,
+  type NumberMode,
   type Problem,
   type ProblemError,
+  type ResponseError,
   type TimeoutError,
   type UpdateRequest,
   type WriteEventDetail,
@@ -97,6 +107,45 @@ describe('the operations', () => {
     void api.updateItem({ user_id: 'ada', updatedKey: 'a', updatedValue: 1, extra: true });
   });
 
+  it('updateItem is generic over the attribute: with the open Item any name takes any value', () => {
+    expectTypeOf<AttributeName>().toEqualTypeOf<string>();
+    expectTypeOf<AttributeValue<'anything'>>().toBeUnknown();
+    expectTypeOf<ItemUpdate<'visits'>>().toEqualTypeOf<{
+      readonly user_id: string;
+      readonly updatedKey: 'visits';
+      readonly updatedValue: unknown;
+    }>();
+    void api.updateItem({ user_id: 'ada', updatedKey: 'visits', updatedValue: { n: [1] } });
+    const key: string = 'chosen at run time';
+    void api.updateItem({ user_id: 'ada', updatedKey: key, updatedValue: 1 });
+  });
+
+  it('mergeItem takes a merge patch naming the item, and an optional If-Match', async () => {
+    const read = await api.getItem('ada');
+    expectTypeOf(
+      api.mergeItem({ user_id: 'ada', name: 'Ada', nickname: null, address: { city: 'x' } }),
+    ).resolves.toEqualTypeOf<ItemResult>();
+    expectTypeOf<ItemMergePatch['user_id']>().toBeString();
+    void api.mergeItem({ user_id: 'ada', visits: 2 }, { ifMatch: read, idempotencyKey: 'k' });
+    // @ts-expect-error user_id names the item: it is required
+    void api.mergeItem({ name: 'Ada' });
+    // @ts-expect-error user_id is a string, never null (that would remove the key)
+    void api.mergeItem({ user_id: null });
+  });
+
+  it('the writes take an idempotencyKey, and the reads and deletes do not', () => {
+    void api.createItem({ user_id: 'ada' }, { idempotencyKey: 'order-42' });
+    void api.updateItem(
+      { user_id: 'ada', updatedKey: 'a', updatedValue: 1 },
+      { idempotencyKey: 'order-42' },
+    );
+    expectTypeOf<CreateOptions['idempotencyKey']>().toEqualTypeOf<string | undefined>();
+    // @ts-expect-error a read is idempotent: no key
+    void api.getItem('ada', { idempotencyKey: 'k' });
+    // @ts-expect-error a delete is idempotent: no key
+    void api.deleteItem('ada', { idempotencyKey: 'k' });
+  });
+
   it('ifMatch is an ETag or a result carrying one, and nothing else', async () => {
     const read = await api.getItem('ada');
     void api.updateItem({ user_id: 'ada', updatedKey: 'a', updatedValue: 1 }, { ifMatch: read });
@@ -113,6 +162,35 @@ describe('the operations', () => {
     expectTypeOf<DeleteItemResult>().not.toHaveProperty('etag');
   });
 
+  it('listItems takes an optional limit and cursor and resolves to a page', () => {
+    expectTypeOf(api.listItems()).resolves.toEqualTypeOf<ItemPageResult>();
+    expectTypeOf(
+      api.listItems({ limit: 50, cursor: 'v1.x.y' }),
+    ).resolves.toEqualTypeOf<ItemPageResult>();
+    expectTypeOf<ItemPageResult>().toEqualTypeOf<{
+      readonly items: readonly ItemResult[];
+      readonly cursor?: string;
+    }>();
+    // @ts-expect-error limit is a number
+    void api.listItems({ limit: '50' });
+    // @ts-expect-error a listing takes no user_id
+    void api.listItems({ user_id: 'ada' });
+    // @ts-expect-error listItems does not write: no If-Match
+    void api.listItems({}, { ifMatch: '"1"' });
+  });
+
+  it('items() is an async iterator of items with their ETags', async () => {
+    expectTypeOf(api.items()).toEqualTypeOf<AsyncIterableIterator<ItemResult>>();
+    for await (const { item, etag } of api.items({ limit: 100, signal: AbortSignal.timeout(1) })) {
+      expectTypeOf(item).toEqualTypeOf<Item>();
+      expectTypeOf(etag).toBeString();
+    }
+    // @ts-expect-error the page size is a number
+    void api.items({ limit: 'all' });
+    // @ts-expect-error items() follows the cursors itself
+    void api.items({ cursor: 'v1.x.y' });
+  });
+
   it('createClient needs a baseUrl', () => {
     expectTypeOf(
       createClient({ baseUrl: 'http://127.0.0.1:3000' }),
@@ -124,6 +202,15 @@ describe('the operations', () => {
     createClient({ baseUrl: 'x', bearerToken: async () => 'token', apiKey: 'key' });
     // @ts-expect-error retries are a count, options or false
     createClient({ baseUrl: 'x', retry: true });
+  });
+
+  it("numbers is 'number' (the default) or 'exact', and items take bigints and ExactNumbers", () => {
+    expectTypeOf<NumberMode>().toEqualTypeOf<'number' | 'exact'>();
+    const exact = createClient({ baseUrl: 'x', numbers: 'exact' });
+    void exact.createItem({ user_id: 'a', big: 10n, rate: new ExactNumber('0.1') });
+    expectTypeOf<ExactNumber['value']>().toBeString();
+    // @ts-expect-error numbers is one of two modes
+    createClient({ baseUrl: 'x', numbers: 'bigint' });
   });
 });
 
@@ -143,6 +230,11 @@ describe('the errors', () => {
     if (isTimeoutError(error)) {
       expectTypeOf(error).toEqualTypeOf<TimeoutError>();
       expectTypeOf(error.name).toEqualTypeOf<'TimeoutError'>();
+    }
+    if (isResponseError(error)) {
+      expectTypeOf(error).toEqualTypeOf<ResponseError>();
+      expectTypeOf(error.written).toBeBoolean();
+      expectTypeOf(error.status).toBeNumber();
     }
   });
 });

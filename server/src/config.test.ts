@@ -14,6 +14,11 @@ import {
 
 /** What Lambda always provides; the rest is the function's own environment. */
 const LAMBDA_ENV = { TABLE_NAME: 'items', AWS_REGION: 'eu-west-1' };
+/**
+ * What Terraform gives the function besides: the key listing cursors are signed with, and the
+ * table of idempotency records.
+ */
+const LAMBDA_SECRETS = { CURSOR_KEY: 'k'.repeat(64), IDEMPOTENCY_TABLE_NAME: 'items-idempotency' };
 
 /** Runs `read` and returns the ConfigError it throws (failing if it throws nothing else). */
 function configError(read: () => unknown): ConfigError {
@@ -43,6 +48,8 @@ describe('readConfig (the Lambda)', () => {
         deadLetterQueueUrl: undefined,
         maxAttempts: 3,
       },
+      logLevel: 'INFO',
+      idempotency: { tableName: undefined, ttlSeconds: 86_400 },
     });
   });
 
@@ -57,6 +64,9 @@ describe('readConfig (the Lambda)', () => {
       EVENT_SOURCE: 'shop.items',
       DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/events-dlq',
       EVENTS_MAX_ATTEMPTS: '4',
+      POWERTOOLS_LOG_LEVEL: 'debug',
+      IDEMPOTENCY_TABLE_NAME: 'items-replays',
+      IDEMPOTENCY_TTL_SECONDS: '3600',
     };
 
     const config = readConfig(env);
@@ -74,6 +84,8 @@ describe('readConfig (the Lambda)', () => {
         deadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/events-dlq',
         maxAttempts: 4,
       },
+      logLevel: 'DEBUG',
+      idempotency: { tableName: 'items-replays', ttlSeconds: 3600 },
     });
   });
 
@@ -112,6 +124,11 @@ describe('readConfig (the Lambda)', () => {
       'DLQ_URL',
       'EVENTS_MAX_ATTEMPTS',
       'CORS_ALLOW_ORIGINS',
+      'POWERTOOLS_LOG_LEVEL',
+      'CURSOR_KEY',
+      'CORS_ALLOW_HEADERS',
+      'IDEMPOTENCY_TABLE_NAME',
+      'IDEMPOTENCY_TTL_SECONDS',
     ]);
     expect(LOCAL_CONFIG_ENV_NAMES).toEqual([
       ...CONFIG_ENV_NAMES,
@@ -191,12 +208,22 @@ const NUMBERS = [
     byDefault: 409_600,
   },
   { name: 'PORT', key: 'port', min: 0, max: 65_535, byDefault: 3000 },
+  // At least a minute: a shorter window could end while the first request with a key still
+  // runs, and let its retry run beside it.
+  {
+    name: 'IDEMPOTENCY_TTL_SECONDS',
+    key: 'idempotencyTtlSeconds',
+    min: 60,
+    max: 604_800,
+    byDefault: 86_400,
+  },
 ] as const;
 
 describe.each(NUMBERS)('$name', ({ name, key, min, max, byDefault }) => {
   const read = (value?: string) => {
     const env = value === undefined ? {} : { [name]: value };
-    return readLocalConfig(env)[key];
+    const config = readLocalConfig(env);
+    return key === 'idempotencyTtlSeconds' ? config.idempotency.ttlSeconds : config[key];
   };
 
   it(`defaults to ${byDefault}`, () => {
@@ -255,6 +282,8 @@ describe('readLocalConfig (npm start)', () => {
         deadLetterQueueUrl: undefined,
         maxAttempts: 3,
       },
+      logLevel: 'INFO',
+      idempotency: { tableName: 'dynamo-idempotency', ttlSeconds: 86_400 },
     });
   });
 
@@ -300,7 +329,11 @@ describe('events settings', () => {
   it.each(['items-bus', 'arn:aws:events:eu-west-1:123456789012:event-bus/items-bus'])(
     'takes EVENT_BUS_NAME %j, a name or an ARN',
     (busName) => {
-      const config = readLambdaConfig({ ...LAMBDA_ENV, EVENT_BUS_NAME: busName });
+      const config = readLambdaConfig({
+        ...LAMBDA_ENV,
+        ...LAMBDA_SECRETS,
+        EVENT_BUS_NAME: busName,
+      });
 
       expect(config.events.busName).toBe(busName);
     },
@@ -323,5 +356,83 @@ describe('events settings', () => {
     const config = readLocalConfig({ EVENTS_WEBHOOK_URL: 'http://127.0.0.1:4000/events' });
 
     expect(config.eventsWebhookUrl).toBe('http://127.0.0.1:4000/events');
+  });
+});
+
+describe('POWERTOOLS_LOG_LEVEL', () => {
+  it.each([
+    [undefined, 'INFO'],
+    ['debug', 'DEBUG'],
+    [' Warn ', 'WARN'],
+    ['SILENT', 'SILENT'],
+  ])('reads %j as %s', (raw, level) => {
+    expect(readConfig({ ...LAMBDA_ENV, POWERTOOLS_LOG_LEVEL: raw }).logLevel).toBe(level);
+  });
+
+  it.each(['verbose', 'info,debug', '3'])('refuses %j, naming it and the levels', (raw) => {
+    const error = configError(() => readConfig({ ...LAMBDA_ENV, POWERTOOLS_LOG_LEVEL: raw }));
+
+    expect(error.message).toBe(
+      `POWERTOOLS_LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT, got ${JSON.stringify(raw)}`,
+    );
+  });
+});
+
+describe('CURSOR_KEY', () => {
+  it('is required on Lambda: every container signs and checks cursors with the same key', () => {
+    const error = configError(() => readLambdaConfig({ ...LAMBDA_ENV, EVENT_BUS_NAME: 'bus' }));
+
+    expect(error.message).toBe(
+      'CURSOR_KEY must be set: every container signs and checks listing cursors with it',
+    );
+  });
+
+  it('refuses a key under 32 characters, without printing it', () => {
+    const error = configError(() => readConfig({ ...LAMBDA_ENV, CURSOR_KEY: 'secret-but-short' }));
+
+    expect(error.message).toBe(
+      'CURSOR_KEY must be at least 32 characters (such as `openssl rand -hex 32`), got 16',
+    );
+    expect(error.message).not.toContain('secret-but-short');
+  });
+
+  it('is optional for npm start, which keeps one beside its data', () => {
+    expect(readLocalConfig({}).cursorKey).toBeUndefined();
+    expect(readConfig({ ...LAMBDA_ENV, ...LAMBDA_SECRETS }).cursorKey).toBe('k'.repeat(64));
+  });
+});
+
+describe('IDEMPOTENCY_TABLE_NAME', () => {
+  it('is required on Lambda: writes sent with an Idempotency-Key are remembered there', () => {
+    const error = configError(() =>
+      readLambdaConfig({ ...LAMBDA_ENV, EVENT_BUS_NAME: 'bus', CURSOR_KEY: 'k'.repeat(64) }),
+    );
+
+    expect(error.message).toBe(
+      'IDEMPOTENCY_TABLE_NAME must be set: writes sent with an Idempotency-Key are remembered there',
+    );
+  });
+
+  it('is the items table name with -idempotency for npm start, unless given', () => {
+    expect(readLocalConfig({ TABLE_NAME: 'shop' }).idempotency.tableName).toBe('shop-idempotency');
+    expect(readLocalConfig({ IDEMPOTENCY_TABLE_NAME: 'replays' }).idempotency.tableName).toBe(
+      'replays',
+    );
+  });
+
+  it.each(['ab', 'has space', 'a'.repeat(256)])('refuses %j, naming it', (name) => {
+    const error = configError(() => readConfig({ ...LAMBDA_ENV, IDEMPOTENCY_TABLE_NAME: name }));
+
+    expect(error.message).toBe(
+      `IDEMPOTENCY_TABLE_NAME must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -), got ${JSON.stringify(name)}`,
+    );
+  });
+
+  it('refuses the items table itself: its records have another key', () => {
+    const error = configError(() => readConfig({ ...LAMBDA_ENV, IDEMPOTENCY_TABLE_NAME: 'items' }));
+
+    expect(error.message).toBe(
+      'IDEMPOTENCY_TABLE_NAME must name another table than TABLE_NAME ("items"): its records have another key',
+    );
   });
 });

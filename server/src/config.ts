@@ -19,7 +19,27 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** Origins browsers may call the API from (CORS); `undefined`: CORS is off. */
   readonly corsAllowOrigins: readonly string[] | undefined;
+  /**
+   * Request headers pages on those origins may send besides the ones the contract and the SDK
+   * send (an app's own, such as `x-tenant`); `undefined`: none.
+   */
+  readonly corsAllowHeaders: readonly string[] | undefined;
   readonly events: EventsConfig;
+  /** Powertools' log level (`POWERTOOLS_LOG_LEVEL`, which the logger reads itself), upper case. */
+  readonly logLevel: string;
+  /** Signs listing cursors; required on Lambda, made up per data folder by `npm start`. */
+  readonly cursorKey: string | undefined;
+  readonly idempotency: IdempotencySettings;
+}
+
+export interface IdempotencySettings {
+  /**
+   * The DynamoDB table remembering the answers of writes sent with an `Idempotency-Key`;
+   * required on Lambda, `<TABLE_NAME>-idempotency` locally.
+   */
+  readonly tableName: string | undefined;
+  /** How long a write's answer is remembered for a replay, in seconds. */
+  readonly ttlSeconds: number;
 }
 
 export interface EventsConfig {
@@ -35,9 +55,12 @@ export interface EventsConfig {
 
 export interface LambdaConfig extends Config {
   readonly events: EventsConfig & { readonly busName: string };
+  readonly cursorKey: string;
+  readonly idempotency: IdempotencySettings & { readonly tableName: string };
 }
 
 export interface LocalConfig extends Config {
+  readonly idempotency: IdempotencySettings & { readonly tableName: string };
   readonly host: string;
   readonly port: number;
   /** Where the embedded engine keeps its data, or `:memory:` for a throwaway run. */
@@ -58,6 +81,11 @@ export const CONFIG_ENV_NAMES = [
   'DLQ_URL',
   'EVENTS_MAX_ATTEMPTS',
   'CORS_ALLOW_ORIGINS',
+  'POWERTOOLS_LOG_LEVEL',
+  'CURSOR_KEY',
+  'CORS_ALLOW_HEADERS',
+  'IDEMPOTENCY_TABLE_NAME',
+  'IDEMPOTENCY_TTL_SECONDS',
 ] as const;
 
 export const LOCAL_CONFIG_ENV_NAMES = [
@@ -76,14 +104,17 @@ export class ConfigError extends Error {
 
 export function readConfig(env: Env = process.env, defaults: Partial<Config> = {}): Config {
   const tableName = env.TABLE_NAME ?? defaults.tableName;
-  if (tableName === undefined || !/^[a-zA-Z0-9_.-]{3,255}$/.test(tableName)) {
-    throw new ConfigError(
-      `TABLE_NAME must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -), got ${show(tableName)}`,
-    );
-  }
+  if (tableName === undefined || !TABLE_NAME.test(tableName))
+    throw badTableName('TABLE_NAME', tableName);
   const region = env.AWS_REGION ?? defaults.region;
   if (region === undefined || region === '') {
     throw new ConfigError('AWS_REGION must be set (Lambda sets it; locally it defaults)');
+  }
+  const idempotencyTable = optionalTableName(env, 'IDEMPOTENCY_TABLE_NAME');
+  if (idempotencyTable === tableName) {
+    throw new ConfigError(
+      `IDEMPOTENCY_TABLE_NAME must name another table than TABLE_NAME (${show(tableName)}): its records have another key`,
+    );
   }
   return {
     tableName,
@@ -93,7 +124,14 @@ export function readConfig(env: Env = process.env, defaults: Partial<Config> = {
     dynamodbMaxAttempts: int(env, 'DYNAMODB_MAX_ATTEMPTS', 1, 10, 3),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1, 10 * 1024 * 1024, 400 * 1024),
     corsAllowOrigins: origins(env, 'CORS_ALLOW_ORIGINS'),
+    corsAllowHeaders: headerNames(env, 'CORS_ALLOW_HEADERS'),
     events: readEventsConfig(env),
+    logLevel: logLevel(env, 'POWERTOOLS_LOG_LEVEL'),
+    cursorKey: secret(env, 'CURSOR_KEY'),
+    idempotency: {
+      tableName: idempotencyTable,
+      ttlSeconds: int(env, 'IDEMPOTENCY_TTL_SECONDS', 60, 604_800, 86_400),
+    },
   };
 }
 
@@ -104,7 +142,24 @@ export function readLambdaConfig(env: Env = process.env): LambdaConfig {
   if (busName === undefined) {
     throw new ConfigError('EVENT_BUS_NAME must be set: every write is announced on that bus');
   }
-  return { ...config, events: { ...config.events, busName } };
+  const { cursorKey } = config;
+  if (cursorKey === undefined) {
+    throw new ConfigError(
+      'CURSOR_KEY must be set: every container signs and checks listing cursors with it',
+    );
+  }
+  const idempotencyTable = config.idempotency.tableName;
+  if (idempotencyTable === undefined) {
+    throw new ConfigError(
+      'IDEMPOTENCY_TABLE_NAME must be set: writes sent with an Idempotency-Key are remembered there',
+    );
+  }
+  return {
+    ...config,
+    cursorKey,
+    events: { ...config.events, busName },
+    idempotency: { ...config.idempotency, tableName: idempotencyTable },
+  };
 }
 
 function readEventsConfig(env: Env): EventsConfig {
@@ -139,11 +194,31 @@ export function readLocalConfig(env: Env = process.env): LocalConfig {
   if (dataDir === '') throw new ConfigError('DATA_DIR must not be empty (use :memory: for none)');
   return {
     ...base,
+    idempotency: {
+      ...base.idempotency,
+      tableName: base.idempotency.tableName ?? `${base.tableName}-idempotency`,
+    },
     host,
     port: int(env, 'PORT', 0, 65_535, 3000),
     dataDir,
     eventsWebhookUrl: url(env, 'EVENTS_WEBHOOK_URL'),
   };
+}
+
+/** DynamoDB's table names: 3 to 255 of `a-z A-Z 0-9 _ . -`. */
+const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+
+function badTableName(name: string, value: string | undefined): ConfigError {
+  return new ConfigError(
+    `${name} must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -), got ${show(value)}`,
+  );
+}
+
+function optionalTableName(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!TABLE_NAME.test(raw)) throw badTableName(name, raw);
+  return raw;
 }
 
 function int(env: Env, name: string, min: number, max: number, fallback: number): number {
@@ -154,6 +229,31 @@ function int(env: Env, name: string, min: number, max: number, fallback: number)
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${show(raw)}`);
   }
   return n;
+}
+
+/** The levels Powertools' logger knows (`LogLevel`); it would take any other word silently. */
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
+
+function logLevel(env: Env, name: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return 'INFO';
+  const level = raw.trim().toUpperCase();
+  if (!LOG_LEVELS.includes(level)) {
+    throw new ConfigError(`${name} must be one of ${LOG_LEVELS.join(', ')}, got ${show(raw)}`);
+  }
+  return level;
+}
+
+/** A signing key: at least 32 characters (256 bits as hex), so cursors cannot be forged. */
+function secret(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 32) {
+    throw new ConfigError(
+      `${name} must be at least 32 characters (such as \`openssl rand -hex 32\`), got ${raw.length}`,
+    );
+  }
+  return raw;
 }
 
 function url(env: Env, name: string): string | undefined {
@@ -178,6 +278,24 @@ function origins(env: Env, name: string): string[] | undefined {
     if (parsed === undefined || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
       throw new ConfigError(
         `${name} must be a comma-separated list of origins such as https://app.example (scheme, host and port only; no * or path), got ${show(origin)}`,
+      );
+    }
+  }
+  return list;
+}
+
+/**
+ * A comma-separated list of header names, each a token (RFC 9110 §5.1), as in
+ * `Access-Control-Allow-Headers`. No `*`: it would let pages send any header. Empty means none.
+ */
+function headerNames(env: Env, name: string): string[] | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const list = raw.split(',').map((h) => h.trim());
+  for (const header of list) {
+    if (!/^[!#$%&'*+.^`|~\w-]+$/.test(header) || header === '*') {
+      throw new ConfigError(
+        `${name} must be a comma-separated list of header names such as x-tenant (letters, digits and !#$%&'*+.^_\`|~-; no *), got ${show(header)}`,
       );
     }
   }

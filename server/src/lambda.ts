@@ -10,12 +10,19 @@ import { createApp } from './core/app.js';
 import { logger } from './logger.js';
 
 const config = readLambdaConfig();
+/** Each AWS client, traced when tracing is on (Terraform's `tracing`); else as it is. */
+const trace: <T>(client: T) => T =
+  process.env.POWERTOOLS_TRACE_ENABLED === 'true'
+    ? (await import('./aws/tracing.js')).traceClient
+    : (client) => client;
 
 const app = createApp({
-  ...createAwsPorts(config),
+  ...createAwsPorts(config, trace),
   logger,
   maxBodyBytes: config.maxBodyBytes,
   corsAllowOrigins: config.corsAllowOrigins,
+  cursorKey: config.cursorKey,
+  corsAllowHeaders: config.corsAllowHeaders,
 });
 
 export const handler = createLambdaHandler(app, logger);

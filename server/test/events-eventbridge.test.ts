@@ -8,7 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createEventBridgeClient } from '../src/aws/clients.js';
+import { DEAD_LETTER_BOUND_MS } from '../src/aws/budget.js';
+import {
+  createEventBridgeClient,
+  EVENTBRIDGE_ATTEMPT_TIMEOUT_MS,
+  SQS_MAX_ATTEMPTS,
+} from '../src/aws/clients.js';
 import { readConfig } from '../src/config.js';
 import { NumberValue, parseJson, stringifyJson } from '../src/core/json.js';
 import type { Item, WriteEventDetail } from '../src/core/ports.js';
@@ -31,8 +36,6 @@ const CREDENTIALS = { accessKeyId: 'AKIDEVENTSTEST', secretAccessKey: 'events-te
 const RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 150 };
 /** EventBridge's limit on one entry. */
 const MAX_ENTRY_BYTES = 256 * 1024;
-/** Attempts of the dead-letter queue's SQS client (its SDK retries), see dead-letter.ts. */
-const SQS_MAX_ATTEMPTS = 3;
 
 // ---------------------------------------------------------------------------------------------
 // EventBridge and SQS, as seen on the wire
@@ -69,7 +72,7 @@ function deadLetters(): Array<Record<string, unknown>> {
 // The publisher, as the Lambda builds it
 // ---------------------------------------------------------------------------------------------
 
-function createPublisher() {
+function createPublisher(clock?: () => number) {
   const config = readConfig({ TABLE_NAME: 'items', AWS_REGION: REGION });
   const waits: number[] = [];
   const publisher = createEventBridgePublisher({
@@ -82,6 +85,7 @@ function createPublisher() {
     sleep: async (ms) => {
       waits.push(ms);
     },
+    ...(clock === undefined ? {} : { now: clock }),
   });
   return { publisher, waits };
 }
@@ -316,7 +320,7 @@ describe('EventBridge publisher', () => {
             level: 'ERROR',
             reason,
             attempts: RETRY.maxAttempts,
-            deadLetter: 'sent to the dead-letter queue',
+            deadLetter: 'sending',
             event: entries[0],
           }),
         ]);
@@ -379,18 +383,111 @@ describe('EventBridge publisher', () => {
       expect(letters).toHaveLength(SQS_MAX_ATTEMPTS);
       for (const letter of letters) expect(letter).toEqual(letters[0]);
       expect(letters[0]).toMatchObject({ entry: entries[0], attempts: RETRY.maxAttempts });
-      const [line, ...others] = undeliveredLogLines(readLog());
+      const log = readLog();
+      const [line, ...others] = undeliveredLogLines(log);
       expect(others).toEqual([]);
       expect(line).toMatchObject({
         level: 'ERROR',
         reason: 'PutEvents failed: InternalException (HTTP 500): down',
         attempts: RETRY.maxAttempts,
-        deadLetter: expect.stringMatching(/^dead-letter queue failed: .*HTTP 500/),
+        deadLetter: 'sending',
         event: entries[0],
+      });
+      // Then what became of it, after the event itself is on record.
+      const failed = log.findIndex((l) => String(l.message).startsWith('dead-letter queue failed'));
+      expect(failed).toBeGreaterThan(log.indexOf(line as Record<string, unknown>));
+      expect(log[failed]).toMatchObject({
+        level: 'ERROR',
+        requestId: created.requestId,
+        deadLetter: expect.stringMatching(/^dead-letter queue failed: .*HTTP 500/),
       });
       expect(JSON.parse((line?.event as PutEventsEntry | undefined)?.Detail ?? '')).toEqual(
         created,
       );
+    });
+  });
+
+  describe("the invocation's deadline", () => {
+    /** A clock that stands still unless an answer moves it. */
+    function manualClock(start = 1_000_000) {
+      let time = start;
+      return {
+        now: () => time,
+        advance: (ms: number) => {
+          time += ms;
+        },
+      };
+    }
+
+    it('retries no further than leaves time to dead-letter the event, and logs the whole event first', async () => {
+      // Prepare: time for one attempt and the dead-letter queue; the attempt takes 1.5 s.
+      const clock = manualClock();
+      const { publisher, waits } = createPublisher(clock.now);
+      const throttled = eventBridgeAnswers.error(400, 'ThrottlingException', 'Rate exceeded');
+      eventBridge.answerWith((request) => {
+        clock.advance(1_500);
+        return throttled(request);
+      });
+      const deadline = clock.now() + EVENTBRIDGE_ATTEMPT_TIMEOUT_MS + DEAD_LETTER_BOUND_MS;
+      const readLog = captureStderrLog();
+
+      // Act
+      await publisher.publish(created, { deadline });
+
+      // Assess
+      const entries = putEntries();
+      expect(entries).toHaveLength(1);
+      expect(waits).toEqual([]);
+      const reason =
+        'PutEvents failed: ThrottlingException (HTTP 400): Rate exceeded; not retried: the invocation ends too soon';
+      expect(deadLetters()).toEqual([
+        { entry: entries[0], reason, attempts: 1, failedAt: expect.any(String) },
+      ]);
+      expect(undeliveredLogLines(readLog())).toEqual([
+        expect.objectContaining({ level: 'ERROR', reason, attempts: 1, event: entries[0] }),
+      ]);
+    });
+
+    it('puts nothing when the deadline is too near for an attempt, and still records the event', async () => {
+      // Prepare
+      const clock = manualClock();
+      const { publisher } = createPublisher(clock.now);
+      const deadline = clock.now() + EVENTBRIDGE_ATTEMPT_TIMEOUT_MS + DEAD_LETTER_BOUND_MS - 1;
+      const readLog = captureStderrLog();
+
+      // Act
+      await publisher.publish(created, { deadline });
+
+      // Assess
+      expect(eventBridge.requests).toEqual([]);
+      const [letter, ...more] = deadLetters();
+      expect(more).toEqual([]);
+      expect(letter).toMatchObject({
+        reason: 'not attempted: the invocation ends too soon',
+        attempts: 0,
+      });
+      const [line] = undeliveredLogLines(readLog());
+      expect(JSON.parse(String((line?.event as PutEventsEntry | undefined)?.Detail))).toEqual(
+        created,
+      );
+    });
+
+    it('without a deadline (npm start, tests), follows the whole retry plan', async () => {
+      // Prepare
+      const clock = manualClock();
+      const { publisher, waits } = createPublisher(clock.now);
+      eventBridge.answerWith((request) => {
+        clock.advance(60_000);
+        return eventBridgeAnswers.error(500, 'InternalException', 'down')(request);
+      });
+      captureStderrLog();
+
+      // Act
+      await publisher.publish(created, {});
+
+      // Assess
+      expect(putEntries()).toHaveLength(RETRY.maxAttempts);
+      expectBackoffs(waits, RETRY.maxAttempts - 1);
     });
   });
 

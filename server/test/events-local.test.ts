@@ -19,6 +19,7 @@ import { type TestTable, useTable } from './support/engine.js';
 import { sendOnce } from './support/http-client.js';
 import { captureOutput, LocalProcesses, REPO_ROOT } from './support/local-process.js';
 import type { TestRequest } from './support/request.js';
+import { Evaluator, loadModule } from './support/terraform.js';
 import { createTestApp, startTestServer } from './support/transports.js';
 
 /** How long to wait for another process's output to arrive. */
@@ -133,11 +134,11 @@ async function startLocalApi(table: TestTable, webhookUrl: string | undefined): 
 const send = (baseUrl: string, operationId: OperationId, request: TestRequest) =>
   checked(operationId, sendOnce(baseUrl, request));
 
-const createItem = (baseUrl: string, item: Record<string, unknown>, requestId?: string) =>
+const createItem = (baseUrl: string, item: Record<string, unknown>, clientRequestId?: string) =>
   send(baseUrl, 'createItem', {
     method: 'POST',
     json: item,
-    ...(requestId === undefined ? {} : { headers: { 'x-request-id': requestId } }),
+    ...(clientRequestId === undefined ? {} : { headers: { 'x-request-id': clientRequestId } }),
   });
 const updateItem = (
   baseUrl: string,
@@ -195,10 +196,11 @@ describe('local events (the local server with the local sink)', () => {
       // Prepare
       const userId = newUserId();
       const item = { user_id: userId, name: 'Ada', visits: 1 };
-      const requestId = `req-${randomUUID()}`;
+      // A caller's own id is not the event's: two callers may send the same one.
+      const clientRequestId = `req-${randomUUID()}`;
 
       // Act
-      const created = await createItem(api.url, item, requestId);
+      const created = await createItem(api.url, item, clientRequestId);
 
       // Assess
       expect(created.status).toBe(201);
@@ -227,7 +229,9 @@ describe('local events (the local server with the local sink)', () => {
           item,
           version: 1,
           occurredAt: expect.any(String),
-          requestId,
+          requestId: expect.stringMatching(
+            /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+          ),
         },
       });
       expect(event?.detail.item?.user_id).toBe(userId);
@@ -447,6 +451,47 @@ describe('examples/event-consumer', { timeout: 60_000 }, () => {
     const written = api.events().filter((e) => e.detail.user_id === userId);
     expect(written.map((e) => e['detail-type'])).toEqual(['dynamo_POST', 'dynamo_PATCH']);
     expect(consumer.stderr()).toBe(stderrBefore);
+  });
+
+  it('takes what a deployed API destination sends, the same event (WriteEvent) as npm start', async () => {
+    // Prepare: Terraform's target reshapes nothing, so on AWS the webhook body is the event as
+    // EventBridge has it: this one, with a real account and region.
+    const module = await loadModule();
+    const target = (
+      await new Evaluator(module, {
+        variables: {
+          event_destinations: { hook: { endpoint: 'https://hooks.example.com/items' } },
+          event_destination_api_keys: { hook: 'secret' },
+        },
+      }).instances('aws_cloudwatch_event_target.post_to_destination')
+    )[0]?.body;
+    expect(target?.input_transformer).toBeUndefined();
+    const local = api.events().find((e) => e['detail-type'] === 'dynamo_POST');
+    expect(local, 'an event npm start delivered').toBeDefined();
+    const userId = newUserId();
+    const deployed = {
+      ...local,
+      id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+      account: '123456789012',
+      region: 'eu-west-1',
+      time: '2026-11-24T18:00:00Z',
+      detail: { ...local?.detail, user_id: userId, item: { user_id: userId, name: 'Ada' } },
+    };
+    const printedBefore = consumer.printed().length;
+
+    // Act
+    const response = await fetch(consumer.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(deployed),
+    });
+
+    // Assess
+    expectValidSchema('WriteEvent', local);
+    expectValidSchema('WriteEvent', deployed);
+    expect(response.status).toBe(204);
+    await vi.waitFor(() => expect(consumer.printed()).toHaveLength(printedBefore + 1), OUTPUT_WAIT);
+    expect(consumer.printed().at(-1)).toEqual(deployed);
   });
 
   it('refuses what is not a dynamo-crud event, saying why', async () => {

@@ -6,6 +6,9 @@
  * test fakes on a loopback port, which record each request. The bundle is code-split: the entry file and its
  * chunks, the SQS client's loaded only on the first dead letter, which a second fresh process
  * exercises (EventBridge answering 500, so the event goes to the dead-letter queue).
+ *
+ * Every case runs on this process's Node.js and on Node.js 22, the runtime Terraform deploys,
+ * when it is installed (`support/node22.ts`; `.ci/run` installs it, so CI always runs both).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -24,6 +27,7 @@ import {
   LAMBDA_HANDLER,
 } from '../../scripts/build-lambda.js';
 import type { ApiGatewayResult } from '../src/adapters/lambda.js';
+import { IDEMPOTENCY_TABLE_KEY } from '../src/idempotency/store.js';
 import { type Engine, ensureTable, startEngine } from '../src/local/dynalite.js';
 import {
   type AwsFakeServer,
@@ -45,6 +49,7 @@ import {
   restApiEvent,
   seenFromLambda,
 } from './support/lambda-events.js';
+import { bundleRuntimes, requireNode22OnCi } from './support/node22.js';
 
 /** The child: imports the bundle, then answers each event sent to it over IPC. */
 const CHILD = `
@@ -101,25 +106,14 @@ beforeAll(async () => {
   engine = await startEngine(':memory:');
   const client = createTestClient(engine.endpoint);
   await ensureTable(client, tableName);
+  await ensureTable(client, `${tableName}-idempotency`, IDEMPOTENCY_TABLE_KEY);
   client.destroy();
   aws = createAwsFakes();
   stub = await startAwsFakeServer(aws);
-
-  child = await startFunction(taskDir, stub.url, (text) => {
-    output += text;
-  });
-  child.on('message', (message: Reply & { id?: string }) => {
-    if (message.id !== undefined) pending.get(message.id)?.resolve(message);
-  });
-  child.on('exit', (code) => {
-    for (const { reject } of pending.values()) {
-      reject(new Error(`the function exited (${code}):\n${printed()}`));
-    }
-  });
+  requireNode22OnCi();
 });
 
 afterAll(async () => {
-  await stopChild(child);
   await stub?.close();
   await engine?.close();
   rmSync(workDir, { recursive: true, force: true });
@@ -141,7 +135,42 @@ async function invoke(
   return { ...seen, json: expectContractResponse(operationId, seen) };
 }
 
-describe('the Lambda bundle', () => {
+describe.each(bundleRuntimes())('the Lambda bundle on $name', ({ node, major }) => {
+  beforeAll(async () => {
+    output = '';
+    child = await startFunction(
+      taskDir,
+      stub.url,
+      (text) => {
+        output += text;
+      },
+      node,
+    );
+    child.on('message', (message: Reply & { id?: string }) => {
+      if (message.id !== undefined) pending.get(message.id)?.resolve(message);
+    });
+    child.on('exit', (code) => {
+      for (const { reject } of pending.values()) {
+        reject(new Error(`the function exited (${code}):\n${printed()}`));
+      }
+    });
+  });
+  afterAll(async () => {
+    await stopChild(child);
+  });
+
+  it('runs on the Node.js it is given', async () => {
+    const version = await new Promise<string>((resolve) => {
+      const probe = spawn(node, ['--version']);
+      let text = '';
+      probe.stdout?.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      probe.on('close', () => resolve(text.trim()));
+    });
+    expect(version.startsWith(`v${major}.`), version).toBe(true);
+  });
+
   it('is an ESM entry file, the module Terraform names as the handler, plus its chunks, all in the zip', () => {
     expect(zipEntries).toEqual(build.files);
     expect(zipEntries[0]).toBe(BUNDLE_FILE_NAME);
@@ -173,6 +202,49 @@ describe('the Lambda bundle', () => {
         [],
       );
     }
+  });
+
+  it('keeps Powertools idempotency out of the cold start: loaded only by the first request with an Idempotency-Key', () => {
+    const outputs = Object.entries(build.metafile?.outputs ?? {}).map(
+      ([name, output]) =>
+        [relative(dirname(build.bundlePath), resolve(process.cwd(), name)), output] as const,
+    );
+    const holding = outputs.filter(([, o]) =>
+      Object.keys(o.inputs).some((i) => i.includes('@aws-lambda-powertools/idempotency/')),
+    );
+
+    expect(holding.length).toBeGreaterThan(0);
+    for (const [name] of holding) {
+      expect(build.lazyFiles).toContain(name);
+      expect(build.startFiles).not.toContain(name);
+    }
+  });
+
+  it('replays a POST sent again with its Idempotency-Key, from the zip: one item, one event', async () => {
+    const item = { user_id: `user-${randomUUID()}`, name: 'Ada' };
+    const headers = { 'idempotency-key': `"${randomUUID()}"` };
+    const before = aws.eventBridge.requests.length;
+
+    const created = await invoke(
+      'createItem',
+      restApiEvent({ method: 'POST', json: item, headers }),
+    );
+    const again = await invoke('createItem', httpApiEvent({ method: 'POST', json: item, headers }));
+
+    expect(created.status, printed()).toBe(201);
+    expect(again.status, printed()).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json).toEqual(item);
+    expect(aws.eventBridge.requests.length - before).toBe(1);
+  });
+
+  it('holds nothing of the local server: not the embedded engine, the docs page or its renderer', () => {
+    const inputs = Object.values(build.metafile?.outputs ?? {}).flatMap((o) =>
+      Object.keys(o.inputs),
+    );
+
+    expect(inputs.length).toBeGreaterThan(0);
+    expect(inputs.filter((i) => /server\/src\/local\/|swagger-ui|dynalite/.test(i))).toEqual([]);
   });
 
   it('creates through a REST API (v1) event, announcing it with one PutEvents, and reads it back through an HTTP API (v2) event', async () => {
@@ -216,9 +288,14 @@ describe('the Lambda bundle', () => {
     let text = '';
     let fresh: ChildProcess | undefined;
     try {
-      fresh = await startFunction(taskDir, failing.url, (chunk) => {
-        text += chunk;
-      });
+      fresh = await startFunction(
+        taskDir,
+        failing.url,
+        (chunk) => {
+          text += chunk;
+        },
+        node,
+      );
       const item = { user_id: `user-${randomUUID()}`, name: 'Grace', visits: 1 };
       const reply = await new Promise<Reply>((resolve, reject) => {
         const id = randomUUID();
@@ -269,10 +346,11 @@ async function startFunction(
   dir: string,
   stubUrl: string,
   onOutput: (text: string) => void,
+  node: string = process.execPath,
 ): Promise<ChildProcess> {
   let printedHere = '';
   const started = spawn(
-    process.execPath,
+    node,
     ['--input-type=module', '--eval', CHILD, pathToFileURL(join(dir, BUNDLE_FILE_NAME)).href],
     {
       cwd: dir,

@@ -98,12 +98,22 @@ describe('the Lambda entry, configured from the environment', () => {
 
     expect(created.status).toBe(201);
     expect(created.json).toEqual(item);
-    expect(created.headers.location).toBe(`/dynamo?user_id=${encodeURIComponent(item.user_id)}`);
+    expect(created.headers.location).toBe(`?user_id=${encodeURIComponent(item.user_id)}`);
     expect(created.isBase64Encoded).toBe(false);
     expect(read.status).toBe(200);
     expect(read.json).toEqual(item);
     expect(read.headers.etag).toBe('"1"');
     expect(await stored(item.user_id)).toEqual({ ...item, [VERSION_ATTRIBUTE]: 1 });
+    // Location resolves to where the item is read, whatever prefixes the API's path on AWS.
+    for (const posted of [
+      'https://abc123.execute-api.us-east-1.amazonaws.com/prod/dynamo', // the stage
+      'https://api.example.com/items-api/dynamo', // a custom domain's base path mapping
+      'http://127.0.0.1:3000/dynamo', // npm start
+    ]) {
+      const location = new URL(String(created.headers.location), posted);
+      expect(`${location.origin}${location.pathname}`).toBe(posted);
+      expect(location.searchParams.get('user_id')).toBe(item.user_id);
+    }
     expect(eventsFor(item.user_id)).toEqual([
       expect.objectContaining({
         EventBusName: 'items-bus',

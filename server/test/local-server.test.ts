@@ -46,7 +46,7 @@ describe('npm start (the local server process)', { timeout: 90_000 }, () => {
 
       expect(created.status).toBe(201);
       expect(created.json).toEqual(item);
-      expect(created.headers.location).toBe('/dynamo?user_id=ada');
+      expect(created.headers.location).toBe('?user_id=ada');
       expect(fetched.status).toBe(200);
       expect(fetched.json).toEqual(item);
       expect(fetched.headers.etag).toBe('"1"');
@@ -125,6 +125,7 @@ describe('npm start (the local server process)', { timeout: 90_000 }, () => {
       ['DYNAMODB_TIMEOUT_MS', '1.5'],
       ['TABLE_NAME', 'no spaces'],
       ['DYNAMODB_ENDPOINT', 'localhost:8000'],
+      ['POWERTOOLS_LOG_LEVEL', 'verbose'],
     ])('refuses %s=%j, naming the variable', async (name, value) => {
       const dataDir = join(processes.tempDir(), 'data');
       const server = processes.start({ DATA_DIR: dataDir, [name]: value });
@@ -136,6 +137,51 @@ describe('npm start (the local server process)', { timeout: 90_000 }, () => {
       expect(server.stderr()).toContain(JSON.stringify(value));
       expect(server.stdout()).not.toContain('listening');
       expect(existsSync(dataDir), 'nothing is created before the config is checked').toBe(false);
+    });
+
+    it('says a DATA_DIR another npm start is using is in use, and by which process', async () => {
+      const dataDir = processes.tempDir();
+      const first = processes.start({ DATA_DIR: dataDir });
+      await first.listening();
+
+      const second = processes.start({ DATA_DIR: dataDir });
+      const exit = await second.exited();
+
+      expect(exit).toEqual({ code: 1, signal: null });
+      expect(second.stderr().trim()).toBe(
+        `dynamo-crud: DATA_DIR ${JSON.stringify(dataDir)} is in use by another dynamo-crud (process ${first.pid}); stop it, or set DATA_DIR to another folder (or :memory:)`,
+      );
+      const url = await first.listening();
+      expect((await createItem(url, { user_id: 'still-serving' })).status).toBe(201);
+    });
+
+    it('takes over a DATA_DIR whose npm start was killed', async () => {
+      const dataDir = processes.tempDir();
+      const killed = processes.start({ DATA_DIR: dataDir });
+      await killed.listening();
+      await killed.stop('SIGKILL');
+
+      const next = processes.start({ DATA_DIR: dataDir });
+
+      expect(await next.listening()).toMatch(/^http:/);
+    });
+
+    it('says, in one line naming it, that DYNAMODB_ENDPOINT cannot be reached', async () => {
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = portOf(closed);
+      await new Promise((resolve) => closed.close(resolve));
+      const server = processes.start({
+        DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}`,
+        DYNAMODB_MAX_ATTEMPTS: '1',
+      });
+
+      const exit = await server.exited();
+
+      expect(exit).toEqual({ code: 1, signal: null });
+      expect(server.stderr().trim()).toBe(
+        `dynamo-crud: DYNAMODB_ENDPOINT http://127.0.0.1:${port} cannot be reached (ECONNREFUSED); start the engine there, or unset DYNAMODB_ENDPOINT to use the embedded one`,
+      );
     });
 
     it('refuses a port already in use, pointing at PORT', async () => {

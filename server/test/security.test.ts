@@ -58,7 +58,7 @@ function failingStore(error: () => unknown): ItemStore {
   const fail = async (): Promise<never> => {
     throw error();
   };
-  return { get: fail, create: fail, update: fail, delete: fail };
+  return { get: fail, create: fail, update: fail, delete: fail, list: fail };
 }
 
 const json = { 'content-type': 'application/json' };
@@ -440,7 +440,7 @@ describe.each(TRANSPORTS)('CORS through the %s', (transport) => {
       const response = await byDefault.send(preflight('https://a.example'));
 
       expectBareProblem(preflight(''), response, 405);
-      expect(methods(response.headers.allow)).toEqual(['DELETE', 'GET', 'PATCH', 'POST']);
+      expect(methods(response.headers.allow)).toEqual(['DELETE', 'GET', 'HEAD', 'PATCH', 'POST']);
       expect(corsHeaders(response)).toEqual([]);
     });
   });
@@ -457,11 +457,22 @@ describe.each(TRANSPORTS)('CORS through the %s', (transport) => {
         expect(methods(response.headers['access-control-allow-methods'])).toEqual([
           'DELETE',
           'GET',
+          'HEAD',
           'PATCH',
           'POST',
         ]);
         const allowed = (response.headers['access-control-allow-headers'] ?? '').toLowerCase();
-        expect(allowed.split(', ')).toEqual(expect.arrayContaining(['content-type', 'if-match']));
+        // The contract's headers, and those createClient({ apiKey, bearerToken }) and SigV4 send.
+        expect(allowed.split(', ')).toEqual(
+          expect.arrayContaining([
+            'content-type',
+            'if-match',
+            'x-api-key',
+            'authorization',
+            'x-amz-date',
+            'x-amz-security-token',
+          ]),
+        );
         expect(response.headers['access-control-max-age']).toMatch(/^\d+$/);
         expect(response.headers['access-control-allow-credentials']).toBeUndefined();
         expect(response.headers.vary).toContain('Origin');
@@ -614,5 +625,71 @@ describe('CORS_ALLOW_ORIGINS', () => {
         http.close();
       }
     });
+
+    it("allows an app's own headers (CORS_ALLOW_HEADERS) and lets the origin read openapi.yaml", async () => {
+      const server = processes.start({
+        DATA_DIR: ':memory:',
+        CORS_ALLOW_ORIGINS: 'https://a.example',
+        CORS_ALLOW_HEADERS: 'x-tenant, X-Trace',
+      });
+      const http = createHttpClient(await server.listening());
+
+      try {
+        const preflight = await http.send({
+          method: 'OPTIONS',
+          path: '/dynamo',
+          headers: [
+            ['origin', 'https://a.example'],
+            ['access-control-request-method', 'GET'],
+            ['access-control-request-headers', 'x-api-key,x-tenant'],
+          ],
+        });
+        const contract = await http.send({
+          method: 'GET',
+          path: '/openapi.yaml',
+          headers: [['origin', 'https://a.example']],
+        });
+        const elsewhere = await http.send({
+          method: 'GET',
+          path: '/openapi.yaml',
+          headers: [['origin', 'https://b.example']],
+        });
+
+        const allowed = (preflight.headers['access-control-allow-headers'] ?? '').toLowerCase();
+        expect(allowed.split(', ')).toEqual(
+          expect.arrayContaining(['x-api-key', 'authorization', 'x-tenant', 'x-trace']),
+        );
+        expect(contract.status).toBe(200);
+        expect(contract.body).toMatch(/^openapi: 3\.0\.3/);
+        expect(contract.headers['access-control-allow-origin']).toBe('https://a.example');
+        expect(elsewhere.headers['access-control-allow-origin']).toBeUndefined();
+      } finally {
+        http.close();
+      }
+    });
   });
+});
+
+describe('CORS_ALLOW_HEADERS', () => {
+  const base = { TABLE_NAME: 'items', AWS_REGION: 'eu-west-1' };
+
+  it.each([
+    ['x-tenant', ['x-tenant']],
+    [' x-tenant , X-Trace-Id ', ['x-tenant', 'X-Trace-Id']],
+    ['', undefined],
+    [undefined, undefined],
+  ])('reads %j as %j', (value, headers) => {
+    const config = readConfig(value === undefined ? base : { ...base, CORS_ALLOW_HEADERS: value });
+
+    expect(config.corsAllowHeaders).toEqual(headers);
+  });
+
+  it.each(['*', 'x-tenant,*', 'x tenant', 'x-tenant,,x-b', 'x-tenant;', 'ü-header', 'a:b'])(
+    'refuses %j, naming the variable',
+    (value) => {
+      expect(() => readConfig({ ...base, CORS_ALLOW_HEADERS: value })).toThrow(
+        /^CORS_ALLOW_HEADERS must be a comma-separated list of header names/,
+      );
+    },
+  );
 });

@@ -17,9 +17,20 @@ import {
   LAMBDA_RUNTIME,
   LAMBDA_ZIP_PATH,
 } from '../../scripts/build-lambda.js';
-import { CONFIG_ENV_NAMES, readLambdaConfig } from '../src/config.js';
+import {
+  API_BODY_PATH,
+  generateApiBody,
+  UNSUPPORTED_MODEL_KEYWORDS,
+} from '../../scripts/generate-api-gateway.js';
+import { invocationBudget } from '../src/aws/budget.js';
+import { CONFIG_ENV_NAMES, readConfig, readLambdaConfig } from '../src/config.js';
 import { EVENTBRIDGE_ACTIONS, SQS_ACTIONS } from '../src/events/eventbridge.js';
 import { matchesPattern, postRulePatternFor } from '../src/events/rule-pattern.js';
+import {
+  IDEMPOTENCY_DYNAMODB_ACTIONS,
+  IDEMPOTENCY_TABLE_KEY,
+  IDEMPOTENCY_TTL_ATTRIBUTE,
+} from '../src/idempotency/store.js';
 import { parseOpenApi } from '../src/openapi.js';
 import { DYNAMODB_ACTIONS, TABLE_KEY } from '../src/store/dynamodb.js';
 import { expectValidSchema } from './support/conformance.js';
@@ -36,7 +47,13 @@ import {
 const contract = parseOpenApi() as OpenAPIV3.Document;
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 /** What Powertools reads, besides the server's own configuration. */
-const POWERTOOLS_ENV_NAMES = ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL'];
+const POWERTOOLS_ENV_NAMES = [
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_LOG_LEVEL',
+  'POWERTOOLS_TRACE_ENABLED',
+];
+/** What Lambda documents the function needs to send traces (services-xray.html). */
+const XRAY_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 /** What the function needs to write its own logs. */
 const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 /** One webhook, so that the resources made per destination exist in the evaluation. */
@@ -130,14 +147,18 @@ describe('the files', () => {
     }
   });
 
-  it('use no community modules, only the AWS provider', async () => {
+  it("use no community modules, only HashiCorp's AWS provider and random for one key", async () => {
     for (const [file, parsed] of module.files) {
       expect(parsed.module, `${file} calls no module`).toBeUndefined();
     }
     const terraform = block(module.files.get('versions.tf') as Body, 'terraform');
-    expect(Object.keys(block(terraform, 'required_providers'))).toEqual(['aws']);
+    const providers = block(terraform, 'required_providers') as Record<string, { source: string }>;
+    expect(Object.keys(providers)).toEqual(['aws', 'random']);
+    expect(providers.random?.source).toBe('hashicorp/random');
     for (const address of [...module.resources.keys(), ...module.data.keys()]) {
-      expect(address).toMatch(/^aws_/);
+      expect(address === 'random_password.cursor_key' || address.startsWith('aws_'), address).toBe(
+        true,
+      );
     }
   });
 });
@@ -178,7 +199,7 @@ describe('the API', () => {
     return JSON.parse(api.body as string) as OpenAPIV3.Document;
   }
 
-  it('is openapi.yaml itself, with only the integration and its authorization added', async () => {
+  it('is openapi.yaml made importable (what `npm run generate` yields), with only the integration and its authorization added', async () => {
     const body = await deployedBody();
 
     const stripped = structuredClone(body) as unknown as {
@@ -186,6 +207,7 @@ describe('the API', () => {
       components: { securitySchemes?: Record<string, unknown> };
     };
     for (const item of Object.values(stripped.paths)) {
+      delete item['x-amazon-apigateway-any-method'];
       for (const [key, operation] of Object.entries(item)) {
         if (!HTTP_METHODS.includes(key)) continue;
         delete operation['x-amazon-apigateway-integration'];
@@ -197,12 +219,134 @@ describe('the API', () => {
       delete stripped.components.securitySchemes;
     }
 
-    expect(stripped).toEqual(contract);
+    expect(readFileSync(API_BODY_PATH, 'utf8')).toBe(generateApiBody());
+    expect(stripped).toEqual(JSON.parse(generateApiBody()));
+    expect(tf.filesRead).toContain(API_BODY_PATH);
+  });
+
+  it('holds none of the schema keywords API Gateway documents as unsupported, though openapi.yaml uses them', async () => {
+    const body = await deployedBody();
+    // From "Amazon API Gateway important notes for REST APIs": models are JSON Schema draft 4,
+    // and these are not supported (example fails the import: "Unsupported keyword(s)").
+    const documentedUnsupported = [
+      'example',
+      'discriminator',
+      'exclusiveMinimum',
+      'readOnly',
+      'nullable',
+      'oneOf',
+    ];
+    const keysOf = (value: unknown, found = new Set<string>()): Set<string> => {
+      if (Array.isArray(value)) for (const v of value) keysOf(v, found);
+      else if (typeof value === 'object' && value !== null) {
+        for (const [key, v] of Object.entries(value)) {
+          found.add(key);
+          keysOf(v, found);
+        }
+      }
+      return found;
+    };
+    const schemas = [
+      ...Object.values(body.components?.schemas ?? {}),
+      ...JSON.stringify(body.paths).matchAll(/"schema":/g),
+    ];
+
+    expect(keysOf(contract).has('example'), 'openapi.yaml keeps its examples').toBe(true);
+    expect(schemas.length).toBeGreaterThan(0);
+    const keys = keysOf(body.components?.schemas);
+    const inPaths = keysOf(body.paths);
+    for (const keyword of new Set([...documentedUnsupported, ...UNSUPPORTED_MODEL_KEYWORDS])) {
+      expect(keys.has(keyword), `components.schemas hold ${keyword}`).toBe(false);
+      expect(inPaths.has(keyword), `paths hold ${keyword}`).toBe(false);
+    }
+    expect(JSON.stringify(body)).not.toMatch(/"format":"(int32|int64|decimal)"/);
+    // Every schema the contract declares is still a model.
+    expect(Object.keys(body.components?.schemas ?? {}).sort()).toEqual(
+      Object.keys(contract.components?.schemas ?? {}).sort(),
+    );
+  });
+
+  it('fails the apply on an import warning, and replaces the whole API on each import', async () => {
+    const api = await one('aws_api_gateway_rest_api.api');
+
+    expect(api.fail_on_warnings).toBe(true);
+    expect(api.put_rest_api_mode).toBe('overwrite');
+  });
+
+  it('answers every gateway response AWS documents as a problem, with the request id as instance', async () => {
+    const body = (await deployedBody()) as unknown as Record<string, unknown>;
+    const responses = body['x-amazon-apigateway-gateway-responses'] as Record<
+      string,
+      {
+        statusCode: string;
+        responseParameters: Record<string, string>;
+        responseTemplates: Record<string, string>;
+      }
+    >;
+    // "Gateway response types for API Gateway", with their default status codes.
+    const documented: Record<string, number> = {
+      ACCESS_DENIED: 403,
+      API_CONFIGURATION_ERROR: 500,
+      AUTHORIZER_CONFIGURATION_ERROR: 500,
+      AUTHORIZER_FAILURE: 500,
+      BAD_REQUEST_PARAMETERS: 400,
+      BAD_REQUEST_BODY: 400,
+      EXPIRED_TOKEN: 403,
+      INTEGRATION_FAILURE: 504,
+      INTEGRATION_TIMEOUT: 504,
+      INVALID_API_KEY: 403,
+      INVALID_SIGNATURE: 403,
+      MISSING_AUTHENTICATION_TOKEN: 403,
+      QUOTA_EXCEEDED: 429,
+      REQUEST_TOO_LARGE: 413,
+      RESOURCE_NOT_FOUND: 404,
+      THROTTLED: 429,
+      UNAUTHORIZED: 401,
+      UNSUPPORTED_MEDIA_TYPE: 415,
+      WAF_FILTERED: 403,
+    };
+
+    expect(Object.keys(responses).sort()).toEqual(Object.keys(documented).sort());
+    for (const [type, status] of Object.entries(documented)) {
+      const response = responses[type];
+      expect(response?.statusCode, type).toBe(String(status));
+      expect(response?.responseParameters).toEqual({
+        'gatewayresponse.header.Content-Type': "'application/problem+json'",
+      });
+      // API Gateway substitutes the variables: the message as a JSON string, the request id.
+      const template = response?.responseTemplates['application/json'] ?? '';
+      const problem = JSON.parse(
+        template
+          .replace('$context.error.messageString', JSON.stringify('Missing "Authentication" Token'))
+          .replace('$context.requestId', 'c0ffee00-0000-4000-8000-000000000001'),
+      ) as Record<string, unknown>;
+      expectValidSchema('Problem', problem);
+      expect(problem, type).toMatchObject({
+        type: expect.stringMatching(/^urn:problem-type:dynamo-crud:[a-z-]+$/),
+        status,
+        instance: 'c0ffee00-0000-4000-8000-000000000001',
+      });
+      expect(problem.detail, type).toMatch(/^[A-Z][^"\\\n]+\.$/);
+    }
+    // The statuses the contract declares for every operation because API Gateway answers them.
+    for (const item of Object.values(contract.paths)) {
+      for (const [method, operation] of Object.entries(item ?? {})) {
+        if (!HTTP_METHODS.includes(method)) continue;
+        const declared = Object.keys((operation as OpenAPIV3.OperationObject).responses);
+        expect(declared, method).toEqual(expect.arrayContaining(['403', '429']));
+      }
+    }
   });
 
   it('deploys each operation of the contract, through the function, and nothing else', async () => {
     const body = await deployedBody();
     const permissions = await tf.instances('aws_lambda_permission.api');
+    const integration = {
+      type: 'aws_proxy',
+      httpMethod: 'POST',
+      uri: ref('aws_lambda_function.api.invoke_arn'),
+      passthroughBehavior: 'when_no_match',
+    };
 
     expect(operationsOf(body)).toEqual(operationsOf(contract));
     for (const [path, item] of Object.entries(body.paths)) {
@@ -211,21 +355,21 @@ describe('the API', () => {
         expect(
           (operation as Record<string, unknown>)['x-amazon-apigateway-integration'],
           `${method} ${path} goes to the function`,
-        ).toEqual({
-          type: 'aws_proxy',
-          httpMethod: 'POST',
-          uri: ref('aws_lambda_function.api.invoke_arn'),
-          passthroughBehavior: 'when_no_match',
-        });
+        ).toEqual(integration);
       }
+      // Any other method goes to the function too, which answers 405 with Allow.
+      const any = (item as Record<string, Record<string, unknown>>)[
+        'x-amazon-apigateway-any-method'
+      ];
+      expect(any?.['x-amazon-apigateway-integration'], `ANY ${path}`).toEqual(integration);
+      expect(any?.security).toEqual([{ sigv4: [] }]);
     }
-    // API Gateway may invoke the function for exactly those operations, on this stage.
-    expect(permissions.map((p) => p.key).sort()).toEqual(operationsOf(contract));
+    // API Gateway may invoke the function for the contract's paths (any method), on this stage.
+    expect(permissions.map((p) => p.key).sort()).toEqual(Object.keys(contract.paths).sort());
     for (const { key, body: permission } of permissions) {
-      const [method, path] = String(key).split(' ');
       expect(permission.principal).toBe('apigateway.amazonaws.com');
       expect(permission.source_arn).toBe(
-        `\${aws_api_gateway_rest_api.api.execution_arn}/prod/${method}${path}`,
+        `\${aws_api_gateway_rest_api.api.execution_arn}/prod/*${key}`,
       );
     }
     // Routes can only come from the body: no resources, methods or integrations beside it.
@@ -233,6 +377,7 @@ describe('the API', () => {
       'aws_api_gateway_resource',
       'aws_api_gateway_method',
       'aws_api_gateway_integration',
+      'aws_api_gateway_gateway_response',
       'aws_apigatewayv2_api',
       'aws_apigatewayv2_route',
       'aws_lambda_function_url',
@@ -247,7 +392,7 @@ describe('the API', () => {
       get: { operationId: 'health', responses: { '204': { description: 'Up.' } } },
     };
     const evaluator = new Evaluator(module, {
-      files: { [join(REPO_ROOT, 'openapi.yaml')]: stringifyYaml(changed) },
+      files: { [API_BODY_PATH]: generateApiBody(stringifyYaml(changed)) },
     });
 
     const body = await deployedBody(evaluator);
@@ -257,10 +402,9 @@ describe('the API', () => {
 
     expect(operationsOf(body)).toEqual(operationsOf(changed));
     expect(operationsOf(body)).toContain('GET /dynamo/health');
-    expect(permissions.map((p) => p.key)).toContain('GET /dynamo/health');
+    expect(permissions.map((p) => p.key)).toContain('/dynamo/health');
     expect(before.triggers).toEqual({ redeployment: expect.stringMatching(/^[0-9a-f]{40}$/) });
     expect(after.triggers).not.toEqual(before.triggers);
-    expect(evaluator.filesRead).toContain(join(REPO_ROOT, 'openapi.yaml'));
   });
 
   it('requires SigV4 (IAM) on every operation by default, and nothing when set to NONE', async () => {
@@ -334,6 +478,50 @@ describe('the table', () => {
   });
 });
 
+describe('the idempotency table', () => {
+  it("has Powertools' key and its expiry as the TTL attribute, so expired records are deleted", async () => {
+    const table = await one('aws_dynamodb_table.idempotency');
+
+    expect(table.name).toBe('dynamo-crud-idempotency');
+    expect(table.hash_key).toBe(IDEMPOTENCY_TABLE_KEY.name);
+    expect(table.range_key).toBeUndefined();
+    expect(table.attribute).toEqual([
+      { name: IDEMPOTENCY_TABLE_KEY.name, type: IDEMPOTENCY_TABLE_KEY.type },
+    ]);
+    expect(block(table, 'ttl')).toEqual({
+      attribute_name: IDEMPOTENCY_TTL_ATTRIBUTE,
+      enabled: true,
+    });
+  });
+
+  it('is billed as the items table, recoverable to a point in time and encrypted', async () => {
+    const table = await one('aws_dynamodb_table.idempotency');
+    const provisioned = await one(
+      'aws_dynamodb_table.idempotency',
+      new Evaluator(module, { variables: { billing_mode: 'PROVISIONED' } }),
+    );
+
+    expect(table.billing_mode).toBe('PAY_PER_REQUEST');
+    expect(table.read_capacity).toBeNull();
+    expect(provisioned.billing_mode).toBe('PROVISIONED');
+    expect(provisioned.read_capacity).toBe(5);
+    expect(block(table, 'point_in_time_recovery').enabled).toBe(true);
+    expect(block(table, 'server_side_encryption').enabled).toBe(true);
+  });
+
+  it('keeps records for idempotency_ttl_seconds, a value the server accepts', async () => {
+    const ttl = (await tf.variable('idempotency_ttl_seconds')) as number;
+    const config = readConfig({
+      TABLE_NAME: 'items',
+      AWS_REGION: 'us-east-1',
+      IDEMPOTENCY_TTL_SECONDS: String(ttl),
+    });
+
+    expect(ttl).toBe(86_400);
+    expect(config.idempotency.ttlSeconds).toBe(ttl);
+  });
+});
+
 describe('the POST rule', () => {
   it('deploys the pattern of server/src/events/post-rule-pattern.json, with the event source set as the server sets it', async () => {
     const custom = new Evaluator(module, { variables: { event_source: 'my.app' } });
@@ -403,70 +591,82 @@ describe('the POST rule', () => {
     ]);
   });
 
-  it('transforms the input with paths every event has (per WriteEventDetail) into JSON carrying the detail', async () => {
+  it('delivers each event unchanged, the one shape (WriteEvent) npm start delivers too', async () => {
     const evaluator = new Evaluator(module, { variables: WITH_A_DESTINATION });
-    const target = (await evaluator.instances('aws_cloudwatch_event_target.post_to_destination'))[0]
-      ?.body as Body;
-    const { input_paths: paths, input_template: template } = block(target, 'input_transformer') as {
-      input_paths: Record<string, string>;
-      input_template: string;
-    };
+    const [target] = await evaluator.instances('aws_cloudwatch_event_target.post_to_destination');
 
-    for (const [name, path] of Object.entries(paths)) {
-      expect(requiredInEveryEvent(path), `<${name}> = ${path} is in every event`).toBe(true);
+    // With no input, input_path or input_transformer, EventBridge sends the event itself.
+    for (const reshaping of ['input', 'input_path', 'input_transformer']) {
+      expect(target?.body[reshaping], reshaping).toBeUndefined();
     }
-    const placeholders = [...template.matchAll(/<([\w.-]+)>/g)].map((m) => m[1] as string);
-    expect(placeholders.sort()).toEqual(Object.keys(paths).sort());
-
     for (const detail of [
       writeDetail({ item: { user_id: 'ada', name: 'Ada "<b>"' } }),
       writeDetail({ item: undefined, truncated: true }),
     ]) {
-      expectValidSchema('ItemCreatedDetail', detail);
-      const event = eventEnvelope(detail);
-      const delivered = JSON.parse(transform(paths, template, event)) as Record<string, unknown>;
-
-      expect(delivered).toEqual({
-        id: event.id,
-        type: 'dynamo_POST',
-        source: 'dynamo',
-        time: event.time,
-        user_id: detail.user_id,
-        detail,
-      });
+      expectValidSchema('WriteEvent', eventEnvelope(detail));
     }
   });
 });
 
 describe("the function's role", () => {
-  it('may do exactly what the store and the publisher call, and write its logs, each on its one resource', async () => {
-    const statements = await statementsOfRole('aws_iam_role.lambda', tf);
-    const granted = new Map<string, string[]>();
-    for (const statement of statements) {
-      expect(statement.effect ?? 'Allow').toBe('Allow');
-      for (const action of statement.actions as string[]) {
-        granted.set(action, [...(granted.get(action) ?? []), ...(statement.resources as string[])]);
+  it.each([
+    { tracing: false, xray: [] },
+    { tracing: true, xray: XRAY_ACTIONS },
+  ])(
+    'may do exactly what the store and the publisher call, and write its logs, each on its one resource (tracing: $tracing)',
+    async ({ tracing, xray }) => {
+      const statements = await statementsOfRole(
+        'aws_iam_role.lambda',
+        new Evaluator(module, { variables: { tracing } }),
+      );
+      const granted = new Map<string, string[]>();
+      for (const statement of statements) {
+        expect(statement.effect ?? 'Allow').toBe('Allow');
+        for (const action of statement.actions as string[]) {
+          granted.set(action, [
+            ...(granted.get(action) ?? []),
+            ...(statement.resources as string[]),
+          ]);
+        }
       }
-    }
 
-    expect([...granted.keys()].sort()).toEqual(
-      [...DYNAMODB_ACTIONS, ...EVENTBRIDGE_ACTIONS, ...SQS_ACTIONS, ...LOG_ACTIONS].sort(),
-    );
-    for (const action of DYNAMODB_ACTIONS) {
-      expect(granted.get(action)).toEqual([ref('aws_dynamodb_table.items.arn')]);
-    }
-    for (const action of EVENTBRIDGE_ACTIONS) {
-      expect(granted.get(action)).toEqual([ref('aws_cloudwatch_event_bus.events.arn')]);
-    }
-    for (const action of SQS_ACTIONS) {
-      expect(granted.get(action)).toEqual([ref('aws_sqs_queue.undelivered_events.arn')]);
-    }
-    for (const action of LOG_ACTIONS) {
-      expect(granted.get(action)).toEqual([
-        `${ref('aws_cloudwatch_log_group.lambda.arn')}:log-stream:*`,
-      ]);
-    }
-  });
+      expect([...granted.keys()].sort()).toEqual(
+        [
+          ...new Set([...DYNAMODB_ACTIONS, ...IDEMPOTENCY_DYNAMODB_ACTIONS]),
+          ...EVENTBRIDGE_ACTIONS,
+          ...SQS_ACTIONS,
+          ...LOG_ACTIONS,
+          ...xray,
+        ].sort(),
+      );
+      // X-Ray has no resource-level permissions: exactly its two write actions, on "*".
+      for (const action of xray) expect(granted.get(action)).toEqual(['*']);
+      // Each table's actions on that table alone: the items', and the idempotency records'.
+      for (const action of new Set([...DYNAMODB_ACTIONS, ...IDEMPOTENCY_DYNAMODB_ACTIONS])) {
+        expect(granted.get(action)?.sort()).toEqual(
+          [
+            ...((DYNAMODB_ACTIONS as readonly string[]).includes(action)
+              ? [ref('aws_dynamodb_table.items.arn')]
+              : []),
+            ...((IDEMPOTENCY_DYNAMODB_ACTIONS as readonly string[]).includes(action)
+              ? [ref('aws_dynamodb_table.idempotency.arn')]
+              : []),
+          ].sort(),
+        );
+      }
+      for (const action of EVENTBRIDGE_ACTIONS) {
+        expect(granted.get(action)).toEqual([ref('aws_cloudwatch_event_bus.events.arn')]);
+      }
+      for (const action of SQS_ACTIONS) {
+        expect(granted.get(action)).toEqual([ref('aws_sqs_queue.undelivered_events.arn')]);
+      }
+      for (const action of LOG_ACTIONS) {
+        expect(granted.get(action)).toEqual([
+          `${ref('aws_cloudwatch_log_group.lambda.arn')}:log-stream:*`,
+        ]);
+      }
+    },
+  );
 
   it('has no managed or attached policies, and puts events through PutLambdaEventBridge', async () => {
     const role = await one('aws_iam_role.lambda');
@@ -487,6 +687,30 @@ describe("the function's role", () => {
     expect(putEvents.role).toBe(ref('aws_iam_role.lambda.id'));
   });
 
+  it("and every role are named apart per region (IAM is global), within IAM's 64 characters", async () => {
+    const longest = {
+      name: `a${'b'.repeat(39)}`,
+      aws_region: 'ap-southeast-2',
+      ...WITH_A_DESTINATION,
+    };
+    const names = async (variables: Record<string, unknown>) => {
+      const evaluator = new Evaluator(module, {
+        variables: { ...WITH_A_DESTINATION, ...variables },
+      });
+      const found: string[] = [];
+      for (const address of addressesOfType('aws_iam_role')) {
+        for (const { body } of await evaluator.instances(address)) found.push(String(body.name));
+      }
+      return found;
+    };
+
+    const east = await names({ aws_region: 'us-east-1' });
+    const west = await names({ aws_region: 'eu-west-1' });
+    expect(east).toHaveLength(2);
+    for (const name of east) expect(west).not.toContain(name);
+    for (const name of await names(longest)) expect(name.length, name).toBeLessThanOrEqual(64);
+  });
+
   it('is assumed by Lambda only', async () => {
     const trust = await one('data.aws_iam_policy_document.lambda_assume');
 
@@ -500,9 +724,9 @@ describe("the function's role", () => {
 });
 
 describe('every IAM policy', () => {
-  it('names no `*` action or resource: each resource is one this configuration makes', async () => {
+  it("names no `*` action or resource but X-Ray's write actions: each resource is one this configuration makes", async () => {
     const everything = new Evaluator(module, {
-      variables: { ...WITH_A_DESTINATION, manage_api_gateway_account: true },
+      variables: { ...WITH_A_DESTINATION, tracing: true },
     });
     // Every policy is an aws_iam_policy_document, so checking those checks them all.
     for (const [address, resource] of module.resources) {
@@ -524,9 +748,16 @@ describe('every IAM policy', () => {
           for (const action of statement.actions as string[]) {
             expect(action, where).toMatch(/^[a-z0-9-]+:[A-Za-z0-9]+$/);
           }
-          for (const resource of (statement.resources ?? []) as string[]) {
-            expect(resource, where).toMatch(SPECIFIC_RESOURCE);
+          const resources = (statement.resources ?? []) as string[];
+          if (resources.includes('*')) {
+            // X-Ray has no resource ARNs: its two write actions are the only ones on "*".
+            expect(resources, where).toEqual(['*']);
+            expect([...(statement.actions as string[])].sort(), where).toEqual(
+              [...XRAY_ACTIONS].sort(),
+            );
+            continue;
           }
+          for (const resource of resources) expect(resource, where).toMatch(SPECIFIC_RESOURCE);
           for (const principal of (statement.principals ?? []) as Body[]) {
             for (const id of principal.identifiers as string[]) {
               expect(id, where).toMatch(/^[a-z-]+\.amazonaws\.com$/);
@@ -540,17 +771,68 @@ describe('every IAM policy', () => {
 });
 
 describe('the function', () => {
+  const ZIP = resolve(BUILD_ROOT, LAMBDA_ZIP_PATH);
+
   it('runs the zip `npm run build:lambda` makes, on Node.js 22', async () => {
-    const lambda = await one('aws_lambda_function.api');
+    const built = new Evaluator(module, { files: { [ZIP]: 'PK' } });
+    const lambda = await one('aws_lambda_function.api', built);
 
     expect(lambda.runtime).toBe(LAMBDA_RUNTIME);
     expect(lambda.runtime).toBe('nodejs22.x');
     expect(lambda.handler).toBe(LAMBDA_HANDLER);
-    expect(resolve(lambda.filename as string)).toBe(resolve(BUILD_ROOT, LAMBDA_ZIP_PATH));
+    expect(resolve(lambda.filename as string)).toBe(ZIP);
     expect(lambda.source_code_hash).toBe(
       `\${filebase64sha256(${JSON.stringify(lambda.filename)})}`,
     );
     expect(lambda.role).toBe(ref('aws_iam_role.lambda.arn'));
+  });
+
+  it('can be planned for destroy on a fresh clone, with no zip built, and refuses an apply without one', async () => {
+    const fresh = new Evaluator(module, { missingFiles: [ZIP] });
+    const built = new Evaluator(module, { files: { [ZIP]: 'PK' } });
+    const precondition = async (evaluator: Evaluator) => {
+      const lifecycle = module.resources.get('aws_lambda_function.api')?.lifecycle as Body[];
+      const [precondition] = (lifecycle[0] as Body).precondition as Body[];
+      return evaluator.value(precondition?.condition);
+    };
+
+    // Terraform's pre-destroy refresh plans every resource: each must evaluate without the zip.
+    for (const address of module.resources.keys()) await fresh.instances(address);
+    expect((await one('aws_lambda_function.api', fresh)).source_code_hash).toBeNull();
+    expect(await precondition(fresh)).toBe(false);
+    expect(await precondition(built)).toBe(true);
+  });
+
+  it('times out only after every retry budget of the default configuration is spent', async () => {
+    const lambda = await one('aws_lambda_function.api');
+    const budget = invocationBudget(readConfig({ TABLE_NAME: 'items', AWS_REGION: 'us-east-1' }));
+
+    // DynamoDB attempts × their limit and the SDK's backoff, PutEvents likewise, then SQS.
+    expect(budget.dynamodbMs).toBe(3 * 3_000 + 3_000);
+    expect(budget.putEventsMs).toBe(3 * 2_000 + 150);
+    expect(budget.deadLetterMs).toBe(2 * 2_000 + 1_000);
+    expect(budget.totalMs).toBeLessThanOrEqual((lambda.timeout as number) * 1000);
+    expect(lambda.timeout).toBeLessThan(29);
+  });
+
+  it('traces with X-Ray only when asked, and reserves concurrency only when given', async () => {
+    const traced = new Evaluator(module, {
+      variables: { tracing: true, lambda_reserved_concurrency: 20 },
+    });
+    const env = async (evaluator: Evaluator) =>
+      block(await one('aws_lambda_function.api', evaluator), 'environment').variables as Body;
+
+    const plain = await one('aws_lambda_function.api');
+    const tracedLambda = await one('aws_lambda_function.api', traced);
+
+    expect(block(plain, 'tracing_config').mode).toBe('PassThrough');
+    expect((await env(tf)).POWERTOOLS_TRACE_ENABLED).toBe('false');
+    expect((await one('aws_api_gateway_stage.api')).xray_tracing_enabled).toBe(false);
+    expect(plain.reserved_concurrent_executions).toBeNull();
+    expect(block(tracedLambda, 'tracing_config').mode).toBe('Active');
+    expect((await env(traced)).POWERTOOLS_TRACE_ENABLED).toBe('true');
+    expect((await one('aws_api_gateway_stage.api', traced)).xray_tracing_enabled).toBe(true);
+    expect(tracedLambda.reserved_concurrent_executions).toBe(20);
   });
 
   it("is configured with the server's variable names, and values the server accepts", async () => {
@@ -565,6 +847,8 @@ describe('the function', () => {
     expect(env.EVENT_BUS_NAME).toBe((await one('aws_cloudwatch_event_bus.events')).name);
     expect(env.DLQ_URL).toBe(ref('aws_sqs_queue.undelivered_events.url'));
     expect(env.EVENT_SOURCE).toBe(await tf.variable('event_source'));
+    expect(env.IDEMPOTENCY_TABLE_NAME).toBe((await one('aws_dynamodb_table.idempotency')).name);
+    expect(env.IDEMPOTENCY_TTL_SECONDS).toBe(String(await tf.variable('idempotency_ttl_seconds')));
 
     // With what AWS fills in (the region, the queue's URL), the server starts on this.
     const config = readLambdaConfig({
@@ -574,6 +858,10 @@ describe('the function', () => {
     });
     expect(config.tableName).toBe(env.TABLE_NAME);
     expect(config.events.busName).toBe(env.EVENT_BUS_NAME);
+    expect(config.idempotency).toEqual({
+      tableName: env.IDEMPOTENCY_TABLE_NAME,
+      ttlSeconds: 86_400,
+    });
   });
 
   it('logs to a group with a retention period, and answers within the API Gateway limit', async () => {
@@ -583,6 +871,125 @@ describe('the function', () => {
     expect(block(lambda, 'logging_config').log_group).toBe(group.name);
     expect(group.retention_in_days).toBeGreaterThan(0);
     expect(lambda.timeout).toBeLessThan(29);
+  });
+});
+
+describe('operations', () => {
+  it('alarm on both dead-letter queues, function errors and throttles, API 5xx and DynamoDB throttling', async () => {
+    const notified = new Evaluator(module, {
+      variables: { alarm_topic_arn: 'arn:aws:sns:us-east-1:123456789012:oncall' },
+    });
+    const alarms = async (evaluator: Evaluator) => {
+      const found: Body[] = [];
+      for (const address of addressesOfType('aws_cloudwatch_metric_alarm')) {
+        for (const { body } of await evaluator.instances(address)) found.push(body);
+      }
+      return found;
+    };
+    const watched = (await alarms(tf)).map(
+      (a) => `${a.namespace} ${a.metric_name} ${JSON.stringify(a.dimensions)}`,
+    );
+
+    expect(watched.sort()).toEqual(
+      [
+        `AWS/SQS ApproximateNumberOfMessagesVisible {"QueueName":"dynamo-crud-undelivered-events"}`,
+        `AWS/SQS ApproximateNumberOfMessagesVisible {"QueueName":"dynamo-crud-destination-dead-letter"}`,
+        'AWS/Lambda Errors {"FunctionName":"dynamo-crud"}',
+        'AWS/Lambda Throttles {"FunctionName":"dynamo-crud"}',
+        'AWS/ApiGateway 5XXError {"ApiName":"dynamo-crud","Stage":"prod"}',
+        ...DYNAMODB_ACTIONS.map(
+          (action) =>
+            `AWS/DynamoDB ThrottledRequests {"Operation":"${action.replace('dynamodb:', '')}","TableName":"dynamo-crud"}`,
+        ),
+        ...IDEMPOTENCY_DYNAMODB_ACTIONS.map(
+          (action) =>
+            `AWS/DynamoDB ThrottledRequests {"Operation":"${action.replace('dynamodb:', '')}","TableName":"dynamo-crud-idempotency"}`,
+        ),
+      ].sort(),
+    );
+    for (const alarm of await alarms(tf)) {
+      expect(alarm.threshold).toBe(0);
+      expect(alarm.comparison_operator).toBe('GreaterThanThreshold');
+      expect(alarm.alarm_actions).toEqual([]);
+    }
+    for (const alarm of await alarms(notified)) {
+      expect(alarm.alarm_actions).toEqual(['arn:aws:sns:us-east-1:123456789012:oncall']);
+      expect(alarm.ok_actions).toEqual(alarm.alarm_actions);
+    }
+  });
+
+  it('calls each webhook as fast as the API takes writes unless told otherwise, and warns when slower', async () => {
+    const checks = module.files.get('eventbridge.tf')?.check as Record<string, Body[]>;
+    const [check] = checks.webhooks_keep_up_with_the_api as Body[];
+    const [assertion] = (check as Body).assert as Body[];
+    const condition = assertion?.condition;
+    const hook = { endpoint: 'https://hooks.example.com/items', http_method: 'POST' };
+    const slow = {
+      event_destinations: { hook: { ...hook, invocation_rate_limit_per_second: 10 } },
+      event_destination_api_keys: { hook: 'secret' },
+    };
+    const unset = {
+      ...slow,
+      event_destinations: { hook: { ...hook, invocation_rate_limit_per_second: null } },
+    };
+    const rate = async (variables: Record<string, unknown>) =>
+      (
+        await one(
+          'aws_cloudwatch_event_api_destination.destination',
+          new Evaluator(module, { variables }),
+        )
+      ).invocation_rate_limit_per_second;
+
+    expect(await rate(unset)).toBe(await tf.variable('api_throttling_rate_limit'));
+    expect(await rate({ ...unset, api_throttling_rate_limit: 1_000 })).toBe(300);
+    expect(await rate(slow)).toBe(10);
+    expect(await new Evaluator(module, { variables: unset }).value(condition)).toBe(true);
+    expect(await new Evaluator(module, { variables: slow }).value(condition)).toBe(false);
+  });
+
+  it('pins the AWS provider to major version 6, the one this configuration is written for', () => {
+    for (const dir of [TERRAFORM_DIR, join(TERRAFORM_DIR, 'account')]) {
+      const versions = readFileSync(join(dir, 'versions.tf'), 'utf8');
+      expect(versions, dir).toMatch(/version = ">= 6\.0\.0, < 7\.0\.0"/);
+    }
+  });
+});
+
+describe("the region's API Gateway account setting (terraform/account)", () => {
+  it('is a stack of its own, so that destroying the API never resets it', async () => {
+    const account = await loadModule(join(TERRAFORM_DIR, 'account'));
+
+    expect([...account.resources.keys()].sort()).toEqual([
+      'aws_api_gateway_account.this',
+      'aws_iam_role.api_gateway_cloudwatch',
+      'aws_iam_role_policy_attachment.api_gateway_cloudwatch',
+    ]);
+    expect(addressesOfType('aws_api_gateway_account')).toEqual([]);
+    expect(module.variables.has('manage_api_gateway_account')).toBe(false);
+  });
+
+  it('gives API Gateway the role AWS documents for it, named for the region', async () => {
+    const account = await loadModule(join(TERRAFORM_DIR, 'account'));
+    const evaluator = new Evaluator(account, { variables: { aws_region: 'eu-west-1' } });
+    const role = await one('aws_iam_role.api_gateway_cloudwatch', evaluator);
+    const attachment = await one(
+      'aws_iam_role_policy_attachment.api_gateway_cloudwatch',
+      evaluator,
+    );
+    const setting = await one('aws_api_gateway_account.this', evaluator);
+    const trust = await one('data.aws_iam_policy_document.api_gateway_assume', evaluator);
+
+    expect(role.name).toBe('apigateway-cloudwatch-eu-west-1');
+    expect(attachment.policy_arn).toBe(
+      `arn:${ref('data.aws_partition.current.partition')}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
+    );
+    expect(setting.cloudwatch_role_arn).toBe(ref('aws_iam_role.api_gateway_cloudwatch.arn'));
+    expect(trust.statement).toEqual([
+      {
+        actions: ['sts:AssumeRole'],
+        principals: [{ type: 'Service', identifiers: ['apigateway.amazonaws.com'] }],
+      },
+    ]);
   });
 });
 
@@ -679,59 +1086,4 @@ function eventEnvelope(detail: WriteDetail) {
     resources: [],
     detail,
   };
-}
-
-/** EventBridge's event envelope: every event has these. */
-const ENVELOPE_REQUIRED = [
-  'version',
-  'id',
-  'detail-type',
-  'source',
-  'account',
-  'time',
-  'region',
-  'resources',
-  'detail',
-];
-
-/** Whether the JSON path `$.a.b` is required in every event, the detail per the contract. */
-function requiredInEveryEvent(path: string): boolean {
-  const [root, ...segments] = path.split('.');
-  if (root !== '$' || segments.length === 0) return false;
-  const [first, ...rest] = segments;
-  if (first === undefined || !ENVELOPE_REQUIRED.includes(first)) return false;
-  if (rest.length === 0) return true;
-  if (first !== 'detail') return false;
-  let schema = contract.components?.schemas?.WriteEventDetail as OpenAPIV3.SchemaObject;
-  for (const segment of rest) {
-    if (!schema.required?.includes(segment)) return false;
-    const next = schema.properties?.[segment];
-    if (next === undefined) return false;
-    schema = ('$ref' in next ? resolveRef(next.$ref) : next) as OpenAPIV3.SchemaObject;
-  }
-  return true;
-}
-
-function resolveRef(ref: string): unknown {
-  let node: unknown = contract;
-  for (const segment of ref.replace(/^#\//, '').split('/')) {
-    node = (node as Record<string, unknown>)[segment];
-  }
-  return node;
-}
-
-/**
- * EventBridge's input transformer for a JSON template: each `<name>` outside quotes becomes the
- * JSON value at its path (strings quoted, objects as JSON).
- */
-function transform(paths: Record<string, string>, template: string, event: object): string {
-  return template.replace(/<([\w.-]+)>/g, (_, name: string) => {
-    const path = paths[name];
-    if (path === undefined) throw new Error(`<${name}> has no input path`);
-    let value: unknown = event;
-    for (const segment of path.split('.').slice(1)) {
-      value = (value as Record<string, unknown>)[segment];
-    }
-    return JSON.stringify(value);
-  });
 }

@@ -1,6 +1,7 @@
 /**
  * A client of the dynamo-crud API on `@dynamo-crud/sdk`: create an item, read it, update it only
- * if nobody changed it since (If-Match), see a stale update refused, delete it.
+ * if nobody changed it since (If-Match), see a stale update refused, change several attributes
+ * in one write (a JSON Merge Patch), delete it.
  *
  *   DYNAMO_CRUD_URL=http://127.0.0.1:3000 npm start
  */
@@ -36,7 +37,14 @@ try {
   console.log(`stale update refused: ${error.status} ${error.problem.title}`);
 }
 
-const deleted = await api.deleteItem(userId, { ifMatch: updated });
+// Several attributes in one write: one set, one removed (null), one map merged into.
+const merged = await api.mergeItem(
+  { user_id: userId, visits: null, address: { city: 'London' }, tags: ['math'] },
+  { ifMatch: updated },
+);
+console.log(`merged ${JSON.stringify(merged.item)}, ETag ${merged.etag}`);
+
+const deleted = await api.deleteItem(userId, { ifMatch: merged });
 console.log(`deleted ${JSON.stringify(deleted.item)}`);
 
 try {

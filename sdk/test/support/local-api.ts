@@ -98,16 +98,18 @@ export interface Exchange {
   readonly response: SeenResponse;
 }
 
-/** The operation a request to `/dynamo` is, by its method. */
-export function operationOf(method: string): string {
+/** The operation an exchange is, by its method and path (openapi.yaml's `paths`). */
+export function operationOf(exchange: Pick<Exchange, 'method' | 'url'>): string {
+  const { method, url } = exchange;
+  if (url.pathname.endsWith('/dynamo/items') && method === 'GET') return 'listItems';
   const byMethod: Record<string, string> = {
     GET: 'getItem',
     POST: 'createItem',
     PATCH: 'updateItem',
     DELETE: 'deleteItem',
   };
-  const operation = byMethod[method];
-  if (operation === undefined) throw new Error(`no operation for ${method}`);
+  const operation = url.pathname.endsWith('/dynamo') ? byMethod[method] : undefined;
+  if (operation === undefined) throw new Error(`no operation for ${method} ${url.pathname}`);
   return operation;
 }
 

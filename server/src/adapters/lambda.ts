@@ -22,7 +22,12 @@ export function createLambdaHandler(app: App, logger: Logger) {
     event: ApiGatewayEvent,
     context: Context,
   ): Promise<ApiGatewayResult> {
-    const request = isV2(event) ? fromV2(event, context) : fromV1(event, context);
+    // Lambda stops the invocation at its timeout: publishing must be done (or on record) by then.
+    const deadline = Date.now() + context.getRemainingTimeInMillis();
+    const request = {
+      ...(isV2(event) ? fromV2(event, context) : fromV1(event, context)),
+      deadline,
+    };
     logger.addContext(context);
     logger.setCorrelationId(request.requestId);
     return toResult(await app.handle(request));
@@ -52,6 +57,7 @@ function fromV1(event: APIGatewayProxyEvent, context: Context): ApiRequest {
   }
   return {
     method: event.httpMethod,
+    // As the client sent it, percent-encoding included: the core compares it (RFC 3986 §6.2.2).
     path: event.path,
     query: pairs.join('&'),
     headers,
@@ -62,7 +68,10 @@ function fromV1(event: APIGatewayProxyEvent, context: Context): ApiRequest {
 
 function fromV2(event: APIGatewayProxyEventV2, context: Context): ApiRequest {
   const { stage, requestId } = event.requestContext;
-  // Named stages prefix the raw path (`/prod/dynamo`); `$default` does not.
+  // Named stages prefix the raw path (`/prod/dynamo`); `$default` does not. HTTP APIs are
+  // reported to decode `rawPath` (and to route on the decoded path) before the function sees
+  // it, unlike REST APIs, whose `path` is as sent: by then a `%2F` is a `/`, which no function
+  // can tell apart. AWS documents neither.
   const prefix = stage !== undefined && stage !== '$default' ? `/${stage}` : '';
   const path =
     prefix !== '' && event.rawPath.startsWith(`${prefix}/`)
@@ -82,10 +91,10 @@ function fromV2(event: APIGatewayProxyEventV2, context: Context): ApiRequest {
   };
 }
 
-/** A binary body arrives base64-encoded: the core gets its bytes; text stays text. */
+/** A binary body arrives base64-encoded, for the core to decode; text stays text. */
 function body(value: string | null | undefined, base64: boolean): ApiRequest['body'] {
   if (value === null || value === undefined) return undefined;
-  return base64 ? Buffer.from(value, 'base64') : value;
+  return base64 ? { base64: value } : value;
 }
 
 /**

@@ -6,6 +6,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Config } from '../config.js';
 
+/** Time limit of one `PutEvents` attempt, in milliseconds; the publisher makes each attempt. */
+export const EVENTBRIDGE_ATTEMPT_TIMEOUT_MS = 2_000;
+/** Time limit of one SQS `SendMessage` attempt to the dead-letter queue, in milliseconds. */
+export const SQS_ATTEMPT_TIMEOUT_MS = 2_000;
+/** `SendMessage` attempts to the dead-letter queue (the SQS client's own retries, with backoff). */
+export const SQS_MAX_ATTEMPTS = 2;
+
 export interface Credentials {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
@@ -47,7 +54,7 @@ export function createEventBridgeClient(
   return new EventBridgeClient({
     region: config.region,
     maxAttempts: 1,
-    requestHandler: boundedRequests(2_000),
+    requestHandler: boundedRequests(EVENTBRIDGE_ATTEMPT_TIMEOUT_MS),
     ...(credentials === undefined ? {} : { credentials }),
   });
 }

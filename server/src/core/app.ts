@@ -3,18 +3,36 @@
  * generated code), not Lambda and not `node:http`; `../adapters` are thin screens over it.
  *
  * A request goes: route → read and decode the body → validate every part → run the operation
- * with what was validated → answer. Whatever is thrown on the way becomes a problem here, and
- * only here (`toApiError`).
+ * with what was validated → answer. With an `Idempotency-Key` (where the operation takes one),
+ * running and answering happen once per key, and a repeat gets the remembered answer. Whatever
+ * is thrown on the way becomes a problem here, and only here (`toApiError`).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { createCors } from './cors.js';
-import { parseJson, stringifyJson } from './json.js';
+import { refuseUnevaluatedPreconditions } from './conditional.js';
+import { allowedRequestHeaders, createCors } from './cors.js';
+import { createCursorCodec } from './cursor.js';
+import {
+  fingerprint,
+  IDEMPOTENCY_KEY,
+  IDEMPOTENT_REPLAYED,
+  parseIdempotencyKey,
+} from './idempotency.js';
+import {
+  DuplicateNameError,
+  inCanonicalOrder,
+  NestingTooDeepError,
+  parseJson,
+  stringifyJson,
+} from './json.js';
 import { matchMediaType } from './media-type.js';
 import type { OperationResult } from './openapi/operation-types.js';
-import type { OperationId } from './openapi/operations.gen.js';
+import { operations as contractOperations, type OperationId } from './openapi/operations.gen.js';
 import { createOperations, type Operation, type OperationContext } from './operations.js';
 import {
   type EventPublisher,
+  IdempotencyKeyInProgressError,
+  IdempotencyKeyReusedError,
+  type IdempotencyStore,
   ItemExistsError,
   ItemNotFoundError,
   type ItemStore,
@@ -27,11 +45,15 @@ import {
   ConflictError,
   InternalError,
   MalformedBodyError,
+  MalformedRequestError,
   MethodNotAllowedError,
   NotFoundError,
+  NotImplementedError,
   PayloadTooLargeError,
   PreconditionFailedError,
   quote,
+  RequestInProgressError,
+  ReusedIdempotencyKeyError,
   ServiceUnavailableError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -40,27 +62,51 @@ import {
   type ApiRequest,
   type ApiResponse,
   decodeBody,
-  decodePath,
+  normalizePercentEncoding,
   parseQuery,
+  RequestAbortedError,
   readBody,
 } from './request.js';
 import { createRouter, type Route } from './router.js';
+import { MAX_DEPTH, nestedTooDeep } from './storable.js';
 import { type RequestParts, type ValidInput, validateRequest } from './validation.js';
 
 export interface AppOptions {
   readonly store: ItemStore;
   /** Announces each committed write; never rejects (see `EventPublisher`). */
   readonly events: EventPublisher;
+  /** Remembers the answers of writes sent with an `Idempotency-Key`. */
+  readonly idempotency: IdempotencyStore;
   readonly logger: Logger;
   /** Bodies larger than this many bytes get 413 (`MAX_BODY_BYTES`). */
   readonly maxBodyBytes: number;
   /** Origins browsers may call from (CORS); `undefined` or empty: CORS is off. */
   readonly corsAllowOrigins?: readonly string[] | undefined;
+  /** Signs listing cursors (`CURSOR_KEY`): every container of a deployment needs the same. */
+  readonly cursorKey: string;
+  /** Request headers pages may send besides those the contract and the SDK send (CORS). */
+  readonly corsAllowHeaders?: readonly string[] | undefined;
 }
 
 export interface App {
-  /** Answers every request, errors included; rejects only if a bug escapes the core itself. */
+  /**
+   * Answers every request, errors included, and logs one access line for it. Rejects with the
+   * `RequestAbortedError` its body stream threw (the client went away before the body was
+   * whole: nobody is left to answer, and that is logged instead), or if a bug escapes the core.
+   */
   handle(request: ApiRequest): Promise<ApiResponse>;
+  /**
+   * `response`, answered beside the core (a document an adapter serves, such as
+   * `/openapi.yaml`), with the CORS headers `request`'s origin is entitled to; logged as
+   * every answer is.
+   */
+  decorate(request: ApiRequest, response: ApiResponse): ApiResponse;
+  /**
+   * The problem answer to `request` for `error`, which an adapter found before the core could
+   * route it (a request target, `Host`, framing or timing the transport refuses), with the
+   * CORS headers `request`'s origin is entitled to; logged as every answer is.
+   */
+  refuse(request: ApiRequest, error: ApiError): ApiResponse;
 }
 
 const JSON_TYPE = 'application/json';
@@ -69,34 +115,100 @@ const PROBLEM_TYPE = 'application/problem+json';
 /** Seconds a client is told to wait when the store is throttling or unreachable. */
 const RETRY_AFTER_SECONDS = 1;
 
+/** A caller's `X-Request-Id` the access line carries beside the server's own request id. */
+const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
 export function createApp(options: AppOptions): App {
   const { logger, maxBodyBytes } = options;
   const router = createRouter();
-  const operations = createOperations(options);
-  const cors = createCors(options.corsAllowOrigins, (path) => router.allowedMethods(path));
+  const operations = createOperations({
+    ...options,
+    cursors: createCursorCodec(options.cursorKey),
+  });
+  const cors = createCors(
+    options.corsAllowOrigins,
+    (path) => router.allowedMethods(path),
+    allowedRequestHeaders(Object.values(contractOperations), options.corsAllowHeaders),
+  );
 
   async function respond(request: ApiRequest): Promise<ApiResponse> {
     try {
+      if (request.path === '*') return serverOptions(request);
       const route = match(request);
-      const validated = validateRequest(route.spec, await readParts(route, request));
+      refuseUnevaluatedPreconditions(
+        request.headers,
+        route.spec.headers.map((h) => h.key),
+      );
+      const { parts, text } = await readParts(route, request);
+      const validated = validateRequest(route.spec, parts);
       if (!validated.valid) throw new ValidationError(validated.errors);
-      const result = await run(route.operationId, validated.input, {
-        requestId: request.requestId,
-      });
-      return {
-        statusCode: result.status,
-        headers: { 'content-type': JSON_TYPE, ...result.headers },
-        body: stringifyJson(result.body),
+      const { input } = validated;
+      const answer = async (): Promise<ApiResponse> => {
+        const result = await run(route.operationId, input, {
+          requestId: request.requestId,
+          deadline: request.deadline,
+        });
+        // One version, one representation (the ETag is strong, RFC 9110 §8.8.1): the members
+        // of what is answered in one order, whichever order a client wrote or an engine reads.
+        const body =
+          result.body === undefined
+            ? ''
+            : stringifyJson(inCanonicalOrder(result.body, ['user_id']));
+        return {
+          statusCode: result.status,
+          headers: body === '' ? result.headers : { 'content-type': JSON_TYPE, ...result.headers },
+          body,
+        };
       };
+      // Only where the operation takes the header (POST, PATCH): reads and DELETE are
+      // idempotent by their methods (RFC 9110 §9.2.2).
+      const keyHeader = input.headers[IDEMPOTENCY_KEY];
+      if (keyHeader === undefined) return await answer();
+      const { response, replayed } = await options.idempotency.once(
+        {
+          key: parseIdempotencyKey(keyHeader),
+          fingerprint: fingerprint({
+            method: request.method,
+            path: route.spec.path,
+            query: request.query,
+            mediaType: input.body?.mediaType,
+            body: text,
+            ifMatch: input.headers['if-match'],
+            ifNoneMatch: input.headers['if-none-match'],
+          }),
+          deadline: request.deadline,
+        },
+        answer,
+      );
+      return replayed
+        ? { ...response, headers: { ...response.headers, [IDEMPOTENT_REPLAYED]: 'true' } }
+        : response;
     } catch (error) {
+      if (error instanceof RequestAbortedError) throw error;
       return problemResponse(error, request);
     }
   }
 
+  /**
+   * `OPTIONS *`, a question about the server rather than a resource (RFC 9110 §9.3.7): every
+   * method it serves somewhere, no content. Any other method on `*` is refused like a path.
+   */
+  function serverOptions(request: ApiRequest): ApiResponse {
+    const allowed = router.allowedMethods('*') ?? [];
+    if (request.method !== 'OPTIONS') throw new MethodNotAllowedError(request.method, allowed);
+    return {
+      statusCode: 200,
+      headers: { allow: allowed.join(', '), 'content-length': '0' },
+      body: '',
+    };
+  }
+
   function match(request: ApiRequest): Route {
-    const path = decodePath(request.path);
+    const path = normalizePercentEncoding(request.path);
     if (path === undefined) {
-      throw new NotFoundError('The path is not valid percent-encoded UTF-8 (RFC 3986 §2.1).');
+      throw new MalformedRequestError(
+        'The path is not valid percent-encoded UTF-8 (RFC 3986 §2.1); encode it as UTF-8, then percent-encode it.',
+      );
     }
     const route = router.match(request.method, path);
     if (route !== undefined) return route;
@@ -105,31 +217,66 @@ export function createApp(options: AppOptions): App {
     throw new NotFoundError(`Nothing is served at ${quote(path)}.`);
   }
 
-  /** The request's parts as validation reads them: query and body decoded, the body parsed. */
-  async function readParts(route: Route, request: ApiRequest): Promise<RequestParts> {
+  /**
+   * The request's parts as validation reads them (query and body decoded, the body parsed),
+   * and the body's text as sent.
+   */
+  async function readParts(
+    route: Route,
+    request: ApiRequest,
+  ): Promise<{ parts: RequestParts; text: string | undefined }> {
     const query = parseQuery(request.query);
     const { requestBody } = route.spec;
-    if (requestBody === undefined) return { query, headers: request.headers, body: undefined };
-    const bytes = await readBody(request.body, maxBodyBytes, request.headers['content-length']);
-    if (bytes === undefined) return { query, headers: request.headers, body: undefined };
-    const contentType = request.headers['content-type'];
+    const { headers } = request;
+    const none = { parts: { query, headers, body: undefined }, text: undefined };
+    if (requestBody === undefined) return none;
+    const bytes = await readBody(request.body, maxBodyBytes, headers['content-length']);
+    if (bytes === undefined) return none;
     const accepted = Object.keys(requestBody.content);
+    const acceptHeaders: Record<string, string> =
+      request.method === 'PATCH' ? { 'accept-patch': accepted.join(', ') } : {};
+    const encoding = headers['content-encoding']?.trim().toLowerCase();
+    if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+      // RFC 9110 §8.4.1, §15.5.16: a coding the server does not apply is a 415.
+      throw new UnsupportedMediaTypeError(
+        `The body is sent with Content-Encoding ${quote(encoding)}; send it unencoded.`,
+        { ...acceptHeaders, 'accept-encoding': 'identity' },
+      );
+    }
+    const contentType = headers['content-type'];
     const mediaType = matchMediaType(contentType, accepted);
     if (mediaType === undefined) {
       throw new UnsupportedMediaTypeError(
-        `The body is ${contentType === undefined ? 'sent without a Content-Type' : quote(contentType)}; send ${accepted.join(' or ')}.`,
+        `The body is ${contentType === undefined ? 'sent without a Content-Type' : `sent as ${quote(contentType)}`}; send ${accepted.join(' or ')}.`,
+        acceptHeaders,
       );
     }
+    const example = requestBody.examples[mediaType];
+    const sendInstead = `send ${mediaType}${example === undefined ? '' : ` such as ${example}`}`;
     const text = decodeBody(bytes);
     let value: unknown;
     try {
-      value = parseJson(text);
+      // Nothing DynamoDB can hold nests deeper, and nothing deeper may reach what recurses.
+      value = parseJson(text, { maxDepth: MAX_DEPTH });
     } catch (error) {
+      if (error instanceof NestingTooDeepError) {
+        throw new ValidationError([nestedTooDeep(error.pointer)]);
+      }
+      if (error instanceof DuplicateNameError) {
+        throw new ValidationError([
+          {
+            pointer: error.pointer,
+            detail:
+              'is given twice in one object, and JSON parsers disagree on which one counts (RFC 8259 §4); send each name once',
+          },
+        ]);
+      }
+      if (!(error instanceof SyntaxError)) throw error;
       throw new MalformedBodyError(
-        `The body is not valid JSON: ${error instanceof Error ? error.message : 'parse error'}.`,
+        `The body is not valid JSON (RFC 8259): ${describeSyntaxError(error, text)}; ${sendInstead}.`,
       );
     }
-    return { query, headers: request.headers, body: { mediaType, value } };
+    return { parts: { query, headers, body: { mediaType, value } }, text };
   }
 
   /** Runs `operationId`'s handler on the input validation checked against its schemas. */
@@ -144,7 +291,8 @@ export function createApp(options: AppOptions): App {
 
   function problemResponse(error: unknown, request: ApiRequest): ApiResponse {
     const apiError = toApiError(error);
-    if (apiError.status >= 500 || error instanceof StoreRefusedError) {
+    const failed = apiError.status >= 500 && !(apiError instanceof NotImplementedError);
+    if (failed || error instanceof StoreRefusedError) {
       logger.error('request failed', {
         requestId: request.requestId,
         method: request.method,
@@ -162,11 +310,68 @@ export function createApp(options: AppOptions): App {
     };
   }
 
+  /**
+   * One structured line per request, so the `instance` a client quotes can be found. A
+   * caller's own `X-Request-Id` is kept beside the server's id, never instead of it: two
+   * callers may send the same one, and events are de-duplicated on the server's.
+   */
+  function logAccess(request: ApiRequest, started: number, response?: ApiResponse): void {
+    const status = response?.statusCode;
+    const clientRequestId = request.headers['x-request-id'];
+    const fields = {
+      requestId: request.requestId,
+      ...(clientRequestId !== undefined && CLIENT_REQUEST_ID.test(clientRequestId)
+        ? { clientRequestId }
+        : {}),
+      method: request.method,
+      path: request.path,
+      ...(status === undefined ? {} : { status }),
+      ...(response?.headers[IDEMPOTENT_REPLAYED] === undefined ? {} : { replayed: true }),
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+    };
+    if (status === undefined) logger.info(new RequestAbortedError().message, fields);
+    else logger.info('request', fields);
+  }
+
   return {
     async handle(request) {
-      return cors.preflight(request) ?? cors.decorate(request, await respond(request));
+      const started = performance.now();
+      let answer: ApiResponse;
+      try {
+        answer = cors.preflight(request) ?? cors.decorate(request, await respond(request));
+      } catch (error) {
+        if (error instanceof RequestAbortedError) logAccess(request, started);
+        throw error;
+      }
+      // HEAD: the headers GET would get, errors included, and no content (RFC 9110 §9.3.2).
+      const response = request.method === 'HEAD' ? { ...answer, body: '' } : answer;
+      logAccess(request, started, response);
+      return response;
+    },
+    decorate(request, response) {
+      logAccess(request, performance.now(), response);
+      return cors.decorate(request, response);
+    },
+    refuse(request, error) {
+      const response = cors.decorate(request, problemResponse(error, request));
+      logAccess(request, performance.now(), response);
+      return response;
     },
   };
+}
+
+/**
+ * What is wrong with `text`, which `JSON.parse` refused, without echoing any of it back (V8
+ * quotes the text around the error, `..."cret","n":NaN}" is not valid JSON`; it may be a secret).
+ */
+function describeSyntaxError(error: SyntaxError, text: string): string {
+  // RFC 8259 §8.1: JSON text is UTF-8 without a byte order mark.
+  if (text.startsWith('\uFEFF'))
+    return 'it starts with a byte order mark (U+FEFF), which JSON text must not';
+  if (text.includes('\u0000'))
+    return 'it holds NUL characters, as UTF-16 text does, and JSON text is UTF-8';
+  const message = error.message.replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '');
+  return message.charAt(0).toLowerCase() + message.slice(1);
 }
 
 /**
@@ -183,7 +388,20 @@ export function toApiError(error: unknown): ApiError {
   }
   if (error instanceof VersionMismatchError) {
     return new PreconditionFailedError(
-      `If-Match does not match the item's current version, "${error.current}"; read it again and retry.`,
+      error.current === undefined
+        ? 'The item changed while this request was carried out; read it again and retry.'
+        : `The item's current version, "${error.current}", does not meet If-Match or If-None-Match; read it again and retry.`,
+    );
+  }
+  if (error instanceof IdempotencyKeyInProgressError) {
+    return new RequestInProgressError(
+      'A request with this Idempotency-Key is still being carried out; send this one again, with the same key, after the time in Retry-After to get its answer.',
+      RETRY_AFTER_SECONDS,
+    );
+  }
+  if (error instanceof IdempotencyKeyReusedError) {
+    return new ReusedIdempotencyKeyError(
+      'This Idempotency-Key was used for another request (another body, media type or precondition); send a new key with a new request.',
     );
   }
   if (error instanceof StoreUnavailableError) {

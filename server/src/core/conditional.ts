@@ -1,27 +1,188 @@
 /**
- * Entity tags and conditional requests (RFC 9110 §8.8.3, §13): an item's version is its strong
- * entity tag, and `If-Match` makes a write conditional on it.
+ * Entity tags and conditional requests (RFC 9110 §8.8.3, §13). An item's version is its strong
+ * entity tag, `"3"`. `If-Match` makes a write (or a read) conditional on it, `If-None-Match`
+ * makes a read a cache validation (304) and a write conditional on the item not being at a
+ * version. Every precondition header is evaluated or refused, never ignored.
  */
-import type { ExpectedVersions } from './ports.js';
+import type { VersionCondition, VersionedItem } from './ports.js';
+import { PreconditionFailedError, ValidationError } from './problems.js';
 
 /** The strong entity tag of a version: `"3"`. */
 export function etag(version: number): string {
   return `"${version}"`;
 }
 
+export interface EntityTag {
+  readonly weak: boolean;
+  /** The quoted part, as sent: `"3"`. */
+  readonly opaque: string;
+}
+
+/** `*`, or the list of entity tags a header names. */
+export type EntityTags = '*' | readonly EntityTag[];
+
 /**
- * `If-Match` as the versions it accepts: `undefined` for none given or `*` (any existing
- * item); otherwise the versions of its strong numeric tags. Weak tags never match a write
- * (RFC 9110 §13.1.1), so a header of only weak or foreign tags accepts nothing.
+ * One member of a list of entity tags and the comma after it (RFC 9110 §5.6.1, §8.8.3):
+ * `entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE`, `etagc = %x21 / %x23-7E / obs-text`. A comma
+ * inside the quotes belongs to the tag; empty members (`"1",,"2"`) are allowed.
  */
-export function parseIfMatch(header: string | undefined): ExpectedVersions {
-  if (header === undefined) return undefined;
-  const trimmed = header.trim();
-  if (trimmed === '*') return undefined;
-  const versions: number[] = [];
-  for (const tag of trimmed.split(',')) {
-    const m = /^"(\d{1,15})"$/.exec(tag.trim());
-    if (m?.[1] !== undefined) versions.push(Number(m[1]));
+const MEMBER = /[ \t]*(?:(W\/)?("[\x21\x23-\x7e\x80-\xff]*")[ \t]*(?:,|$)|,)/y;
+
+/**
+ * DynamoDB compares a version with at most 100 values (`IN`, "Comparison operator and function
+ * reference" in the DynamoDB Developer Guide), and an item has one version: a list longer than
+ * this is refused rather than sent.
+ */
+export const MAX_ENTITY_TAGS = 100;
+
+/**
+ * `If-Match` or `If-None-Match`: `*` or a comma-separated list of entity tags (RFC 9110 §13.1.1,
+ * §13.1.2), at most `MAX_ENTITY_TAGS` of them.
+ *
+ * @throws ValidationError naming the header when it is neither, e.g. an unquoted `3`, or lists
+ *   too many
+ */
+export function parseEntityTags(value: string, header: string): EntityTags {
+  const trimmed = value.trim();
+  if (trimmed === '*') return '*';
+  const tags: EntityTag[] = [];
+  for (let at = 0; at < trimmed.length; at = MEMBER.lastIndex) {
+    MEMBER.lastIndex = at;
+    const m = MEMBER.exec(trimmed);
+    if (m === null) {
+      const text = (trimmed.slice(at).split(',')[0] ?? '').trim();
+      const hint = /^\d+$/.test(text) ? ` (send "${text}")` : '';
+      throw new ValidationError([
+        {
+          header,
+          detail: `must be * or a list of entity tags; entity tags are quoted, as an ETag is sent: ${JSON.stringify(text.slice(0, 40))} is not one${hint}`,
+        },
+      ]);
+    }
+    if (m[2] !== undefined) tags.push({ weak: m[1] !== undefined, opaque: m[2] });
   }
-  return versions;
+  if (tags.length === 0) {
+    throw new ValidationError([{ header, detail: 'must be * or a list of entity tags' }]);
+  }
+  if (tags.length > MAX_ENTITY_TAGS) {
+    throw new ValidationError([
+      {
+        header,
+        detail: `lists ${tags.length} entity tags, more than the ${MAX_ENTITY_TAGS} it may; an item has one version at a time: send the ETag you last got`,
+      },
+    ]);
+  }
+  return tags;
+}
+
+/** The version a tag names, if it is one this API sends: `"0"`, `"17"`, never `"017"`. */
+function versionOf(tag: EntityTag): number | undefined {
+  const m = /^"(0|[1-9]\d{0,14})"$/.exec(tag.opaque);
+  return m?.[1] === undefined ? undefined : Number(m[1]);
+}
+
+/** The conditional headers of a request, parsed. */
+export interface Preconditions {
+  readonly ifMatch?: EntityTags;
+  readonly ifNoneMatch?: EntityTags;
+}
+
+/** The precondition headers of RFC 9110 §13.1 this API evaluates, where an operation lists them. */
+const EVALUATED: Readonly<Record<string, string>> = {
+  'if-match': 'If-Match',
+  'if-none-match': 'If-None-Match',
+};
+
+/**
+ * Refuses every precondition header the operation cannot evaluate: `If-Match` and
+ * `If-None-Match` where it does not list them, and always `If-Modified-Since` and
+ * `If-Unmodified-Since` (items have versions, not modification dates). A precondition is never
+ * dropped. `If-Range` is ignored, as RFC 9110 §13.1.5 requires of a server without ranges.
+ *
+ * @param headers the request's, lower-case names
+ * @param declared the lower-case names of the headers the operation lists
+ * @throws ValidationError naming the header
+ */
+export function refuseUnevaluatedPreconditions(
+  headers: Readonly<Record<string, string>>,
+  declared: readonly string[],
+): void {
+  for (const header of ['If-Modified-Since', 'If-Unmodified-Since']) {
+    if (headers[header.toLowerCase()] !== undefined) {
+      throw new ValidationError([
+        {
+          header,
+          detail:
+            'is not supported: items have versions, not modification dates; send If-None-Match (to read) or If-Match (to write) with the ETag you got',
+        },
+      ]);
+    }
+  }
+  for (const [key, header] of Object.entries(EVALUATED)) {
+    if (headers[key] !== undefined && !declared.includes(key)) {
+      throw new ValidationError([
+        { header, detail: 'is not supported by this operation; send the request without it' },
+      ]);
+    }
+  }
+}
+
+/**
+ * The `If-Match` and `If-None-Match` of validated request headers.
+ *
+ * @throws ValidationError naming a header that is not `*` or a list of entity tags
+ */
+export function readPreconditions(headers: {
+  readonly 'if-match'?: string;
+  readonly 'if-none-match'?: string;
+}): Preconditions {
+  const ifMatch = headers['if-match'];
+  const ifNoneMatch = headers['if-none-match'];
+  return {
+    ...(ifMatch === undefined ? {} : { ifMatch: parseEntityTags(ifMatch, 'If-Match') }),
+    ...(ifNoneMatch === undefined
+      ? {}
+      : { ifNoneMatch: parseEntityTags(ifNoneMatch, 'If-None-Match') }),
+  };
+}
+
+/**
+ * What a write requires of the item's version, from its preconditions: `If-Match` by strong
+ * comparison (a weak tag never matches, §13.1.1), `If-None-Match` by weak comparison (§13.1.2).
+ */
+export function toVersionCondition(preconditions: Preconditions): VersionCondition {
+  const { ifMatch, ifNoneMatch } = preconditions;
+  return {
+    ...(ifMatch === undefined || ifMatch === '*'
+      ? {}
+      : { ifMatch: versions(ifMatch.filter((tag) => !tag.weak)) }),
+    ...(ifNoneMatch === undefined
+      ? {}
+      : { ifNoneMatch: ifNoneMatch === '*' ? '*' : versions(ifNoneMatch) }),
+  };
+}
+
+function versions(tags: readonly EntityTag[]): number[] {
+  return tags.flatMap((tag) => versionOf(tag) ?? []);
+}
+
+/**
+ * The outcome of a read's preconditions on the item as it is (RFC 9110 §13.2.2): `fresh` when
+ * `If-None-Match` matches (answer 304), `proceed` otherwise.
+ *
+ * @throws PreconditionFailedError when `If-Match` does not match
+ */
+export function evaluateRead(
+  preconditions: Preconditions,
+  current: VersionedItem,
+): 'fresh' | 'proceed' {
+  const condition = toVersionCondition(preconditions);
+  if (condition.ifMatch !== undefined && !condition.ifMatch.includes(current.version)) {
+    throw new PreconditionFailedError(
+      `If-Match does not match the item's current version, "${current.version}".`,
+    );
+  }
+  const { ifNoneMatch } = condition;
+  if (ifNoneMatch === '*' || ifNoneMatch?.includes(current.version)) return 'fresh';
+  return 'proceed';
 }

@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import {
   fromDecimalText,
   isExactAsNumber,
+  NestingTooDeepError,
   NumberValue,
   parseJson,
+  plainDecimal,
   stringifyJson,
   toDecimal,
 } from './json.js';
@@ -22,6 +24,29 @@ describe('parseJson then stringifyJson', () => {
   ])('gives back %s unchanged', (text) => {
     expect(stringifyJson(parseJson(text))).toBe(text);
   });
+
+  it.each([
+    ['1e21', '1000000000000000000000'],
+    ['1.23456789012345678e-5', '0.0000123456789012345678'],
+    ['9.9999999999999999999999999999999999999e3', '9999.9999999999999999999999999999999999'],
+    ['-0.0012345678901234567890e2', '-0.1234567890123456789'],
+    ['0.000e99', '0'],
+    ['-0e0', '0'],
+    ['12345678901234567890.000', '12345678901234567890'],
+  ])('spells a number no double holds one way: %s as %s', (number, plain) => {
+    expect(plainDecimal(number)).toBe(plain);
+    expect(stringifyJson(parseJson(`{"n":${number}}`))).toBe(
+      isExactAsNumber(plain) ? `{"n":${Number(plain)}}` : `{"n":${plain}}`,
+    );
+  });
+
+  it.each(['1e-999999999999', '-1E+999999999999', '1e1301'])(
+    'leaves %s, far past any DynamoDB number, in its own spelling for the storable check to refuse',
+    (number) => {
+      expect(plainDecimal(number)).toBe(number);
+      expect(stringifyJson(parseJson(`{"n":${number}}`))).toBe(`{"n":${number}}`);
+    },
+  );
 
   it('keeps plain numbers as numbers and the rest as NumberValue', () => {
     const value = parseJson('{"small":42,"big":12345678901234567890}') as Record<string, unknown>;
@@ -42,10 +67,43 @@ describe('parseJson then stringifyJson', () => {
     expect(() => parseJson('{"a":')).toThrow(SyntaxError);
   });
 
+  it.each([
+    '01234567890123456789',
+    '00012345678901234567890',
+    '-.5e30',
+    '1.e30',
+    '-01e30',
+    '0001e30',
+    '1e+',
+    '--5e30',
+    '5e30e2',
+    '1-2e30',
+  ])('throws SyntaxError on %s, which is no JSON number (RFC 8259 §6), however long', (number) => {
+    expect(() => parseJson(`{"n":${number}}`)).toThrow(SyntaxError);
+    expect(() => parseJson(`{"n":${number}}`)).not.toThrow(NestingTooDeepError);
+  });
+
+  it('refuses nesting past maxDepth, naming where, before any recursion (a reviver included)', () => {
+    const deep = `{"n":1e30,"d":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+
+    expect(() => parseJson(deep)).toThrow(new NestingTooDeepError(`/d${'/0'.repeat(999)}`, 1000));
+    expect(() => parseJson('{"a":{"b":[[1]]}}', { maxDepth: 3 })).toThrow(
+      expect.objectContaining({ pointer: '/a/b/0', maxDepth: 3 }),
+    );
+    expect(parseJson('{"a":{"b":[1]}}', { maxDepth: 3 })).toEqual({ a: { b: [1] } });
+  });
+
+  it('says a malformed text is malformed before saying it nests too deep', () => {
+    const deep = `{"n":01234567890123456789,"d":${'['.repeat(2_000)}${']'.repeat(2_000)}}`;
+
+    expect(() => parseJson(deep)).toThrow(SyntaxError);
+    expect(() => parseJson(deep)).not.toThrow(NestingTooDeepError);
+  });
+
   it('marks an exponent that underflows a double instead of turning it into 0', () => {
     const value = parseJson('{"n":1e-400}') as Record<string, unknown>;
 
-    expect(value.n).toEqual(NumberValue.from('1e-400'));
+    expect(value.n).toEqual(NumberValue.from(`0.${'0'.repeat(399)}1`));
   });
 });
 

@@ -33,22 +33,80 @@ const MARK = `\u0001${randomUUID()}:`;
 const MARK_IN_JSON = JSON.stringify(MARK).slice(1, -1);
 const MARKED_NUMBER = new RegExp(`"${escapeRegExp(MARK_IN_JSON)}([^"]*)"`, 'g');
 
-/** @throws SyntaxError, as `JSON.parse` does, on malformed input. */
-export function parseJson(text: string): JsonValue {
-  const inexact = findInexactNumbers(text);
-  if (inexact.length === 0) return JSON.parse(text) as JsonValue;
-  let marked = '';
-  let from = 0;
-  for (const [start, end] of inexact) {
-    marked += `${text.slice(from, start)}"${MARK_IN_JSON}${text.slice(start, end)}"`;
-    from = end;
+/**
+ * A name given twice in one object. RFC 8259 §4 says names SHOULD be unique and that parsers
+ * disagree on which value wins, so a body that repeats one is refused rather than guessed at.
+ */
+export class DuplicateNameError extends SyntaxError {
+  override readonly name = 'DuplicateNameError';
+  /** JSON Pointer of the repeated member, e.g. `/user_id` or `/tags/0/name`. */
+  readonly pointer: string;
+
+  constructor(pointer: string) {
+    super(`the name at ${pointer} is given twice in one object`);
+    this.pointer = pointer;
   }
-  marked += text.slice(from);
-  return JSON.parse(marked, (_key, value: unknown) =>
-    typeof value === 'string' && value.startsWith(MARK)
-      ? NumberValue.from(value.slice(MARK.length))
-      : value,
-  ) as JsonValue;
+}
+
+/** Objects and arrays nested deeper than the caller allows, first found at `pointer`. */
+export class NestingTooDeepError extends SyntaxError {
+  override readonly name = 'NestingTooDeepError';
+
+  /**
+   * @param pointer JSON Pointer of the first object or array past the limit, e.g. `/a/0/b`.
+   * @param maxDepth how many levels of objects and arrays were allowed (the outermost is 1).
+   */
+  constructor(
+    readonly pointer: string,
+    readonly maxDepth: number,
+  ) {
+    super(`the value at ${pointer} nests deeper than ${maxDepth} levels`);
+  }
+}
+
+/** What `parseJson` allows. */
+export interface ParseOptions {
+  /**
+   * How many levels of objects and arrays may nest (the outermost value is level 1). Default
+   * 1,000: deeper than any data DynamoDB holds (32), shallow enough that nothing recursive
+   * over the value, `JSON.parse`'s reviver included, can run out of stack.
+   */
+  readonly maxDepth?: number;
+}
+
+/**
+ * @throws SyntaxError, as `JSON.parse` does, on malformed input (RFC 8259), numbers included;
+ *   `NestingTooDeepError` when well formed but nested deeper than `options.maxDepth`;
+ *   `DuplicateNameError` when well formed but an object names a member twice.
+ */
+export function parseJson(text: string, options: ParseOptions = {}): JsonValue {
+  const maxDepth = options.maxDepth ?? 1000;
+  const { inexact, duplicate, tooDeep } = scan(text, maxDepth);
+  let value: JsonValue;
+  if (tooDeep !== undefined) {
+    // Without a reviver `JSON.parse` needs no stack for depth: it says whether this is JSON.
+    JSON.parse(text);
+    throw new NestingTooDeepError(tooDeep, maxDepth);
+  }
+  if (inexact.length === 0) {
+    value = JSON.parse(text) as JsonValue;
+  } else {
+    let marked = '';
+    let from = 0;
+    for (const [start, end] of inexact) {
+      marked += `${text.slice(from, start)}"${MARK_IN_JSON}${text.slice(start, end)}"`;
+      from = end;
+    }
+    marked += text.slice(from);
+    value = JSON.parse(marked, (_key, v: unknown) =>
+      typeof v === 'string' && v.startsWith(MARK)
+        ? NumberValue.from(plainDecimal(v.slice(MARK.length)))
+        : v,
+    ) as JsonValue;
+  }
+  // Only once the text is known to be JSON: a malformed body is reported as malformed.
+  if (duplicate !== undefined) throw new DuplicateNameError(duplicate);
+  return value;
 }
 
 /** `JSON.stringify`, writing `NumberValue`s as the numbers they are. */
@@ -58,6 +116,26 @@ export function stringifyJson(value: unknown): string {
     v instanceof NumberValue ? `${MARK}${v.value}` : v,
   );
   return text.replaceAll(MARKED_NUMBER, '$1');
+}
+
+/**
+ * `value` with the members of every object in one order, `first`'s names first, then the rest
+ * by code point: the same data gives the same text whatever order it was written or read in
+ * (DynamoDB and DynamoDB Local return attributes in orders of their own). Arrays keep theirs.
+ */
+export function inCanonicalOrder(value: unknown, first: readonly string[] = []): unknown {
+  if (typeof value !== 'object' || value === null || value instanceof NumberValue) return value;
+  if (Array.isArray(value)) return value.map((v) => inCanonicalOrder(v, first));
+  const names = Object.keys(value).sort((a, b) => {
+    const [i, j] = [first.indexOf(a), first.indexOf(b)];
+    if (i !== j) return i === -1 ? 1 : j === -1 ? -1 : i - j;
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+  const ordered: Record<string, unknown> = {};
+  for (const name of names) {
+    ordered[name] = inCanonicalOrder((value as Record<string, unknown>)[name], first);
+  }
+  return ordered;
 }
 
 /** What a DynamoDB number's text should become in JS: a `number` when that is exact. */
@@ -79,6 +157,33 @@ export function isExactAsNumber(text: string): boolean {
 }
 
 /**
+ * DynamoDB numbers lie between 1e-130 and 1e126 in magnitude ("Number" under "Data types",
+ * DynamoDB Developer Guide); past ten times that power, a number is only ever refused.
+ */
+const PLAIN_EXPONENT_LIMIT = 1300;
+
+/**
+ * `text`, a JSON number, in plain decimal notation with no zero that carries nothing: `1e21` is
+ * `1000000000000000000000`, `-0.00e5` is `0`, `1.50E-3` is `0.0015`. A number kept as text is
+ * kept in this one spelling, so that what a write answers is what every later read of it
+ * answers, whatever spelling the engine reads back (the ETag is strong: one version, one
+ * representation, RFC 9110 §8.8.1). A number far outside what DynamoDB holds (a power of ten
+ * past ±`PLAIN_EXPONENT_LIMIT`, such as `1e-999999999999`) keeps its own spelling: writing it out
+ * would take more memory than the body did, and the storable check refuses it anyway.
+ */
+export function plainDecimal(text: string): string {
+  const decimal = toDecimal(text);
+  if (decimal === undefined || decimal.digits === '') return decimal === undefined ? text : '0';
+  const { digits, exponent } = decimal;
+  if (Math.abs(exponent) > PLAIN_EXPONENT_LIMIT) return text;
+  const sign = text.startsWith('-') ? '-' : '';
+  if (exponent >= digits.length - 1)
+    return `${sign}${digits}${'0'.repeat(exponent - digits.length + 1)}`;
+  if (exponent >= 0) return `${sign}${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`;
+  return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+}
+
+/**
  * A decimal number as significant digits and the power of ten of the first one, signless:
  * `-0.0012300` is `{ digits: "123", exponent: -3 }`. Zero is `{ digits: "", exponent: 0 }`.
  */
@@ -95,22 +200,59 @@ export function toDecimal(text: string): { digits: string; exponent: number } | 
   return { digits, exponent: int.length - lead - 1 + Number(m[3] ?? '0') };
 }
 
-/** [start, end) offsets of the number tokens outside strings that `number` cannot hold. */
-function findInexactNumbers(text: string): Array<[number, number]> {
-  const found: Array<[number, number]> = [];
+/** A container being scanned: an object (its names so far) or an array (its length so far). */
+type Frame =
+  | { kind: 'object'; names: Set<string>; expectName: boolean; name: string }
+  | { kind: 'array'; index: number };
+
+/** A number as RFC 8259 §6 writes it: no leading zeros, no bare `.`, digits after `e`. */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/**
+ * One pass over JSON text: the [start, end) offsets of number tokens outside strings that a
+ * `number` cannot hold, the JSON Pointer of the first member whose name its object already
+ * has, and that of the first object or array nested deeper than `maxDepth`. Malformed text
+ * gives some answer; `JSON.parse` then refuses it anyway. A token that is not a JSON number is
+ * left where it is for `JSON.parse` to refuse.
+ */
+function scan(
+  text: string,
+  maxDepth: number,
+): {
+  inexact: Array<[number, number]>;
+  duplicate: string | undefined;
+  tooDeep: string | undefined;
+} {
+  const inexact: Array<[number, number]> = [];
+  let duplicate: string | undefined;
+  const stack: Frame[] = [];
   const n = text.length;
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
+    const top = stack[stack.length - 1];
     if (c === 0x22 /* " */) {
+      const start = i;
+      let escaped = false;
       i++;
       while (i < n) {
         const s = text.charCodeAt(i);
-        if (s === 0x5c /* \ */) i += 2;
-        else if (s === 0x22) break;
+        if (s === 0x5c /* \ */) {
+          escaped = true;
+          i += 2;
+        } else if (s === 0x22) break;
         else i++;
       }
       i++;
+      if (top?.kind === 'object' && top.expectName && duplicate === undefined) {
+        const raw = text.slice(start + 1, i - 1);
+        const name = escaped ? decodeString(text.slice(start, i)) : raw;
+        if (name !== undefined) {
+          if (top.names.has(name)) duplicate = pointerOf([...stack], name);
+          top.names.add(name);
+          top.name = name;
+        }
+      }
     } else if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) {
       const start = i;
       let plain = true;
@@ -125,13 +267,76 @@ function findInexactNumbers(text: string): Array<[number, number]> {
       // Without an exponent, 15 characters hold at most 15 significant digits, which always
       // survive a double; only longer or exponent tokens need the exact check.
       if ((!plain || i - start > 15) && !isExactAsNumber(text.slice(start, i))) {
-        found.push([start, i]);
+        if (JSON_NUMBER.test(text.slice(start, i))) inexact.push([start, i]);
       }
     } else {
+      if ((c === 0x7b || c === 0x5b) /* { [ */ && stack.length >= maxDepth) {
+        return { inexact, duplicate, tooDeep: positionOf(stack) };
+      }
+      if (c === 0x7b /* { */) {
+        stack.push({ kind: 'object', names: new Set(), expectName: true, name: '' });
+      } else if (c === 0x5b /* [ */) {
+        stack.push({ kind: 'array', index: 0 });
+      } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+        stack.pop();
+      } else if (c === 0x2c /* , */) {
+        if (top?.kind === 'object') top.expectName = true;
+        else if (top?.kind === 'array') top.index++;
+      } else if (c === 0x3a /* : */ && top?.kind === 'object') {
+        top.expectName = false;
+      }
       i++;
     }
   }
-  return found;
+  return { inexact, duplicate, tooDeep: undefined };
+}
+
+/** The JSON Pointer (RFC 6901) of the place the scan is at: the current member of each container. */
+function positionOf(stack: readonly Frame[]): string {
+  return stack
+    .map((frame) => `/${frame.kind === 'object' ? escapeSegment(frame.name) : frame.index}`)
+    .join('');
+}
+
+function escapeSegment(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+/** A JSON string token's value, or `undefined` when it is not one. */
+function decodeString(token: string): string | undefined {
+  try {
+    return JSON.parse(token) as string;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The JSON Pointer (RFC 6901) of member `name` of the innermost of `stack`'s containers. */
+function pointerOf(stack: readonly Frame[], name: string): string {
+  const segments = stack
+    .slice(0, -1)
+    .map((frame) => (frame.kind === 'object' ? escapeSegment(frame.name) : String(frame.index)));
+  return `/${[...segments, escapeSegment(name)].join('/')}`;
+}
+
+/**
+ * `value` for a JSON Schema check: `NumberValue`s (numbers past what a double holds exactly) as
+ * their nearest double, so that `type: number` and `type: integer` take them; bounds on such
+ * numbers are checked on that double. `value` itself when it has none.
+ */
+export function withDoubles(value: unknown): unknown {
+  if (!containsNumberValue(value, 0)) return value;
+  const convert = (v: unknown): unknown => {
+    if (v instanceof NumberValue) return Number(v.value);
+    if (Array.isArray(v)) return v.map(convert);
+    if (typeof v === 'object' && v !== null) {
+      const out: Record<string, unknown> = {};
+      for (const [key, member] of Object.entries(v)) out[key] = convert(member);
+      return out;
+    }
+    return v;
+  };
+  return convert(value);
 }
 
 function containsNumberValue(value: unknown, depth: number): boolean {

@@ -9,8 +9,10 @@ describe('matchMediaType', () => {
     ['Application/JSON', 'application/json'],
     ['application/json; charset=utf-8', 'application/json'],
     ['application/json;charset="UTF-8"', 'application/json'],
-    ['application/vnd.api+json', 'application/json'],
-  ])('takes %j as %j', (contentType, matched) => {
+    ['application/json; charset=utf8', 'application/json'],
+    ['application/json; charset=latin1', 'application/json'],
+    [' application/json ; foo=bar', 'application/json'],
+  ])('takes %j as %j: parameters have no effect on JSON (RFC 8259 §11)', (contentType, matched) => {
     expect(matchMediaType(contentType, JSON_ONLY)).toBe(matched);
   });
 
@@ -18,10 +20,15 @@ describe('matchMediaType', () => {
     [undefined],
     ['text/plain'],
     ['application/x-www-form-urlencoded'],
-    ['application/json; charset=latin1'],
     ['application/jsonp'],
+    ['application/vnd.api+json'],
+    ['application/problem+json'],
+    ['application/merge-patch+json'],
     ['*/*'],
-  ])('refuses %j', (contentType) => {
+    ['application/json, text/plain'],
+    ['json'],
+    [''],
+  ])('refuses %j, which is not a media type the operation lists', (contentType) => {
     expect(matchMediaType(contentType, JSON_ONLY)).toBeUndefined();
   });
 

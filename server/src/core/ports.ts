@@ -7,9 +7,18 @@
  * the core alone decides what a client hears (status, problem, `Retry-After`).
  */
 import type { components } from './openapi/types.gen.js';
+import type { ApiResponse } from './request.js';
 
-/** An item as the client sees it (schema `Item`): a JSON object with a `user_id`. */
-export type Item = components['schemas']['Item'];
+type ContractItem = components['schemas']['Item'];
+
+/**
+ * An item as the client sees it (schema `Item`): a JSON object with a `user_id`. Where the
+ * generator cannot type a team's `Item` (openapi-typescript gives `unknown` for some `anyOf`s),
+ * the open shape the shipped contract has.
+ */
+export type Item = unknown extends ContractItem
+  ? { user_id: string; [key: string]: unknown }
+  : ContractItem;
 
 /** The `detail` of every write's event (schema `WriteEventDetail`). */
 export type WriteEventDetail = components['schemas']['WriteEventDetail'];
@@ -22,16 +31,52 @@ export interface VersionedItem {
   readonly version: number;
 }
 
+/** A page of a listing: its items, and the `user_id` the next page starts after. */
+export interface ItemPage {
+  readonly items: readonly VersionedItem[];
+  readonly next?: string;
+}
+
 /** An updated item, with the item as it was before. */
 export interface UpdatedItem extends VersionedItem {
   readonly previous: VersionedItem;
 }
 
 /**
- * Which versions a conditional write accepts: `undefined` is any existing item (no `If-Match`,
- * or `*`); otherwise one of these. An empty list matches nothing.
+ * What a conditional write requires of the item's current version, from `If-Match` and
+ * `If-None-Match` (RFC 9110 §13.1.1, §13.1.2) as versions. Both absent: any existing item.
+ * An item written without a version (by older code or another program) is at version 0.
  */
-export type ExpectedVersions = readonly number[] | undefined;
+export interface VersionCondition {
+  /** One of these (`If-Match`); empty: no version can match. */
+  readonly ifMatch?: readonly number[];
+  /** None of these (`If-None-Match`); `'*'`: no item at all, which no update or delete meets. */
+  readonly ifNoneMatch?: readonly number[] | '*';
+}
+
+/**
+ * A change to an item's top-level attributes: the ones to set, to these values, and the ones to
+ * remove. No name is in both.
+ */
+export interface ItemChange {
+  readonly set: Readonly<Record<string, unknown>>;
+  readonly remove: readonly string[];
+}
+
+/** `item` with `change` made. */
+export function applyChange(item: Item, change: ItemChange): Item {
+  const after: Record<string, unknown> = { ...item, ...change.set };
+  for (const name of change.remove) delete after[name];
+  return after as Item;
+}
+
+/** Whether an item at `version` meets `condition` (an item exists: `ifNoneMatch: '*'` never). */
+export function meetsCondition(condition: VersionCondition, version: number): boolean {
+  const { ifMatch, ifNoneMatch } = condition;
+  if (ifMatch !== undefined && !ifMatch.includes(version)) return false;
+  if (ifNoneMatch === '*') return false;
+  return ifNoneMatch === undefined || !ifNoneMatch.includes(version);
+}
 
 /**
  * Items by `user_id`. Every write is conditional: `create` never overwrites, `update` and
@@ -42,28 +87,82 @@ export interface ItemStore {
   /** @throws ItemExistsError when an item has `item.user_id`. */
   create(item: Item): Promise<VersionedItem>;
   /**
-   * Sets the top-level attribute `attribute` to `value` and bumps the version.
-   * @throws ItemNotFoundError, VersionMismatchError (the item is not at an `expected` version)
+   * Makes `change` and bumps the version, if the item exists and meets `condition`, in one
+   * conditional write; attributes `change` does not name are left as they are.
+   * @throws ItemNotFoundError, VersionMismatchError (it does not meet `condition`)
    */
-  update(
-    userId: string,
-    attribute: string,
-    value: unknown,
-    expected: ExpectedVersions,
-  ): Promise<UpdatedItem>;
+  update(userId: string, change: ItemChange, condition: VersionCondition): Promise<UpdatedItem>;
   /**
-   * Deletes the item and returns it as it was.
+   * At most `limit` items, starting after the item `after` (from the start without it), and
+   * where the next page starts: `next`, absent when there is nothing after these. The order is
+   * the store's own; under concurrent writes an item created or deleted meanwhile may or may
+   * not appear, none appears twice, and none that existed throughout is missed.
+   */
+  list(page: { readonly limit: number; readonly after?: string }): Promise<ItemPage>;
+  /**
+   * Deletes the item, if it exists and meets `condition`, and returns it as it was.
    * @throws ItemNotFoundError, VersionMismatchError
    */
-  delete(userId: string, expected: ExpectedVersions): Promise<VersionedItem>;
+  delete(userId: string, condition: VersionCondition): Promise<VersionedItem>;
+}
+
+/** What publishing needs to know of the request it announces. */
+export interface PublishOptions {
+  /**
+   * When the invocation will be stopped (epoch milliseconds; on Lambda, now plus
+   * `context.getRemainingTimeInMillis()`); `undefined` where nothing stops it (`npm start`).
+   * The publisher stops retrying in time to record the event before then.
+   */
+  readonly deadline?: number | undefined;
 }
 
 /**
  * Announces committed writes. `publish` never rejects: an event it cannot deliver goes to a
- * dead-letter queue, or failing that to the error log with the whole event.
+ * dead-letter queue and to the error log with the whole event, logged before the queue is
+ * tried, so that even an invocation stopped at its deadline leaves the event on record.
  */
 export interface EventPublisher {
-  publish(detail: WriteEventDetail): Promise<void>;
+  publish(detail: WriteEventDetail, options?: PublishOptions): Promise<void>;
+}
+
+/** A request with an `Idempotency-Key`, as `IdempotencyStore.once` needs it. */
+export interface KeyedRequest {
+  /** The client's key, unquoted: 1 to 255 printable ASCII characters. */
+  readonly key: string;
+  /**
+   * Equal for two requests exactly when they are the same request (method, path, query, media
+   * type, body, preconditions): a key seen with another fingerprint is being reused.
+   */
+  readonly fingerprint: string;
+  /**
+   * When the request's work is stopped (epoch ms; see `ApiRequest.deadline`): a first request
+   * still in progress then is taken as abandoned, and its key is free again. `undefined`: the
+   * store's own bound.
+   */
+  readonly deadline?: number | undefined;
+}
+
+/**
+ * Answers of writes, remembered by `Idempotency-Key` (IETF httpapi draft "The Idempotency-Key
+ * HTTP Header Field") for a window the implementation documents, so that a client can repeat a
+ * write whose answer it lost.
+ */
+export interface IdempotencyStore {
+  /**
+   * The answer to `request`, computed at most once per key while the key is remembered: the
+   * first request with a key runs `answer` and, when it resolves, remembers what it resolved
+   * to; a later request with the key and the same fingerprint gets that answer, `replayed`,
+   * without running `answer`. When `answer` rejects, nothing is remembered (the key is free
+   * again) and its rejection passes through: only successes are replayed.
+   *
+   * @throws IdempotencyKeyInProgressError while the first request with the key runs,
+   *   IdempotencyKeyReusedError when the key was used with another fingerprint,
+   *   StoreUnavailableError when the answers cannot be read or written
+   */
+  once(
+    request: KeyedRequest,
+    answer: () => Promise<ApiResponse>,
+  ): Promise<{ readonly response: ApiResponse; readonly replayed: boolean }>;
 }
 
 /** The `detail-type` of each operation's event: `dynamo_POST`, `dynamo_PATCH`, `dynamo_DELETE`. */
@@ -91,14 +190,17 @@ export class ItemNotFoundError extends StoreError {
   }
 }
 
-/** A conditional write found the item at another version than expected. */
+/** A conditional write found the item at a version its condition excludes. */
 export class VersionMismatchError extends StoreError {
-  /** @param current the item's version when the write was refused */
+  /**
+   * @param current the item's version when the write was refused, when the store knows it for
+   *   sure (from the refusal itself); `undefined` when the item changed again meanwhile.
+   */
   constructor(
     readonly userId: string,
-    readonly current: number,
+    readonly current: number | undefined,
   ) {
-    super('the item is at another version');
+    super('the item is at a version the condition excludes');
   }
 }
 
@@ -107,6 +209,21 @@ export class StoreUnavailableError extends StoreError {
   constructor(options: { cause: unknown }) {
     super('the store is unavailable', options);
   }
+}
+
+/**
+ * What a write that was tried as often as it may, while the item kept changing under it, ends
+ * with. With a precondition from the client, a `VersionMismatchError` that says the item changed
+ * (the precondition held at each look, but the item moved before the write landed). Without
+ * one, the store was too busy to do it now: `StoreUnavailableError`, a 503 to retry, never a 412,
+ * which only a precondition the client sent may cause (RFC 9110 §15.5.13).
+ */
+export function writeContention(userId: string, condition: VersionCondition): StoreError {
+  return condition.ifMatch !== undefined || condition.ifNoneMatch !== undefined
+    ? new VersionMismatchError(userId, undefined)
+    : new StoreUnavailableError({
+        cause: new Error(`the item ${JSON.stringify(userId)} kept changing under the write`),
+      });
 }
 
 /**
@@ -119,5 +236,19 @@ export class StoreRefusedError extends StoreError {
     options: { cause: unknown },
   ) {
     super(`the store refused the request: ${reason}`, options);
+  }
+}
+
+/** The first request with this `Idempotency-Key` is still being carried out. */
+export class IdempotencyKeyInProgressError extends StoreError {
+  constructor(options?: { cause?: unknown }) {
+    super('a request with this idempotency key is in progress', options);
+  }
+}
+
+/** This `Idempotency-Key` was used with another request (another fingerprint). */
+export class IdempotencyKeyReusedError extends StoreError {
+  constructor(options?: { cause?: unknown }) {
+    super('this idempotency key was used with another request', options);
   }
 }

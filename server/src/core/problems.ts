@@ -12,7 +12,7 @@ export type FieldError = components['schemas']['FieldError'];
 export type Problem = components['schemas']['Problem'];
 
 /** Problem types are stable URNs: clients branch on them, never on `title` or `detail`. */
-const problemType = (slug: string) => `urn:problem-type:dynamo-crud:${slug}`;
+export const problemType = (slug: string) => `urn:problem-type:dynamo-crud:${slug}`;
 
 export abstract class ApiError extends Error {
   abstract readonly status: number;
@@ -59,6 +59,23 @@ export class MalformedBodyError extends ApiError {
   readonly title = 'Malformed JSON';
 }
 
+/**
+ * The request itself is broken: its target (a path that is not percent-encoded UTF-8, a `#`),
+ * its `Host`, or its framing (a bad chunk size, both `Content-Length` and `Transfer-Encoding`).
+ */
+export class MalformedRequestError extends ApiError {
+  readonly status = 400;
+  readonly type = problemType('malformed-request');
+  readonly title = 'Malformed request';
+}
+
+/** The request did not arrive in time (the local server's header and request time limits). */
+export class RequestTimeoutError extends ApiError {
+  readonly status = 408;
+  readonly type = problemType('request-timeout');
+  readonly title = 'Request timeout';
+}
+
 export class NotFoundError extends ApiError {
   readonly status = 404;
   readonly type = problemType('not-found');
@@ -83,6 +100,29 @@ export class ConflictError extends ApiError {
   readonly title = 'Already exists';
 }
 
+/**
+ * The first request with this `Idempotency-Key` is still being carried out (the idempotency
+ * draft's 409): send the request again, with its key, after `Retry-After`.
+ */
+export class RequestInProgressError extends ApiError {
+  readonly status = 409;
+  readonly type = problemType('request-in-progress');
+  readonly title = 'A request with this Idempotency-Key is in progress';
+  override readonly headers: Readonly<Record<string, string>>;
+
+  constructor(detail: string, retryAfterSeconds: number) {
+    super(detail);
+    this.headers = { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) };
+  }
+}
+
+/** The idempotency draft's 422: this `Idempotency-Key` was used for another request. */
+export class ReusedIdempotencyKeyError extends ApiError {
+  readonly status = 422;
+  readonly type = problemType('idempotency-key-reused');
+  readonly title = 'Idempotency-Key already used';
+}
+
 export class PreconditionFailedError extends ApiError {
   readonly status = 412;
   readonly type = problemType('precondition-failed');
@@ -99,6 +139,37 @@ export class UnsupportedMediaTypeError extends ApiError {
   readonly status = 415;
   readonly type = problemType('unsupported-media-type');
   readonly title = 'Unsupported media type';
+  override readonly headers: Readonly<Record<string, string>>;
+
+  /** @param headers what the server does accept (`Accept-Patch`, `Accept-Encoding`) */
+  constructor(detail: string, headers: Readonly<Record<string, string>> = {}) {
+    super(detail);
+    this.headers = headers;
+  }
+}
+
+/** An `Expect` the server cannot meet: anything but `100-continue` (RFC 9110 §10.1.1). */
+export class ExpectationFailedError extends ApiError {
+  readonly status = 417;
+  readonly type = problemType('expectation-failed');
+  readonly title = 'Expectation failed';
+}
+
+/** The request's header section (request line included) is over the server's limit. */
+export class HeaderFieldsTooLargeError extends ApiError {
+  readonly status = 431;
+  readonly type = problemType('request-header-fields-too-large');
+  readonly title = 'Request header fields too large';
+}
+
+/**
+ * A method, or a transfer coding, the server does not implement for any resource (RFC 9110
+ * §15.6.2, RFC 9112 §6.1). Not a failure of the server: nothing is logged at error level.
+ */
+export class NotImplementedError extends ApiError {
+  readonly status = 501;
+  readonly type = problemType('not-implemented');
+  readonly title = 'Not implemented';
 }
 
 export class ServiceUnavailableError extends ApiError {

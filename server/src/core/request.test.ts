@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { MalformedBodyError, PayloadTooLargeError, ValidationError } from './problems.js';
-import { decodeBody, decodePath, firstInvalidUtf8Byte, parseQuery, readBody } from './request.js';
+import {
+  decodeBody,
+  firstInvalidUtf8Byte,
+  normalizePercentEncoding,
+  parseQuery,
+  readBody,
+} from './request.js';
 
 async function* chunks(...parts: string[]): AsyncIterable<Uint8Array> {
   for (const part of parts) yield Buffer.from(part);
@@ -113,9 +119,24 @@ describe('parseQuery', () => {
   });
 });
 
-describe('decodePath', () => {
-  it('decodes percent-encoding strictly', () => {
-    expect(decodePath('/dyn%61mo')).toBe('/dynamo');
-    expect(decodePath('/%E9')).toBeUndefined();
+describe('normalizePercentEncoding (RFC 3986 §6.2.2)', () => {
+  it.each([
+    ['/dynamo', '/dynamo'],
+    ['/dyn%61mo', '/dynamo'],
+    ['/%64ynamo%2d%2E%5f%7E', '/dynamo-._~'],
+    ['/dynamo%2Fitems', '/dynamo%2Fitems'],
+    ['/dynamo%2f', '/dynamo%2F'],
+    ['/dynamo%3f%23', '/dynamo%3F%23'],
+    ['/caf%c3%a9', '/caf%C3%A9'],
+  ])(
+    'compares %j as %j: unreserved characters decoded, reserved ones kept encoded',
+    (path, normalized) => {
+      expect(normalizePercentEncoding(path)).toBe(normalized);
+    },
+  );
+
+  it('refuses percent-encoding that is not UTF-8', () => {
+    expect(normalizePercentEncoding('/%E9')).toBeUndefined();
+    expect(normalizePercentEncoding('/dynamo%')).toBeUndefined();
   });
 });

@@ -7,9 +7,16 @@ import { MalformedBodyError, PayloadTooLargeError, ValidationError } from './pro
 
 /**
  * The body as the transport has it: text (an API Gateway body that was not base64-encoded),
- * bytes, or a stream of bytes (`node:http`) that the core reads only as far as it accepts.
+ * base64 (one that was: binary media types), bytes, or a stream of bytes (`node:http`) that the
+ * core reads only as far as it accepts. A stream throws `RequestAbortedError` when its client
+ * went away before the end, or the `ApiError` its transport answers a broken body with.
  */
-export type RequestBody = string | Uint8Array | AsyncIterable<Uint8Array> | undefined;
+export type RequestBody =
+  | string
+  | { readonly base64: string }
+  | Uint8Array
+  | AsyncIterable<Uint8Array>
+  | undefined;
 
 export interface ApiRequest {
   /** As sent, e.g. `GET`. */
@@ -23,6 +30,11 @@ export interface ApiRequest {
   readonly body: RequestBody;
   /** Correlates logs and the problem `instance` with this request. */
   readonly requestId: string;
+  /**
+   * When the transport stops the request's work (epoch milliseconds): on Lambda, the
+   * invocation's timeout. `undefined` when nothing does.
+   */
+  readonly deadline?: number | undefined;
 }
 
 export interface ApiResponse {
@@ -54,6 +66,7 @@ export async function readBody(
     if (body.byteLength > maxBytes) throw tooLarge();
     return body.byteLength === 0 ? undefined : body;
   }
+  if ('base64' in body) return readBody(decodeBase64(body.base64), maxBytes, undefined);
   // A declared length over the limit is refused before a byte is read.
   if (declaredLength !== undefined && Number(declaredLength) > maxBytes) throw tooLarge();
   const chunks: Uint8Array[] = [];
@@ -64,6 +77,21 @@ export async function readBody(
     chunks.push(chunk);
   }
   return size === 0 ? undefined : Buffer.concat(chunks);
+}
+
+/**
+ * Base64 as RFC 4648 §4 defines it, strictly: `Buffer.from(text, 'base64')` would skip what is
+ * not base64 and decode the rest.
+ *
+ * @throws MalformedBodyError
+ */
+function decodeBase64(text: string): Uint8Array {
+  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) {
+    throw new MalformedBodyError(
+      'The body came base64-encoded (RFC 4648 §4) but is not valid base64; send it again.',
+    );
+  }
+  return Buffer.from(text, 'base64');
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -168,14 +196,36 @@ function decodeComponent(raw: string, parameter: string): string {
   }
 }
 
+/** RFC 3986 §2.3: the characters percent-encoding never changes the meaning of. */
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+
 /**
- * The path with its percent-encoding decoded, strictly, or `undefined` when it is not valid
- * percent-encoded UTF-8.
+ * The path as routing compares it (RFC 3986 §6.2.2): percent-encoded unreserved characters
+ * decoded (`/%64ynamo` is `/dynamo`, §6.2.2.2), every other percent-encoding kept, its hex in
+ * upper case (§6.2.2.1). A percent-encoded reserved character is data, not the delimiter it
+ * encodes (§2.2): `/dynamo%2Fitems` is one segment, not `/dynamo/items`. `undefined` when the
+ * percent-encodings are not UTF-8 (§2.1, §2.5).
  */
-export function decodePath(path: string): string | undefined {
+export function normalizePercentEncoding(path: string): string | undefined {
+  if (!path.includes('%')) return path;
   try {
-    return decodeURIComponent(path);
+    decodeURIComponent(path);
   } catch {
     return undefined;
+  }
+  return path.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => {
+    const character = String.fromCharCode(Number.parseInt(hex, 16));
+    return UNRESERVED.test(character) ? character : `%${hex.toUpperCase()}`;
+  });
+}
+
+/**
+ * What an adapter's body stream throws when the connection closed before the body was whole:
+ * the client went away, so nobody is left to answer. Not a server failure (see `App.handle`).
+ */
+export class RequestAbortedError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('the client closed the connection before the request was read', options);
+    this.name = 'RequestAbortedError';
   }
 }

@@ -11,6 +11,7 @@ describe('the router', () => {
     ['DELETE', '/dynamo', 'deleteItem'],
     ['GET', '/dynamo/', 'getItem'],
     ['GET', '/dynamo//', 'getItem'],
+    ['HEAD', '/dynamo', 'getItem'],
   ])('routes %s %s to %s', (method, path, operationId) => {
     // Act
     const route = router.match(method, path);
@@ -32,9 +33,21 @@ describe('the router', () => {
   });
 
   it('lists the methods a known path serves, in a fixed order, for Allow', () => {
-    expect(router.allowedMethods('/dynamo')).toEqual(['GET', 'POST', 'DELETE', 'PATCH']);
-    expect(router.allowedMethods('/dynamo/')).toEqual(['GET', 'POST', 'DELETE', 'PATCH']);
+    expect(router.allowedMethods('/dynamo')).toEqual(['GET', 'POST', 'DELETE', 'HEAD', 'PATCH']);
+    expect(router.allowedMethods('/dynamo/')).toEqual(['GET', 'POST', 'DELETE', 'HEAD', 'PATCH']);
     expect(router.allowedMethods('/nothing')).toBeUndefined();
+  });
+
+  it('lists every method served anywhere, and OPTIONS, for the server as a whole (*)', () => {
+    expect(router.allowedMethods('*')).toEqual([
+      'GET',
+      'POST',
+      'DELETE',
+      'OPTIONS',
+      'HEAD',
+      'PATCH',
+    ]);
+    expect(router.match('OPTIONS', '*')).toBeUndefined();
   });
 
   it('routes a table it is given, not only the contract', () => {
@@ -53,11 +66,13 @@ describe('the router', () => {
       createItem: { ...spec, method: 'POST' },
       updateItem: { ...spec, path: '/b' },
       deleteItem: { ...spec, method: 'DELETE', path: '/b' },
+      listItems: { ...spec, path: '/c' },
     });
 
     // Act + Assess
     expect(custom.match('POST', '/a')?.operationId).toBe('createItem');
-    expect(custom.allowedMethods('/b')).toEqual(['GET', 'DELETE']);
+    expect(custom.match('HEAD', '/b')?.operationId).toBe('updateItem');
+    expect(custom.allowedMethods('/b')).toEqual(['GET', 'DELETE', 'HEAD']);
   });
 });
 

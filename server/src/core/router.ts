@@ -11,9 +11,15 @@ export interface Route {
 }
 
 export interface Router {
-  /** The operation serving `method` at `path` (decoded), or `undefined` when none does. */
+  /**
+   * The operation serving `method` at `path` (decoded), or `undefined` when none does. `HEAD`
+   * is served by the path's `GET` operation, without the body (RFC 9110 §9.3.2).
+   */
   match(method: string, path: string): Route | undefined;
-  /** The methods served at `path` (upper case, for `Allow`), or `undefined` for an unknown path. */
+  /**
+   * The methods served at `path` (upper case, for `Allow`), or `undefined` for an unknown path.
+   * At `*` (the server as a whole, RFC 9110 §9.3.7): every method served anywhere, and `OPTIONS`.
+   */
   allowedMethods(path: string): readonly string[] | undefined;
 }
 
@@ -30,14 +36,23 @@ export function createRouter(
     byRoute.set(`${spec.method} ${spec.path}`, { operationId, spec });
     const methods = methodsByPath.get(spec.path) ?? new Set<string>();
     methods.add(spec.method);
+    if (spec.method === 'GET') methods.add('HEAD');
     methodsByPath.set(spec.path, methods);
   }
+  methodsByPath.set(
+    '*',
+    new Set(['OPTIONS', ...[...methodsByPath.values()].flatMap((m) => [...m])]),
+  );
   const allowByPath = new Map(
     [...methodsByPath].map(([path, methods]) => [path, METHOD_ORDER.filter((m) => methods.has(m))]),
   );
   return {
     // Methods are case-sensitive (RFC 9110 §9.1): `get` is not `GET`.
-    match: (method, path) => byRoute.get(`${method} ${normalizePath(path)}`),
+    match(method, path) {
+      const normalized = normalizePath(path);
+      const route = byRoute.get(`${method} ${normalized}`);
+      return route === undefined && method === 'HEAD' ? byRoute.get(`GET ${normalized}`) : route;
+    },
     allowedMethods: (path) => allowByPath.get(normalizePath(path)),
   };
 }

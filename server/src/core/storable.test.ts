@@ -16,7 +16,7 @@ describe('checkStorable', () => {
     ['{"n":1e-131}', '/n', /smaller in magnitude/],
     ['{"n":123456789012345678901234567890123456789}', '/n', /38 significant digits/],
     ['{"s":"\\ud800"}', '/s', /lone UTF-16 surrogate/],
-    ['{"m":{"":1}}', '/m/', /cannot be empty/],
+    ['{"m":{"":1}}', '/m/', /is an empty name/],
     ['{"@v":1}', '/@v', /reserved/],
     ['{"a/b":{"~":"\\udfff"}}', '/a~1b/~0', /lone UTF-16 surrogate/],
   ])('refuses %s at %s', (json, pointer, detail) => {

@@ -10,7 +10,13 @@ import type { FieldError } from './problems.js';
 export const RESERVED_PREFIX = '@';
 
 /** DynamoDB nests maps and lists at most 32 levels deep. */
-const MAX_DEPTH = 32;
+export const MAX_DEPTH = 32;
+const EMPTY_NAME = 'is an empty name, which DynamoDB does not take; give the attribute a name';
+
+/** The problem with an object or array at `pointer` nested past what DynamoDB holds. */
+export function nestedTooDeep(pointer: string): FieldError {
+  return { pointer, detail: `nests deeper than DynamoDB's ${MAX_DEPTH} levels` };
+}
 /** Reporting stops here: enough to fix a request, never a huge response. */
 const MAX_ERRORS = 20;
 
@@ -26,7 +32,7 @@ export function checkStorable(value: JsonValue, pointer: string, depth: number):
 
 /** Problems with a top-level attribute name a client wants to write. */
 export function checkAttributeName(name: string): string | undefined {
-  if (name === '') return 'attribute names cannot be empty';
+  if (name === '') return EMPTY_NAME;
   if (name === '__proto__') return 'is not allowed as an attribute name';
   if (!name.isWellFormed()) return 'contains a lone UTF-16 surrogate in its name';
   if (name.startsWith(RESERVED_PREFIX)) {
@@ -48,7 +54,7 @@ function walk(value: JsonValue, pointer: string, depth: number, errors: FieldErr
   }
   if (typeof value !== 'object' || value === null) return;
   if (depth >= MAX_DEPTH) {
-    errors.push({ pointer, detail: `nests deeper than DynamoDB's ${MAX_DEPTH} levels` });
+    errors.push(nestedTooDeep(pointer));
     return;
   }
   if (Array.isArray(value)) {
@@ -64,7 +70,7 @@ function walk(value: JsonValue, pointer: string, depth: number, errors: FieldErr
       depth === 0
         ? checkAttributeName(key)
         : key === ''
-          ? 'attribute names cannot be empty'
+          ? EMPTY_NAME
           : key === '__proto__'
             ? 'is not allowed as an attribute name'
             : key.isWellFormed()

@@ -49,7 +49,13 @@ describe('validateRequest', () => {
   it('names a missing required body and says what to send', () => {
     expect(validateRequest(operations.createItem, parts())).toEqual({
       valid: false,
-      errors: [{ pointer: '', detail: 'is required: send it as application/json' }],
+      errors: [
+        {
+          pointer: '',
+          detail:
+            'is required: send application/json such as {"user_id":"user-123","name":"Ada","visits":3}',
+        },
+      ],
     });
   });
 
@@ -95,6 +101,23 @@ describe('validateRequest', () => {
     expect(result).toEqual({
       valid: false,
       errors: [{ header: 'If-Match', detail: 'must be at most 1024 characters long' }],
+    });
+  });
+
+  it('says in words why an updatedKey starting with @ is refused', () => {
+    const result = validateRequest(
+      operations.updateItem,
+      parts({ body: json({ user_id: 'a', updatedKey: '@version', updatedValue: 1 }) }),
+    );
+
+    expect(result).toEqual({
+      valid: false,
+      errors: [
+        {
+          pointer: '/updatedKey',
+          detail: 'must not start with "@": names starting with "@" hold server metadata',
+        },
+      ],
     });
   });
 

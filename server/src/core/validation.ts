@@ -5,6 +5,7 @@
  * validation did not.
  */
 import type { ErrorObject } from 'ajv';
+import { withDoubles } from './json.js';
 import type { OperationSpec, ParameterType, Validator } from './openapi/operation.js';
 import type { FieldError } from './problems.js';
 import { escapePointer } from './storable.js';
@@ -65,15 +66,17 @@ export function validateRequest(spec: OperationSpec, parts: RequestParts): Valid
     body = undefined;
   } else if (body === undefined) {
     if (requestBody.required) {
+      const [mediaType = 'a body'] = Object.keys(requestBody.content);
+      const example = requestBody.examples[mediaType];
       errors.push({
         pointer: '',
-        detail: `is required: send it as ${Object.keys(requestBody.content).join(' or ')}`,
+        detail: `is required: send ${mediaType}${example === undefined ? '' : ` such as ${example}`}`,
       });
     }
   } else {
     const validate = requestBody.content[body.mediaType];
     if (validate === undefined) throw new Error(`no validator for ${body.mediaType}`);
-    collect(validate, body.value, errors, bodyError);
+    collect(validate, withDoubles(body.value), errors, bodyError);
   }
 
   return errors.length === 0
@@ -201,7 +204,7 @@ export function describe(error: ErrorObject): string {
     case 'const':
       return `must be ${JSON.stringify(p.allowedValue)}`;
     case 'pattern':
-      return `must match the pattern ${p.pattern}`;
+      return PATTERNS[String(p.pattern)] ?? `must match the pattern ${p.pattern}`;
     case 'format':
       return `must be ${FORMATS[String(p.format)] ?? `a valid ${p.format}`}`;
     case 'uniqueItems':
@@ -212,6 +215,11 @@ export function describe(error: ErrorObject): string {
       return error.message ?? 'is invalid';
   }
 }
+
+/** Patterns of openapi.yaml said in words; any other is named as it is. */
+const PATTERNS: Readonly<Record<string, string>> = {
+  '^[^@]': 'must not start with "@": names starting with "@" hold server metadata',
+};
 
 /** How each format's values look, for messages that say what to send. */
 const FORMATS: Readonly<Record<string, string>> = {

@@ -4,7 +4,13 @@
  * `PutEvents` answers 200 even when its entry failed, so `FailedEntryCount` is read, not
  * trusted away. Throttling, internal failures, 5xx and network errors are retried with full
  * jitter backoff up to `maxAttempts`; what still fails, or fails for good (access denied, a
- * missing bus), goes to the SQS dead-letter queue and to the error log with the whole event.
+ * missing bus), goes to the error log with the whole event and then to the SQS dead-letter queue.
+ *
+ * The invocation's deadline (`PublishOptions.deadline`) bounds all of it: no attempt or backoff
+ * starts that could not end before the deadline with time left for the dead-letter queue
+ * (`DEAD_LETTER_BOUND_MS`); the event is logged before the queue is tried, and the queue's send
+ * is aborted at the deadline. So an invocation stopped at its timeout never takes an event away
+ * unrecorded: the error log has it, whole, whatever happens after.
  */
 
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -13,9 +19,16 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
+import { DEAD_LETTER_BOUND_MS } from '../aws/budget.js';
+import { EVENTBRIDGE_ATTEMPT_TIMEOUT_MS } from '../aws/clients.js';
 import { isTransientAwsError, isTransientAwsErrorCode } from '../aws/transient.js';
 import { stringifyJson } from '../core/json.js';
-import { type EventPublisher, eventDetailType, type WriteEventDetail } from '../core/ports.js';
+import {
+  type EventPublisher,
+  eventDetailType,
+  type PublishOptions,
+  type WriteEventDetail,
+} from '../core/ports.js';
 import type { DeadLetter, DeadLetterQueue } from './dead-letter.js';
 
 /** The EventBridge actions this publisher calls; Terraform grants exactly these. */
@@ -49,7 +62,12 @@ export interface EventBridgePublisherOptions {
   readonly logger: Logger;
   /** For tests: waits between attempts. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** For tests: the clock (epoch milliseconds) the deadline is read against. */
+  readonly now?: () => number;
 }
+
+/** Kept free before the deadline for the last log line, in milliseconds. */
+const LOG_MARGIN_MS = 100;
 
 export function createEventBridgePublisher(options: EventBridgePublisherOptions): EventPublisher {
   const { busName, source, deadLetter, retry, logger } = options;
@@ -61,25 +79,36 @@ export function createEventBridgePublisher(options: EventBridgePublisherOptions)
     return eventBridge;
   };
   const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const now = options.now ?? Date.now;
 
-  async function publish(detail: WriteEventDetail): Promise<void> {
+  async function publish(
+    detail: WriteEventDetail,
+    { deadline }: PublishOptions = {},
+  ): Promise<void> {
     const entry = toEntry(detail, busName, source);
-    let reason = 'not attempted';
+    // Whether `ms` more of waiting, then an attempt, still leaves time to dead-letter the event.
+    const fits = (ms: number) =>
+      deadline === undefined ||
+      now() + ms + EVENTBRIDGE_ATTEMPT_TIMEOUT_MS + DEAD_LETTER_BOUND_MS <= deadline;
+    let reason = 'not attempted: the invocation ends too soon';
     let attempt = 0;
-    while (attempt < retry.maxAttempts) {
+    while (attempt < retry.maxAttempts && fits(0)) {
       attempt++;
       const outcome = await putOnce(entry);
       if (outcome.ok) return;
       reason = outcome.reason;
-      if (!outcome.retryable) break;
-      if (attempt < retry.maxAttempts) await sleep(backoff(attempt, retry));
+      if (!outcome.retryable || attempt === retry.maxAttempts) break;
+      const delay = backoff(attempt, retry);
+      if (!fits(delay)) {
+        reason = `${reason}; not retried: the invocation ends too soon`;
+        break;
+      }
+      await sleep(delay);
     }
-    await sendToDeadLetter({
-      entry,
-      reason,
-      attempts: attempt,
-      failedAt: new Date().toISOString(),
-    });
+    await sendToDeadLetter(
+      { entry, reason, attempts: attempt, failedAt: new Date(now()).toISOString() },
+      deadline,
+    );
   }
 
   async function putOnce(
@@ -105,23 +134,30 @@ export function createEventBridgePublisher(options: EventBridgePublisherOptions)
     }
   }
 
-  async function sendToDeadLetter(letter: DeadLetter): Promise<void> {
-    let deadLetterOutcome = 'no DLQ_URL configured';
-    if (deadLetter !== undefined) {
-      try {
-        await deadLetter.send(letter);
-        deadLetterOutcome = 'sent to the dead-letter queue';
-      } catch (error) {
-        deadLetterOutcome = `dead-letter queue failed: ${describe(error)}`;
-      }
-    }
-    // Always at error level, with the whole event: this is the record of last resort.
+  async function sendToDeadLetter(letter: DeadLetter, deadline: number | undefined): Promise<void> {
+    // First the record of last resort, at error level with the whole event: if the invocation
+    // is stopped while the queue is tried, this line is already written.
     logger.error('event not delivered to EventBridge', {
       reason: letter.reason,
       attempts: letter.attempts,
-      deadLetter: deadLetterOutcome,
+      deadLetter: deadLetter === undefined ? 'no DLQ_URL configured' : 'sending',
       event: letter.entry,
     });
+    if (deadLetter === undefined) return;
+    const correlation = { requestId: requestIdOf(letter.entry), reason: letter.reason };
+    try {
+      const signal =
+        deadline === undefined
+          ? undefined
+          : AbortSignal.timeout(Math.max(0, deadline - now() - LOG_MARGIN_MS));
+      await deadLetter.send(letter, signal);
+      logger.info('undelivered event sent to the dead-letter queue', correlation);
+    } catch (error) {
+      logger.error('dead-letter queue failed: the event is only in the log', {
+        ...correlation,
+        deadLetter: `dead-letter queue failed: ${describe(error)}`,
+      });
+    }
   }
 
   return { publish };
@@ -150,6 +186,15 @@ export function toEntry(
   if (size(full) <= MAX_ENTRY_BYTES) return full;
   const { item: _item, ...bare } = withoutPrevious;
   return entry({ ...bare, truncated: true });
+}
+
+/** The request id the event's detail carries, to find the logged event again. */
+function requestIdOf(entry: PutEventsRequestEntry): string | undefined {
+  try {
+    return (JSON.parse(entry.Detail ?? '{}') as { requestId?: string }).requestId;
+  } catch {
+    return undefined;
+  }
 }
 
 function backoff(attempt: number, retry: RetryPolicy): number {

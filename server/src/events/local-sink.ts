@@ -1,26 +1,20 @@
 /**
  * Events for `npm start`: each one printed as a JSON line on stdout, shaped as EventBridge
- * delivers it, and POSTed to `EVENTS_WEBHOOK_URL` when it matches the same rule pattern that
- * Terraform deploys (so locally a webhook sees what the API destination would).
+ * delivers it (schema `WriteEvent`), and POSTed to `EVENTS_WEBHOOK_URL` when it matches the same
+ * rule pattern that Terraform deploys: locally a webhook receives what the API destination sends.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { stringifyJson } from '../core/json.js';
-import { type EventPublisher, eventDetailType, type WriteEventDetail } from '../core/ports.js';
+import type { components } from '../core/openapi/types.gen.js';
+import { type EventPublisher, eventDetailType } from '../core/ports.js';
 import { type EventPattern, matchesPattern } from './rule-pattern.js';
 
-/** An event as EventBridge hands it to rules and targets. */
-export interface EventEnvelope {
-  readonly version: '0';
-  readonly id: string;
-  readonly 'detail-type': string;
-  readonly source: string;
-  readonly account: string;
-  readonly time: string;
-  readonly region: string;
-  readonly resources: readonly string[];
-  readonly detail: WriteEventDetail;
-}
+/**
+ * An event as EventBridge hands it to rules and targets (schema `WriteEvent` in openapi.yaml):
+ * what the deployed webhooks receive unchanged, so what the local one receives too.
+ */
+export type EventEnvelope = components['schemas']['WriteEvent'];
 
 export interface LocalPublisherOptions {
   readonly source: string;

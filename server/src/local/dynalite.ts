@@ -2,8 +2,9 @@
  * The embedded DynamoDB engine for `npm start` and the tests: dynalite, in-process, pure npm
  * (no Java, no Docker), on a free loopback port.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -12,6 +13,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { ConfigError } from '../config.js';
 import { TABLE_KEY } from '../store/dynamodb.js';
 
 /** Credentials the local engine accepts (it checks none). */
@@ -23,10 +25,18 @@ export interface Engine {
   close(): Promise<void>;
 }
 
-/** Starts dynalite; `dataDir` `:memory:` keeps nothing, any other path persists there. */
+/**
+ * Starts dynalite; `dataDir` `:memory:` keeps nothing, any other path persists there.
+ *
+ * @throws ConfigError naming `DATA_DIR` when another running process holds `dataDir`
+ */
 export async function startEngine(dataDir: string): Promise<Engine> {
   const inMemory = dataDir === ':memory:';
-  if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  let release = () => {};
+  if (!inMemory) {
+    mkdirSync(dataDir, { recursive: true });
+    release = lockDataDir(dataDir);
+  }
   const server = dynalite({
     ...(inMemory ? {} : { path: dataDir }),
     createTableMs: 0,
@@ -36,20 +46,73 @@ export async function startEngine(dataDir: string): Promise<Engine> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
+  }).catch((error: unknown) => {
+    release();
+    throw error;
   });
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
+        server.close((error) => {
+          release();
+          if (error) reject(error);
+          else resolve();
+        });
         server.closeAllConnections?.();
       }),
   };
 }
 
-/** Creates the items table (key `user_id`, on demand) unless it exists. */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/**
+ * Claims `dataDir` for this process with a lock file holding its pid, so that a second
+ * `npm start` on the same folder says so instead of failing inside the engine (its database
+ * allows one process). A lock left by a process that no longer runs (killed) is taken over.
+ *
+ * @returns what releases the claim
+ * @throws ConfigError naming `DATA_DIR` and the process that holds it
+ */
+function lockDataDir(dataDir: string): () => void {
+  const path = join(dataDir, 'dynamo-crud.pid');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeFileSync(fd, String(process.pid));
+      return () => rmSync(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isSafeInteger(holder) && holder > 0 && isRunning(holder)) {
+        throw new ConfigError(
+          `DATA_DIR ${JSON.stringify(dataDir)} is in use by another dynamo-crud (process ${holder}); stop it, or set DATA_DIR to another folder (or :memory:)`,
+        );
+      }
+      rmSync(path, { force: true });
+    }
+  }
+  throw new ConfigError(`DATA_DIR ${JSON.stringify(dataDir)}: cannot claim ${path}`);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Creates a table (on demand) unless it exists: by default the items table (key `user_id`);
+ * with `key`, another (the idempotency records' `id`).
+ */
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+  key: { readonly name: string; readonly type: 'S' } = TABLE_KEY,
+): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return;
@@ -60,8 +123,8 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: TABLE_KEY.name, AttributeType: TABLE_KEY.type }],
-      KeySchema: [{ AttributeName: TABLE_KEY.name, KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: key.name, AttributeType: key.type }],
+      KeySchema: [{ AttributeName: key.name, KeyType: 'HASH' }],
     }),
   );
   await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName: tableName });

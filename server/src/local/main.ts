@@ -10,6 +10,7 @@ async function main(): Promise<void> {
   const api = await startLocal(process.env);
   const { config } = api;
   console.log(`dynamo-crud listening on ${api.url}/dynamo (contract: ${api.url}/openapi.yaml)`);
+  console.log(`API reference, with try it out: ${api.url}/docs`);
   console.log(`table ${config.tableName} on ${api.storage}; Ctrl-C to stop`);
   console.log(
     config.eventsWebhookUrl === undefined

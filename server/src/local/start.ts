@@ -3,20 +3,30 @@
  * DynamoDB engine (or the one `DYNAMODB_ENDPOINT` names), behind the `node:http` adapter, with
  * events going to the local sink. Also what other packages' tests start (`@dynamo-crud/server/local`).
  */
-import { type NodeHttpServer, startNodeHttpServer } from '../adapters/node-http.js';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Asset, type NodeHttpServer, startNodeHttpServer } from '../adapters/node-http.js';
+import { invocationBudget } from '../aws/budget.js';
 import { createDynamoDbClient } from '../aws/clients.js';
+import { isTransientAwsError } from '../aws/transient.js';
 import { ConfigError, type LocalConfig, readLocalConfig } from '../config.js';
 import { createApp } from '../core/app.js';
 import { OPENAPI_FINGERPRINT } from '../core/openapi/operations.gen.js';
 import { createLocalPublisher } from '../events/local-sink.js';
 import { postRulePatternFor } from '../events/rule-pattern.js';
+import { createDynamoDbIdempotency, IDEMPOTENCY_TABLE_KEY } from '../idempotency/store.js';
 import { logger } from '../logger.js';
 import { openApiFingerprint, parseOpenApi, readOpenApiText } from '../openapi.js';
 import { createDocumentClient, createDynamoDbStore } from '../store/dynamodb.js';
+import { docsFiles } from './docs.js';
 import { type Engine, ensureTable, LOCAL_CREDENTIALS, startEngine } from './dynalite.js';
 
 export interface LocalApi {
-  /** e.g. `http://127.0.0.1:3000`; the API is at `/dynamo`, the contract at `/openapi.yaml`. */
+  /**
+   * e.g. `http://127.0.0.1:3000`; the API is at `/dynamo`, the contract at `/openapi.yaml`, its
+   * reference page at `/docs`.
+   */
   readonly url: string;
   readonly config: LocalConfig;
   /** Where the items are: the data folder of the embedded engine, or the endpoint used. */
@@ -62,9 +72,28 @@ export async function startLocal(
   );
   let server: NodeHttpServer | undefined;
   try {
-    if (options.createTable !== false) await ensureTable(client, config.tableName);
+    if (options.createTable !== false) {
+      await ensureTable(client, config.tableName).catch((error: unknown) => {
+        if (config.dynamodbEndpoint === undefined || !isTransientAwsError(error)) throw error;
+        const reason = (error as { code?: string }).code ?? (error as Error).name;
+        throw new ConfigError(
+          `DYNAMODB_ENDPOINT ${config.dynamodbEndpoint} cannot be reached (${reason}); start the engine there, or unset DYNAMODB_ENDPOINT to use the embedded one`,
+        );
+      });
+      // Expired records are told apart by their `expiration`; locally nothing deletes them.
+      await ensureTable(client, config.idempotency.tableName, IDEMPOTENCY_TABLE_KEY);
+    }
     const app = createApp({
       store: createDynamoDbStore(createDocumentClient(client), config.tableName),
+      // Nothing stops a request here: a key is held "in progress" for as long as a request
+      // can take on Lambda with these settings, then taken as abandoned (the process died).
+      idempotency: createDynamoDbIdempotency({
+        client,
+        tableName: config.idempotency.tableName,
+        ttlSeconds: config.idempotency.ttlSeconds,
+        inProgressMs: invocationBudget(config).totalMs,
+        logger,
+      }),
       events: createLocalPublisher({
         source: config.events.source,
         region: config.region,
@@ -76,6 +105,9 @@ export async function startLocal(
       logger,
       maxBodyBytes: config.maxBodyBytes,
       corsAllowOrigins: config.corsAllowOrigins,
+      cursorKey:
+        config.cursorKey ?? localCursorKey(engine === undefined ? undefined : config.dataDir),
+      corsAllowHeaders: config.corsAllowHeaders,
     });
     server = await startNodeHttpServer({
       app,
@@ -83,6 +115,7 @@ export async function startLocal(
       port: config.port,
       assets: new Map([
         ['/openapi.yaml', { contentType: 'application/yaml; charset=utf-8', body: openApiText }],
+        ...docsAssets(openApiText),
       ]),
     });
   } catch (error) {
@@ -101,4 +134,25 @@ export async function startLocal(
       await engine?.close();
     },
   };
+}
+
+/** The reference page at `/docs` (and `/docs/`), its try it out aimed at this server. */
+function docsAssets(openApiText: string): Array<[string, Asset]> {
+  const files = docsFiles(openApiText, { target: 'same-origin', base: '/docs/' });
+  const assets: Array<[string, Asset]> = files.map((f) => [`/docs/${f.name}`, f]);
+  const page = files.find((f) => f.name === 'index.html');
+  if (page !== undefined) assets.push(['/docs', page], ['/docs/', page]);
+  return assets;
+}
+
+/**
+ * The listing cursors' key when `CURSOR_KEY` is not set: kept beside the embedded engine's data
+ * (so cursors outlive a restart as the items do), or made up for this process (`:memory:`, or
+ * another engine's data this process does not own).
+ */
+function localCursorKey(dataDir: string | undefined): string {
+  if (dataDir === undefined || dataDir === ':memory:') return randomBytes(32).toString('hex');
+  const path = join(dataDir, 'cursor.key');
+  if (!existsSync(path)) writeFileSync(path, randomBytes(32).toString('hex'), { mode: 0o600 });
+  return readFileSync(path, 'utf8').trim();
 }

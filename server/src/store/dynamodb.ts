@@ -1,28 +1,42 @@
 /**
  * The only code that speaks DynamoDB. Every write is conditional, every attribute name goes
  * through `ExpressionAttributeNames`, and the item's version lives in a reserved attribute.
+ *
+ * Items other programs write into the table are read faithfully: every DynamoDB type has one
+ * JSON shape (`toJsonValue`), and an item whose `@version` is missing or not a whole number
+ * is at version 0, written over conditionally on that exact value, so optimistic concurrency
+ * holds for it too.
  */
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isTransientAwsError } from '../aws/transient.js';
-import { fromDecimalText } from '../core/json.js';
+import { fromDecimalText, NumberValue } from '../core/json.js';
 import {
-  type ExpectedVersions,
+  applyChange,
   type Item,
   ItemExistsError,
   ItemNotFoundError,
   type ItemStore,
+  meetsCondition,
   StoreRefusedError,
   StoreUnavailableError,
   type UpdatedItem,
+  type VersionCondition,
   type VersionedItem,
   VersionMismatchError,
+  writeContention,
 } from '../core/ports.js';
 import { RESERVED_PREFIX } from '../core/storable.js';
 
@@ -35,35 +49,94 @@ export const DYNAMODB_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
+  'dynamodb:Scan',
 ] as const;
+
+/**
+ * How numbers are read: as `number` when that is exact, else as `NumberValue` (38 digits). A
+ * function, so that each user gets its own object: `@aws-sdk/lib-dynamodb` changes the options
+ * it is given (it sets `convertWithoutMapWrapper` on them), which read with `unmarshall` would
+ * take each attribute of an item for a type tag.
+ */
+const unmarshallOptions = () => ({ wrapNumbers: fromDecimalText });
+
+/** How many times a write is tried when the item changes under it between explanations. */
+const MAX_WRITE_ROUNDS = 3;
 
 export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
-    // Numbers come back as `number` when that is exact, else as `NumberValue` (38 digits).
-    unmarshallOptions: { wrapNumbers: fromDecimalText },
+    unmarshallOptions: unmarshallOptions(),
   });
+}
+
+type Stored = Record<string, unknown>;
+
+/** A conditional write: its condition, and what it needs besides the key. */
+interface Guard {
+  readonly expression: string;
+  readonly names: Record<string, string>;
+  readonly values: Record<string, unknown>;
+  /** How an update sets the version (counted on from a number, or 1 over a foreign one). */
+  readonly nextVersion: { readonly expression: string; readonly values: Record<string, number> };
 }
 
 export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: string): ItemStore {
   const key = (userId: string) => ({ user_id: userId });
 
-  async function get(userId: string): Promise<VersionedItem | undefined> {
+  async function read(userId: string): Promise<Stored | undefined> {
     const { Item: stored } = await send(() =>
       db.send(new GetCommand({ TableName: tableName, Key: key(userId), ConsistentRead: true })),
     );
-    return stored === undefined ? undefined : fromStored(stored);
+    return stored;
   }
 
-  /** After a conditional write failed: was the item missing, or at another version? */
-  async function whyConditionFailed(userId: string, expected: ExpectedVersions): Promise<never> {
-    const current = expected === undefined ? undefined : await get(userId);
-    if (current === undefined) throw new ItemNotFoundError(userId);
-    throw new VersionMismatchError(userId, current.version);
+  /**
+   * Runs `write` under `condition`: first as for an item the API versions, then, if the item
+   * turns out to carry a foreign `@version`, conditioned on that exact value. Why a write was
+   * refused is read from what DynamoDB returned with the refusal
+   * (`ReturnValuesOnConditionCheckFailure`), or, from an engine that returns nothing, from a
+   * read afterwards that names no version it cannot vouch for.
+   */
+  async function conditionalWrite<T>(
+    userId: string,
+    condition: VersionCondition,
+    write: (guard: Guard) => Promise<T>,
+  ): Promise<T> {
+    if (condition.ifNoneMatch === '*') {
+      // "Only if there is no item": an update or delete of one never meets it.
+      const current = await read(userId);
+      if (current === undefined) throw new ItemNotFoundError(userId);
+      throw new VersionMismatchError(userId, versionOf(current[VERSION_ATTRIBUTE]).version);
+    }
+    let guard = versionedGuard(condition);
+    for (let round = 1; ; round++) {
+      try {
+        return await write(guard);
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const returned =
+          error.Item === undefined
+            ? undefined
+            : unmarshall(error.Item as Record<string, AttributeValue>, unmarshallOptions());
+        const current = returned ?? (await read(userId));
+        if (current === undefined) throw new ItemNotFoundError(userId);
+        const { version, foreign } = versionOf(current[VERSION_ATTRIBUTE]);
+        if (!meetsCondition(condition, version)) throw new VersionMismatchError(userId, version);
+        // It meets the condition now: it changed under this write (made, or deleted and made
+        // again, since the write found none or another version), or its version is one this
+        // store did not write. Either way the write is tried again, still under the condition.
+        if (round >= MAX_WRITE_ROUNDS) throw writeContention(userId, condition);
+        guard = foreign ? foreignGuard(current[VERSION_ATTRIBUTE]) : versionedGuard(condition);
+      }
+    }
   }
 
   return {
-    get,
+    async get(userId) {
+      const stored = await read(userId);
+      return stored === undefined ? undefined : fromStored(stored);
+    },
 
     async create(item) {
       try {
@@ -86,101 +159,198 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
       return { item, version: 1 };
     },
 
-    async update(userId, attribute, value, expected): Promise<UpdatedItem> {
-      const condition = versionCondition(expected);
-      try {
+    update(userId, change, condition): Promise<UpdatedItem> {
+      return conditionalWrite(userId, condition, async (guard) => {
+        const names: Record<string, string> = {};
+        const values: Record<string, unknown> = {};
+        const set = Object.entries(change.set).map(([name, value], i) => {
+          names[`#s${i}`] = name;
+          values[`:s${i}`] = value;
+          return `#s${i} = :s${i}`;
+        });
+        const remove = change.remove.map((name, i) => {
+          names[`#r${i}`] = name;
+          return `#r${i}`;
+        });
         // ALL_OLD, not ALL_NEW: the event carries the item before and after, and "after" is
-        // exactly "before" with this one attribute set and the version bumped.
+        // exactly "before" with these attributes set or removed and the version bumped.
         const { Attributes } = await send(() =>
           db.send(
             new UpdateCommand({
               TableName: tableName,
               Key: key(userId),
-              UpdateExpression:
-                'SET #attr = :value, #version = if_not_exists(#version, :zero) + :one',
-              ConditionExpression: `attribute_exists(#pk)${condition.expression}`,
-              ExpressionAttributeNames: {
-                '#pk': 'user_id',
-                '#attr': attribute,
-                '#version': VERSION_ATTRIBUTE,
-              },
+              UpdateExpression: [
+                `SET ${[...set, `#version = ${guard.nextVersion.expression}`].join(', ')}`,
+                ...(remove.length === 0 ? [] : [`REMOVE ${remove.join(', ')}`]),
+              ].join(' '),
+              ConditionExpression: guard.expression,
+              ExpressionAttributeNames: { ...guard.names, ...names },
               ExpressionAttributeValues: {
-                ':value': value,
-                ':zero': 0,
-                ':one': 1,
-                ...condition.values,
+                ...guard.values,
+                ...guard.nextVersion.values,
+                ...values,
               },
               ReturnValues: 'ALL_OLD',
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             }),
           ),
         );
         const previous = fromStored(Attributes ?? {});
         return {
-          item: { ...previous.item, [attribute]: value } as Item,
+          item: applyChange(previous.item, change),
           version: previous.version + 1,
           previous,
         };
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) {
-          return whyConditionFailed(userId, expected);
-        }
-        throw error;
-      }
+      });
     },
 
-    async delete(userId, expected) {
-      const condition = versionCondition(expected);
-      try {
+    async list({ limit, after }) {
+      // One more than asked: when it comes, there is a next page, and the cursor points at
+      // the last item handed out, so a listing does not end on an empty page (DynamoDB gives a
+      // LastEvaluatedKey whenever it stopped at Limit, more items or not).
+      const { Items = [], LastEvaluatedKey } = await send(() =>
+        db.send(
+          new ScanCommand({
+            TableName: tableName,
+            Limit: limit + 1,
+            // Strongly consistent, so that an item that existed before the listing is seen.
+            ConsistentRead: true,
+            ...(after === undefined ? {} : { ExclusiveStartKey: key(after) }),
+          }),
+        ),
+      );
+      const items = Items.slice(0, limit).map(fromStored);
+      const last = items.at(-1)?.item.user_id;
+      if (Items.length > limit && last !== undefined) return { items, next: last };
+      // Fewer came: DynamoDB stopped at its 1 MB page, or there is nothing after them.
+      const stoppedAt = LastEvaluatedKey?.user_id;
+      return typeof stoppedAt === 'string' ? { items, next: stoppedAt } : { items };
+    },
+
+    delete(userId, condition) {
+      return conditionalWrite(userId, condition, async (guard) => {
         const { Attributes } = await send(() =>
           db.send(
             new DeleteCommand({
               TableName: tableName,
               Key: key(userId),
-              ConditionExpression: `attribute_exists(#pk)${condition.expression}`,
-              ExpressionAttributeNames: {
-                '#pk': 'user_id',
-                ...(condition.expression === '' ? {} : { '#version': VERSION_ATTRIBUTE }),
-              },
-              ...(condition.expression === ''
+              ConditionExpression: guard.expression,
+              ExpressionAttributeNames: guard.names,
+              ...(Object.keys(guard.values).length === 0
                 ? {}
-                : { ExpressionAttributeValues: condition.values }),
+                : { ExpressionAttributeValues: guard.values }),
               ReturnValues: 'ALL_OLD',
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             }),
           ),
         );
         return fromStored(Attributes ?? {});
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) {
-          return whyConditionFailed(userId, expected);
-        }
-        throw error;
-      }
+      });
     },
   };
 }
 
 /**
- * The `If-Match` part of a condition. Items written before versions existed have none; they
- * are version 0, so `If-Match: "0"` matches them.
+ * The condition for an item this store versions: it exists, its `@version` is a number or
+ * absent (version 0), and it meets `condition` (`ifNoneMatch: '*'` is handled before).
  */
-function versionCondition(expected: ExpectedVersions): {
-  expression: string;
-  values: Record<string, number>;
-} {
-  if (expected === undefined) return { expression: '', values: {} };
-  if (expected.length === 0) {
-    // Nothing can match; the write fails and `whyConditionFailed` says 404 or 412.
-    return { expression: ' AND #version = :never', values: { ':never': -1 } };
+function versionedGuard(condition: VersionCondition): Guard {
+  const clauses = [
+    'attribute_exists(#pk)',
+    '(attribute_not_exists(#version) OR attribute_type(#version, :number))',
+  ];
+  const values: Record<string, unknown> = { ':number': 'N' };
+  const list = (versions: readonly number[], prefix: string) => {
+    const names = versions.map((v, i) => {
+      values[`:${prefix}${i}`] = v;
+      return `:${prefix}${i}`;
+    });
+    return `#version IN (${names.join(', ')})`;
+  };
+  const { ifMatch, ifNoneMatch } = condition;
+  if (ifMatch !== undefined) {
+    if (ifMatch.length === 0) {
+      values[':never'] = -1;
+      clauses.push('#version = :never');
+    } else {
+      const among = list(ifMatch, 'm');
+      clauses.push(ifMatch.includes(0) ? `(attribute_not_exists(#version) OR ${among})` : among);
+    }
   }
-  const values = Object.fromEntries(expected.map((v, i) => [`:v${i}`, v]));
-  const list = `#version IN (${Object.keys(values).join(', ')})`;
-  const expression = expected.includes(0) ? `(attribute_not_exists(#version) OR ${list})` : list;
-  return { expression: ` AND ${expression}`, values };
+  if (Array.isArray(ifNoneMatch) && ifNoneMatch.length > 0) {
+    // A missing `@version` (version 0) is in no list DynamoDB compares, so 0 is said apart.
+    clauses.push(`NOT ${list(ifNoneMatch, 'n')}`);
+    if (ifNoneMatch.includes(0)) clauses.push('attribute_exists(#version)');
+  }
+  return {
+    expression: clauses.join(' AND '),
+    names: { '#pk': 'user_id', '#version': VERSION_ATTRIBUTE },
+    values,
+    nextVersion: {
+      expression: 'if_not_exists(#version, :zero) + :one',
+      values: { ':zero': 0, ':one': 1 },
+    },
+  };
 }
 
-function fromStored(stored: Record<string, unknown>): VersionedItem {
-  const { [VERSION_ATTRIBUTE]: version, ...item } = stored;
-  return { item: item as Item, version: typeof version === 'number' ? version : 0 };
+/**
+ * The condition for an item whose `@version` another program wrote as something else than a
+ * whole number (version 0 here): exactly that value, so that a concurrent write of it fails.
+ * The write makes it version 1. The caller has checked that version 0 meets the condition.
+ */
+function foreignGuard(foreign: unknown): Guard {
+  return {
+    expression: 'attribute_exists(#pk) AND #version = :foreign',
+    names: { '#pk': 'user_id', '#version': VERSION_ATTRIBUTE },
+    values: { ':foreign': foreign },
+    nextVersion: { expression: ':one', values: { ':one': 1 } },
+  };
+}
+
+/**
+ * The version an item is at: its `@version` when that is a whole number this store could have
+ * written; otherwise 0, `foreign` when something else is there.
+ */
+function versionOf(value: unknown): { version: number; foreign: boolean } {
+  if (value === undefined) return { version: 0, foreign: false };
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+    return { version: value, foreign: false };
+  }
+  return { version: 0, foreign: true };
+}
+
+function fromStored(stored: Stored): VersionedItem {
+  const { [VERSION_ATTRIBUTE]: version, ...attributes } = stored;
+  return {
+    item: toJsonValue(attributes) as Item,
+    version: versionOf(version).version,
+  };
+}
+
+/**
+ * A value as the document client reads it, in the one JSON shape of its DynamoDB type:
+ * S string, N number (exact, `NumberValue` past what a double holds), BOOL boolean, NULL null,
+ * M object, L array; the types JSON lacks: SS, NS and BS arrays (sorted, as sets have no
+ * order), B and BS members base64 strings (RFC 4648 §4).
+ */
+export function toJsonValue(value: unknown): unknown {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (value instanceof Set) return [...value].map(toJsonValue).sort(compareMembers);
+  if (Array.isArray(value)) return value.map(toJsonValue);
+  if (typeof value === 'object' && value !== null && !(value instanceof NumberValue)) {
+    const out: Record<string, unknown> = {};
+    for (const [name, member] of Object.entries(value)) out[name] = toJsonValue(member);
+    return out;
+  }
+  return value;
+}
+
+/** Set members in order: numbers by value, strings (and base64) by UTF-16 code units. */
+function compareMembers(a: unknown, b: unknown): number {
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  const x = Number(a instanceof NumberValue ? a.value : a);
+  const y = Number(b instanceof NumberValue ? b.value : b);
+  return x - y;
 }
 
 /** Runs a DynamoDB call; what fails is said in the store's terms (`ports.ts`). */

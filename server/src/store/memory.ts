@@ -4,11 +4,12 @@
  * given (copy on the way in and out), versions as the DynamoDB store keeps them.
  */
 import {
-  type ExpectedVersions,
-  type Item,
+  applyChange,
   ItemExistsError,
   ItemNotFoundError,
   type ItemStore,
+  meetsCondition,
+  type VersionCondition,
   type VersionedItem,
   VersionMismatchError,
 } from '../core/ports.js';
@@ -21,11 +22,11 @@ export interface MemoryStore extends ItemStore {
 export function createMemoryStore(): MemoryStore {
   const items = new Map<string, VersionedItem>();
 
-  /** The item, if it exists and is at one of the `expected` versions. */
-  function current(userId: string, expected: ExpectedVersions): VersionedItem {
+  /** The item, if it exists and meets `condition`. */
+  function current(userId: string, condition: VersionCondition): VersionedItem {
     const found = items.get(userId);
     if (found === undefined) throw new ItemNotFoundError(userId);
-    if (expected !== undefined && !expected.includes(found.version)) {
+    if (!meetsCondition(condition, found.version)) {
       throw new VersionMismatchError(userId, found.version);
     }
     return found;
@@ -42,17 +43,22 @@ export function createMemoryStore(): MemoryStore {
       items.set(item.user_id, stored);
       return stored;
     },
-    async update(userId, attribute, value, expected) {
-      const previous = current(userId, expected);
-      const updated = {
-        item: { ...previous.item, [attribute]: value } as Item,
-        version: previous.version + 1,
-      };
+    async update(userId, change, condition) {
+      const previous = current(userId, condition);
+      const updated = { item: applyChange(previous.item, change), version: previous.version + 1 };
       items.set(userId, updated);
       return { ...updated, previous };
     },
-    async delete(userId, expected) {
-      const previous = current(userId, expected);
+    async list({ limit, after }) {
+      const keys = [...items.keys()].sort().filter((key) => after === undefined || key > after);
+      const page = keys.slice(0, limit).map((key) => items.get(key) as VersionedItem);
+      const last = page.at(-1);
+      return keys.length > limit && last !== undefined
+        ? { items: page, next: last.item.user_id }
+        : { items: page };
+    },
+    async delete(userId, condition) {
+      const previous = current(userId, condition);
       items.delete(userId);
       return previous;
     },

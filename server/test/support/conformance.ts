@@ -20,8 +20,13 @@ const conformance = createConformance(openApi);
 export function expectContractResponse(
   operationId: OperationId | undefined,
   response: SeenResponse,
+  method?: string,
 ): unknown {
-  const violations = conformance.checkResponse(operationId, response);
+  const violations = conformance.checkResponse(
+    operationId,
+    response,
+    method === undefined ? {} : { method },
+  );
   expect(violations, `${response.status} ${response.body.slice(0, 500)}`).toEqual([]);
   return response.body === '' ? undefined : JSON.parse(response.body);
 }

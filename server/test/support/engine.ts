@@ -8,6 +8,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
 import { createDynamoDbClient } from '../../src/aws/clients.js';
 import { readConfig } from '../../src/config.js';
+import { IDEMPOTENCY_TABLE_KEY } from '../../src/idempotency/store.js';
 import {
   type Engine,
   ensureTable,
@@ -19,11 +20,16 @@ import { createDocumentClient } from '../../src/store/dynamodb.js';
 export interface TestTable {
   readonly endpoint: string;
   readonly tableName: string;
+  /** A table of its own for the answers of writes sent with an `Idempotency-Key`. */
+  readonly idempotencyTableName: string;
   readonly client: DynamoDBClient;
   readonly documentClient: DynamoDBDocumentClient;
 }
 
-/** Starts (or connects to) an engine and creates a table before the file's tests; cleans up after. */
+/**
+ * Starts (or connects to) an engine and creates a table (and one for idempotency records) before
+ * the file's tests; cleans up after.
+ */
 export function useTable(): TestTable {
   const table = {} as { -readonly [K in keyof TestTable]: TestTable[K] };
   let engine: Engine | undefined;
@@ -32,13 +38,16 @@ export function useTable(): TestTable {
     engine = external === undefined ? await startEngine(':memory:') : undefined;
     table.endpoint = external ?? (engine as Engine).endpoint;
     table.tableName = `items-${randomUUID()}`;
+    table.idempotencyTableName = `${table.tableName}-idempotency`;
     table.client = createTestClient(table.endpoint);
     table.documentClient = createDocumentClient(table.client);
     await ensureTable(table.client, table.tableName);
+    await ensureTable(table.client, table.idempotencyTableName, IDEMPOTENCY_TABLE_KEY);
   });
   afterAll(async () => {
     if (process.env.DYNAMODB_ENDPOINT !== undefined) {
       await table.client.send(new DeleteTableCommand({ TableName: table.tableName }));
+      await table.client.send(new DeleteTableCommand({ TableName: table.idempotencyTableName }));
     }
     table.client?.destroy();
     await engine?.close();

@@ -79,6 +79,12 @@ export interface FaultProxy {
   failNext(fault: Fault, times?: number): void;
   /** Every request gets `fault` until `heal`. */
   failAlways(fault: Fault): void;
+  /**
+   * Whether a refused conditional write that asked for it (`ReturnValuesOnConditionCheckFailure:
+   * ALL_OLD`) is answered with the item as it is (`Item` in the error), as DynamoDB and DynamoDB
+   * Local answer; dynalite, behind the proxy, answers without it. Off until turned on.
+   */
+  returnItemOnConditionFailure(on: boolean): void;
   /** Closes the listener and every open connection: clients now get connection refused. */
   refuseConnections(): Promise<void>;
   /** Forwards everything again: clears faults, ends held requests, listens, zeroes `requests`. */
@@ -92,6 +98,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   let script: Fault[] = [];
   let always: Fault | undefined;
   let requests = 0;
+  let returnItem = false;
   const held = new Set<ServerResponse>();
 
   const server = createServer((req, res) => {
@@ -103,21 +110,66 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   });
 
   function forward(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
+    const asked = returnItem ? itemAskedFor(req, body) : undefined;
+    const outgoing = send(req, body, (answer) => {
+      if (asked === undefined || answer.statusCode !== 400) {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        return;
+      }
+      readBody(answer)
+        .then(async (errorBody) => {
+          const error = JSON.parse(errorBody.toString()) as Record<string, unknown>;
+          if (String(error.__type).endsWith('#ConditionalCheckFailedException')) {
+            const { Item } = await getItem(req, asked);
+            if (Item !== undefined) error.Item = Item;
+          }
+          const text = JSON.stringify(error);
+          res.writeHead(400, {
+            ...answer.headers,
+            'content-length': Buffer.byteLength(text),
+          });
+          res.end(text);
+        })
+        .catch(() => res.destroy());
+    });
+    outgoing.once('error', () => res.destroy());
+  }
+
+  /** Sends `body` upstream as `req` was sent; `onAnswer` gets the answer. */
+  function send(
+    req: Pick<IncomingMessage, 'method' | 'url' | 'headers'>,
+    body: Buffer,
+    onAnswer: (answer: IncomingMessage) => void,
+  ) {
     const outgoing = forwardRequest(
       {
         host: upstream.hostname,
         port: upstream.port,
         method: req.method,
         path: req.url,
-        headers: { ...req.headers, host: upstream.host },
+        headers: { ...req.headers, host: upstream.host, 'content-length': body.length },
       },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
+      onAnswer,
     );
-    outgoing.once('error', () => res.destroy());
     outgoing.end(body);
+    return outgoing;
+  }
+
+  /** The item a refused write would be answered with, read upstream (the engine checks no signature). */
+  function getItem(
+    req: IncomingMessage,
+    asked: { TableName: string; Key: unknown },
+  ): Promise<{ Item?: unknown }> {
+    const body = Buffer.from(JSON.stringify({ ...asked, ConsistentRead: true }));
+    const headers = { ...req.headers, 'x-amz-target': 'DynamoDB_20120810.GetItem' };
+    return new Promise((resolve, reject) => {
+      send({ method: 'POST', url: req.url, headers }, body, (answer) => {
+        readBody(answer)
+          .then((text) => resolve(JSON.parse(text.toString()) as { Item?: unknown }))
+          .catch(reject);
+      }).once('error', reject);
+    });
   }
 
   function inject(fault: Fault, req: IncomingMessage, res: ServerResponse): void {
@@ -195,6 +247,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     failAlways(fault) {
       always = fault;
     },
+    returnItemOnConditionFailure(on) {
+      returnItem = on;
+    },
     refuseConnections: stopListening,
     async heal() {
       script = [];
@@ -204,6 +259,29 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       requests = 0;
     },
     close: stopListening,
+  };
+}
+
+/**
+ * The table and key of a write that asks DynamoDB for the item when its condition fails; the
+ * key of a `PutItem` is its item's `user_id` (the tables here are keyed by it).
+ */
+function itemAskedFor(
+  req: IncomingMessage,
+  body: Buffer,
+): { TableName: string; Key: unknown } | undefined {
+  const target = String(req.headers['x-amz-target'] ?? '');
+  if (!/\.(PutItem|UpdateItem|DeleteItem)$/.test(target)) return undefined;
+  const request = JSON.parse(body.toString()) as {
+    TableName: string;
+    Key?: unknown;
+    Item?: { user_id?: unknown };
+    ReturnValuesOnConditionCheckFailure?: string;
+  };
+  if (request.ReturnValuesOnConditionCheckFailure !== 'ALL_OLD') return undefined;
+  return {
+    TableName: request.TableName,
+    Key: request.Key ?? { user_id: request.Item?.user_id },
   };
 }
 

@@ -131,6 +131,8 @@ export interface LambdaEnvironment {
   /** The DynamoDB engine the function's table lives on. */
   readonly dynamodbEndpoint: string;
   readonly tableName: string;
+  /** The table of idempotency records; default `<tableName>-idempotency`, as `useTable` makes. */
+  readonly idempotencyTableName?: string;
   readonly busName?: string;
   /** Where EventBridge and SQS calls go, for a function in another process (a stub server). */
   readonly awsEndpoint?: string;
@@ -151,6 +153,8 @@ export function lambdaEnvironment(options: LambdaEnvironment): Record<string, st
     TABLE_NAME: options.tableName,
     DYNAMODB_ENDPOINT: options.dynamodbEndpoint,
     EVENT_BUS_NAME: options.busName ?? 'items-bus',
+    CURSOR_KEY: 'a-cursor-key-of-the-function-under-test',
+    IDEMPOTENCY_TABLE_NAME: options.idempotencyTableName ?? `${options.tableName}-idempotency`,
     ...(options.awsEndpoint === undefined
       ? {}
       : {

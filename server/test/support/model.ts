@@ -5,7 +5,7 @@
  */
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type JsonValue, NumberValue, toDecimal } from '../../src/core/json.js';
-import { VERSION_ATTRIBUTE } from '../../src/store/dynamodb.js';
+import { toJsonValue, VERSION_ATTRIBUTE } from '../../src/store/dynamodb.js';
 import type { TestTable } from './engine.js';
 
 /** An item as the API said it stored it, with the version its `ETag` carried. */
@@ -40,9 +40,16 @@ function decimal(text: string): string {
   return `${text.trimStart().startsWith('-') ? '-' : ''}${d.digits}e${d.exponent}`;
 }
 
+/**
+ * An item as the table holds it, in the JSON shape the API answers with (sets as sorted arrays,
+ * binary as base64), and its version: `@version` when a whole number, else 0.
+ */
 function fromStored(stored: Record<string, unknown>): StoredItem {
   const { [VERSION_ATTRIBUTE]: version, ...item } = stored;
-  return { item: item as JsonValue, version: typeof version === 'number' ? version : 0 };
+  return {
+    item: toJsonValue(item) as JsonValue,
+    version: typeof version === 'number' && Number.isSafeInteger(version) ? version : 0,
+  };
 }
 
 /** The item as the table holds it (strongly consistent), past the API. */

@@ -11,7 +11,7 @@
  * are not applied; type conversions are not modelled.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -116,6 +116,8 @@ export interface EvaluatorOptions {
   readonly variables?: Readonly<Record<string, unknown>>;
   /** File contents by absolute path, read instead of the disk (to try a changed contract). */
   readonly files?: Readonly<Record<string, string>>;
+  /** Absolute paths taken as missing whatever the disk has (a fresh clone without a build). */
+  readonly missingFiles?: readonly string[];
 }
 
 export class Evaluator {
@@ -353,7 +355,11 @@ export class Evaluator {
     if (body === undefined) throw new Error(`${address} is not declared`);
     if (Object.hasOwn(body, 'for_each')) {
       const collection = await this.#value(body.for_each, {});
-      return entriesOf(collection).map(
+      // for_each takes a map or a set of strings; of a set (toset), each key is its value.
+      const entries = Array.isArray(collection)
+        ? collection.map((value) => [stringOf(value), value] as const)
+        : entriesOf(collection);
+      return entries.map(
         ([key, value]) =>
           new Instance(`${address}[${JSON.stringify(key)}]`, body, { each: { key, value } }),
       );
@@ -457,10 +463,23 @@ export class Evaluator {
       case 'file': {
         const path = resolve(stringOf(args[0]));
         this.filesRead.add(path);
+        if (this.#options.missingFiles?.includes(path)) throw new Error(`no file ${path}`);
         return this.#options.files?.[path] ?? readFileSync(path, 'utf8');
       }
-      case 'filebase64sha256':
+      case 'fileexists': {
+        const path = resolve(stringOf(args[0]));
+        if (this.#options.missingFiles?.includes(path)) return false;
+        return this.#options.files?.[path] !== undefined || existsSync(path);
+      }
+      case 'filebase64sha256': {
+        // Like Terraform, fails when the file is missing; its hash is shown as the call.
+        const path = resolve(stringOf(args[0]));
+        const exists = this.#options.files?.[path] !== undefined || existsSync(path);
+        if (this.#options.missingFiles?.includes(path) || !exists) {
+          throw new Error(`filebase64sha256: no file ${path}`);
+        }
         return new Unknown(`filebase64sha256(${JSON.stringify(args[0])})`);
+      }
       default:
         throw new Error(`function ${name} is not supported by the test evaluator`);
     }
@@ -499,7 +518,20 @@ const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
   startswith: (s, prefix) => stringOf(s).startsWith(stringOf(prefix)),
   alltrue: (list) => listOf(list).every((v) => v === true),
   floor: (n) => Math.floor(n as number),
+  min: (...numbers) => Math.min(...numbers.map((n) => n as number)),
+  coalesce: (...values) => {
+    const found = values.find((v) => v !== null && v !== undefined && v !== '');
+    if (found === undefined) throw new Error('coalesce: no non-null argument');
+    return found;
+  },
+  concat: (...lists) => lists.flatMap((list) => listOf(list)),
+  toset: (list) => [...new Set(listOf(list).map((v) => stringOf(v)))].sort(),
+  values: (object) =>
+    Object.entries(objectOf(object))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, v]) => v),
   sha1: (s) => createHash('sha1').update(stringOf(s)).digest('hex'),
+  tostring: (v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : stringOf(v)),
 };
 
 /** `value` with every Unknown shown as its reference, `${aws_x.y.arn}`. */

@@ -10,7 +10,8 @@ import { afterAll, beforeAll } from 'vitest';
 import { createLambdaHandler } from '../../src/adapters/lambda.js';
 import { type NodeHttpServer, startNodeHttpServer } from '../../src/adapters/node-http.js';
 import { type App, type AppOptions, createApp } from '../../src/core/app.js';
-import type { ItemStore, WriteEventDetail } from '../../src/core/ports.js';
+import type { IdempotencyStore, ItemStore, WriteEventDetail } from '../../src/core/ports.js';
+import { createDynamoDbIdempotency, createMemoryIdempotency } from '../../src/idempotency/store.js';
 import { createLogger } from '../../src/logger.js';
 import { createDynamoDbStore } from '../../src/store/dynamodb.js';
 import type { TestTable } from './engine.js';
@@ -26,6 +27,9 @@ export const TRANSPORTS = [
 ] as const;
 export type TransportName = (typeof TRANSPORTS)[number];
 
+/** The listing cursors' key of every test app (a deployment's own is `CURSOR_KEY`). */
+export const TEST_CURSOR_KEY = 'a-cursor-key-for-tests-and-nothing-else';
+
 /** Small, so tests can pass it cheaply. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -34,14 +38,45 @@ export const quietLogger = createLogger({ logLevel: 'SILENT' });
 
 export interface TestAppOptions extends Partial<Omit<AppOptions, 'store'>> {}
 
-/** The core as the server builds it, with test defaults: events recorded, logs silent. */
+/** How long answers are remembered in tests: the default of `IDEMPOTENCY_TTL_SECONDS`. */
+export const TEST_IDEMPOTENCY_TTL_SECONDS = 86_400;
+/** How long a first request with a key may run in tests before its key is taken as abandoned. */
+export const TEST_IN_PROGRESS_MS = 30_000;
+
+/** Idempotency records in `table`'s engine, as the server keeps them. */
+export function createTestIdempotency(
+  table: TestTable,
+  options: { readonly ttlSeconds?: number; readonly inProgressMs?: number } = {},
+): IdempotencyStore {
+  return createDynamoDbIdempotency({
+    client: table.client,
+    tableName: table.idempotencyTableName,
+    ttlSeconds: options.ttlSeconds ?? TEST_IDEMPOTENCY_TTL_SECONDS,
+    inProgressMs: options.inProgressMs ?? TEST_IN_PROGRESS_MS,
+    logger: quietLogger,
+  });
+}
+
+/**
+ * The core as the server builds it, with test defaults: events recorded, logs silent,
+ * idempotency records in memory (`createTestIdempotency` for the engine's).
+ */
 export function createTestApp(store: ItemStore, options: TestAppOptions = {}): App {
   return createApp({
     store,
     events: options.events ?? createRecordingPublisher(),
+    idempotency:
+      options.idempotency ??
+      createMemoryIdempotency({
+        ttlSeconds: TEST_IDEMPOTENCY_TTL_SECONDS,
+        inProgressMs: TEST_IN_PROGRESS_MS,
+        logger: quietLogger,
+      }),
     logger: options.logger ?? quietLogger,
     maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
+    cursorKey: options.cursorKey ?? TEST_CURSOR_KEY,
     corsAllowOrigins: options.corsAllowOrigins,
+    corsAllowHeaders: options.corsAllowHeaders,
   });
 }
 
@@ -123,7 +158,8 @@ export function useApi(
   let reached: Reached | undefined;
   beforeAll(async () => {
     const store = createDynamoDbStore(table.documentClient, table.tableName);
-    reached = await reach(createTestApp(store, { events, ...options }), transport);
+    const idempotency = options.idempotency ?? createTestIdempotency(table);
+    reached = await reach(createTestApp(store, { events, idempotency, ...options }), transport);
   });
   afterAll(async () => {
     await reached?.close();

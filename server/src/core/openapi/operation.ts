@@ -37,6 +37,8 @@ export interface RequestBodySpec {
   readonly required: boolean;
   /** A validator per media type the operation accepts, e.g. `application/json`. */
   readonly content: Readonly<Record<string, Validator>>;
+  /** An example body per media type, as JSON text, for messages that say what to send. */
+  readonly examples: Readonly<Record<string, string>>;
 }
 
 export interface OperationSpec {
@@ -51,4 +53,14 @@ export interface OperationSpec {
   readonly validateQuery: Validator;
   /** Checks the declared headers, by lower-case name; other headers are not its business. */
   readonly validateHeaders: Validator;
+}
+
+/** The `Item` schema's checks, which every write path keeps (`core/item-schema.ts`). */
+export interface ItemSchemaSpec {
+  /** A whole item against `Item`. */
+  readonly validate: Validator;
+  /** An object of some top-level attributes against what `Item` says of each. */
+  readonly validateAttributes: Validator;
+  /** What `Item` says of an item as a whole (`allOf`, `minProperties`, ...). */
+  readonly wholeItemKeywords: readonly string[];
 }

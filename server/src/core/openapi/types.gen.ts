@@ -9,12 +9,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read an item */
+        /**
+         * Read an item
+         * @description Reads the item. `HEAD` answers the same without the body. With `If-None-Match` naming
+         *     the item's current ETag (weak comparison), the answer is 304 with no body: a cache's copy
+         *     is still good. With `If-Match`, the read is conditional (412 when it does not match).
+         */
         get: operations["getItem"];
         put?: never;
         /**
          * Create an item
-         * @description Creates the item; never overwrites one with the same `user_id`.
+         * @description Creates the item; never overwrites one with the same `user_id` (409). With
+         *     `If-None-Match: *`, an existing item is a 412 instead. With an `Idempotency-Key`, a
+         *     repeat of the request is answered as the first one was, and creates nothing.
          */
         post: operations["createItem"];
         /** Delete an item */
@@ -22,12 +29,49 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Set one attribute of an item
-         * @description Sets the attribute named `updatedKey` to `updatedValue` on an existing item; never creates
-         *     one. `updatedKey` is taken literally as a top-level attribute name (`a.b` is one attribute
-         *     named `a.b`, not a path); any name but `user_id` works, reserved words included.
+         * Update an item (one attribute, or a JSON Merge Patch)
+         * @description Changes an existing item; never creates one. The body says how, by its media type:
+         *
+         *     - `application/json` (`UpdateRequest`): sets the attribute named `updatedKey` to
+         *       `updatedValue`. `updatedKey` is taken literally as a top-level attribute name (`a.b`
+         *       is one attribute named `a.b`, not a path); any name but `user_id` works, reserved
+         *       words included.
+         *     - `application/merge-patch+json` (`MergePatch`, RFC 7396): sets, removes (`null`) and
+         *       merges (nested objects) any number of attributes in one conditional write, one
+         *       version and one event. The item made must be one a POST would take.
+         *
+         *     Either way the write counts, and bumps the version, even when nothing changes. With an
+         *     `Idempotency-Key`, a repeat of the request is answered as the first one was.
          */
         patch: operations["updateItem"];
+        trace?: never;
+    };
+    "/dynamo/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List items, a page at a time
+         * @description A page of items (at most `limit`), each with its `ETag`, and a `cursor` to the next page,
+         *     absent on the last. Pass the cursor back as it is: it is opaque, and a cursor that was
+         *     changed, cut or made by another deployment is a 400. `Link` (RFC 8288) carries the next
+         *     page's URL as a relative reference too.
+         *
+         *     A listing is a DynamoDB Scan of the whole table, in no useful order: it reads every item
+         *     over a full listing (see the README for what that costs). Under concurrent writes, an
+         *     item created or deleted during a listing may or may not appear; none appears twice; none
+         *     that existed throughout is missed.
+         */
+        get: operations["listItems"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
@@ -56,11 +100,22 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description One page of a listing. */
+        ItemPage: {
+            items: components["schemas"]["ListedItem"][];
+            /** @description Where the next page starts; absent on the last page. */
+            cursor?: string;
+        };
+        ListedItem: {
+            item: components["schemas"]["Item"];
+            /** @description The item's version, as the `ETag` a GET would send, for `If-Match`. */
+            etag: string;
+        };
         /** @description Set the attribute `updatedKey` of the item `user_id` to `updatedValue`. */
         UpdateRequest: {
             user_id: components["schemas"]["UserId"];
             /**
-             * @description The attribute to set; any name but `user_id` (and reserved `@` names).
+             * @description The attribute to set; any name but `user_id`, `__proto__` and names starting with `@` (reserved).
              * @example name
              */
             updatedKey: string;
@@ -69,6 +124,28 @@ export interface components {
              * @example Grace
              */
             updatedValue: unknown;
+        };
+        /**
+         * @description A JSON Merge Patch (RFC 7396) of the item `user_id`, sent as
+         *     `application/merge-patch+json`. Each other member changes the attribute of its name:
+         *     `null` removes it, an object is merged into the attribute (recursively, by the same
+         *     rules; an attribute that is not an object is replaced by the merged object), any other
+         *     value replaces it (arrays whole). `user_id` names the item, and by merge semantics
+         *     leaves it as it is. The item made is checked as a POSTed item is (`Item`, names,
+         *     nesting, numbers, 400 KB); names starting with `@` are reserved.
+         * @example {
+         *       "user_id": "user-123",
+         *       "name": "Ada Lovelace",
+         *       "nickname": null,
+         *       "address": {
+         *         "city": "London"
+         *       }
+         *     }
+         */
+        MergePatch: {
+            user_id: components["schemas"]["UserId"];
+        } & {
+            [key: string]: unknown;
         };
         /** @description An RFC 9457 problem detail. */
         Problem: {
@@ -139,6 +216,28 @@ export interface components {
             /** @enum {string} */
             operation?: "DELETE";
         };
+        /**
+         * @description An event as EventBridge delivers it, and the one shape every consumer receives: the
+         *     deployed webhooks (API destinations, sent unchanged), `npm start`'s stdout and its
+         *     `EVENTS_WEBHOOK_URL`, the dead-letter queues and the bus's archive.
+         */
+        WriteEvent: {
+            /** @enum {string} */
+            version: "0";
+            /** @description EventBridge's id of the event; a retried delivery keeps it. */
+            id: string;
+            /** @enum {string} */
+            "detail-type": "dynamo_POST" | "dynamo_PATCH" | "dynamo_DELETE";
+            /** @description The configured event source (`EVENT_SOURCE`), `dynamo` by default. */
+            source: string;
+            /** @description The AWS account (`000000000000` locally). */
+            account: string;
+            /** Format: date-time */
+            time: string;
+            region: string;
+            resources: string[];
+            detail: components["schemas"]["WriteEventDetail"];
+        };
     };
     responses: {
         /** @description The request is invalid; `errors` names each bad field. */
@@ -159,8 +258,38 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description An item with this `user_id` already exists. */
+        /**
+         * @description An item with this `user_id` already exists; or (with `Retry-After`) the first request
+         *     with this `Idempotency-Key` is still being carried out.
+         */
         Conflict: {
+            headers: {
+                /** @description Seconds to wait before sending the request again with its key. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The first request with this `Idempotency-Key` is still being carried out; send it again
+         *     after `Retry-After` seconds.
+         */
+        RequestInProgress: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description This `Idempotency-Key` was used for another request (another body, media type or
+         *     precondition): use a new key for a new request.
+         */
+        IdempotencyKeyReused: {
             headers: {
                 [name: string]: unknown;
             };
@@ -186,7 +315,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body is not `application/json`. */
+        /**
+         * @description The body is not sent as a media type the operation takes (see its request body), or
+         *     with a `Content-Encoding` other than identity.
+         */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
@@ -199,6 +331,31 @@ export interface components {
         ServiceUnavailable: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description Deployed on AWS with IAM authorization: the request is not signed with SigV4 (or the
+         *     signature or credentials are invalid or expired), the caller may not call the operation,
+         *     or nothing is served at the path. Answered by API Gateway, as a problem.
+         */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description Deployed on AWS: the stage's throttle was exceeded. Answered by API Gateway, as a problem;
+         *     retry with backoff.
+         */
+        TooManyRequests: {
+            headers: {
                 [name: string]: unknown;
             };
             content: {
@@ -219,10 +376,35 @@ export interface components {
         /** @description The item's key. */
         UserIdQuery: components["schemas"]["UserId"];
         /**
-         * @description An `ETag` from an earlier response (or `*`). The write happens only if the item's current
-         *     version matches; otherwise 412.
+         * @description `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
+         *     request is carried out only if the item's current version is one of them (strong
+         *     comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
+         *     says.
          */
         IfMatch: string;
+        /**
+         * @description `*` or a list of `ETag`s, quoted as sent. A read answers 304 when the item's current
+         *     version is one of them (weak comparison); a write is refused with 412 when it is (and
+         *     `*` refuses any existing item).
+         */
+        IfNoneMatch: string;
+        /**
+         * @description Makes a retry of this write safe (IETF httpapi draft "The Idempotency-Key HTTP Header
+         *     Field"): a key of your own, unique to the request, such as a fresh UUID. Sent as the
+         *     draft's structured-field string (`"8e03978e-40d5-43e8-bc93-6894a57f9324"`) or as a bare
+         *     token (`8e03978e-40d5-43e8-bc93-6894a57f9324`); 1 to 255 characters of printable ASCII.
+         *
+         *     The first request with a key is carried out, and a success (2xx) is remembered for
+         *     `IDEMPOTENCY_TTL_SECONDS` (a day by default): the same request sent again with the key
+         *     gets that answer (status, body, `ETag`, `Location`) with `Idempotent-Replayed: true`,
+         *     and nothing is written again. Errors are not remembered, so a corrected request can be
+         *     sent with the same key. The same key with another request (method, path, query, media
+         *     type, body, `If-Match`, `If-None-Match`) is a 422; while the first request with the key
+         *     is still being carried out, a 409 with `Retry-After`. Keys are shared by every caller of
+         *     the API: never reuse one for another request.
+         * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+         */
+        IdempotencyKey: string;
     };
     requestBodies: never;
     headers: {
@@ -241,7 +423,21 @@ export interface operations {
                 /** @description The item's key. */
                 user_id: components["parameters"]["UserIdQuery"];
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
+                 *     request is carried out only if the item's current version is one of them (strong
+                 *     comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
+                 *     says.
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description `*` or a list of `ETag`s, quoted as sent. A read answers 304 when the item's current
+                 *     version is one of them (weak comparison); a write is refused with 412 when it is (and
+                 *     `*` refuses any existing item).
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -257,8 +453,19 @@ export interface operations {
                     "application/json": components["schemas"]["Item"];
                 };
             };
+            /** @description `If-None-Match` names the item's current version: the copy you have is current. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["Error"];
         };
@@ -266,7 +473,27 @@ export interface operations {
     createItem: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry of this write safe (IETF httpapi draft "The Idempotency-Key HTTP Header
+                 *     Field"): a key of your own, unique to the request, such as a fresh UUID. Sent as the
+                 *     draft's structured-field string (`"8e03978e-40d5-43e8-bc93-6894a57f9324"`) or as a bare
+                 *     token (`8e03978e-40d5-43e8-bc93-6894a57f9324`); 1 to 255 characters of printable ASCII.
+                 *
+                 *     The first request with a key is carried out, and a success (2xx) is remembered for
+                 *     `IDEMPOTENCY_TTL_SECONDS` (a day by default): the same request sent again with the key
+                 *     gets that answer (status, body, `ETag`, `Location`) with `Idempotent-Replayed: true`,
+                 *     and nothing is written again. Errors are not remembered, so a corrected request can be
+                 *     sent with the same key. The same key with another request (method, path, query, media
+                 *     type, body, `If-Match`, `If-None-Match`) is a 422; while the first request with the key
+                 *     is still being carried out, a 409 with `Retry-After`. Keys are shared by every caller of
+                 *     the API: never reuse one for another request.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description `*` only: create only if no item has this `user_id` (else 412). */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -282,6 +509,11 @@ export interface operations {
                     ETag: components["headers"]["ETag"];
                     /** @description Where the item can be read. */
                     Location: string;
+                    /**
+                     * @description `true` when this is the remembered answer to an earlier request with the same
+                     *     `Idempotency-Key`, replayed: this request wrote nothing.
+                     */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -289,9 +521,13 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["Error"];
         };
@@ -304,10 +540,18 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description An `ETag` from an earlier response (or `*`). The write happens only if the item's current
-                 *     version matches; otherwise 412.
+                 * @description `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
+                 *     request is carried out only if the item's current version is one of them (strong
+                 *     comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
+                 *     says.
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description `*` or a list of `ETag`s, quoted as sent. A read answers 304 when the item's current
+                 *     version is one of them (weak comparison); a write is refused with 412 when it is (and
+                 *     `*` refuses any existing item).
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path?: never;
             cookie?: never;
@@ -324,8 +568,10 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["Error"];
         };
@@ -335,10 +581,35 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description An `ETag` from an earlier response (or `*`). The write happens only if the item's current
-                 *     version matches; otherwise 412.
+                 * @description Makes a retry of this write safe (IETF httpapi draft "The Idempotency-Key HTTP Header
+                 *     Field"): a key of your own, unique to the request, such as a fresh UUID. Sent as the
+                 *     draft's structured-field string (`"8e03978e-40d5-43e8-bc93-6894a57f9324"`) or as a bare
+                 *     token (`8e03978e-40d5-43e8-bc93-6894a57f9324`); 1 to 255 characters of printable ASCII.
+                 *
+                 *     The first request with a key is carried out, and a success (2xx) is remembered for
+                 *     `IDEMPOTENCY_TTL_SECONDS` (a day by default): the same request sent again with the key
+                 *     gets that answer (status, body, `ETag`, `Location`) with `Idempotent-Replayed: true`,
+                 *     and nothing is written again. Errors are not remembered, so a corrected request can be
+                 *     sent with the same key. The same key with another request (method, path, query, media
+                 *     type, body, `If-Match`, `If-None-Match`) is a 422; while the first request with the key
+                 *     is still being carried out, a 409 with `Retry-After`. Keys are shared by every caller of
+                 *     the API: never reuse one for another request.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
+                 *     request is carried out only if the item's current version is one of them (strong
+                 *     comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
+                 *     says.
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description `*` or a list of `ETag`s, quoted as sent. A read answers 304 when the item's current
+                 *     version is one of them (weak comparison); a write is refused with 412 when it is (and
+                 *     `*` refuses any existing item).
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path?: never;
             cookie?: never;
@@ -346,6 +617,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["UpdateRequest"];
+                "application/merge-patch+json": components["schemas"]["MergePatch"];
             };
         };
         responses: {
@@ -353,6 +625,11 @@ export interface operations {
             200: {
                 headers: {
                     ETag: components["headers"]["ETag"];
+                    /**
+                     * @description `true` when this is the remembered answer to an earlier request with the same
+                     *     `Idempotency-Key`, replayed: this request wrote nothing.
+                     */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -360,10 +637,46 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["RequestInProgress"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listItems: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100. */
+                limit?: number;
+                /** @description The `cursor` of the page before, as it was given. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of items. */
+            200: {
+                headers: {
+                    /** @description `<?limit=…&cursor=…>; rel="next"` while there is a next page. */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["Error"];
         };

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { createConformance, type SeenResponse } from './conformance.js';
+
+const document = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8'));
+// The seed has no HEAD operation of its own yet; one documented like its GET.
+document.paths['/dynamo'].head = { ...document.paths['/dynamo'].get, operationId: 'headItem' };
+const conformance = createConformance(document);
+
+const item: SeenResponse = {
+  status: 200,
+  headers: { 'content-type': 'application/json', etag: '"3"' },
+  body: '{"user_id":"ada"}',
+};
+const problem = (
+  status: number,
+  body: object = { type: 'urn:x', title: 'T', status, detail: 'd' },
+): SeenResponse => ({
+  status,
+  headers: { 'content-type': 'application/problem+json' },
+  body: JSON.stringify(body),
+});
+
+describe('an answer against openapi.yaml', () => {
+  it.each<[string, string | undefined, SeenResponse, string[]]>([
+    ['a documented item with its ETag', 'getItem', item, []],
+    ['a HEAD answer: the headers of a GET, no body', 'headItem', { ...item, body: '' }, []],
+    ['a HEAD answer with a body', 'headItem', item, ['a HEAD answer has a body']],
+    [
+      'no ETag',
+      'getItem',
+      { ...item, headers: { 'content-type': 'application/json' } },
+      ['the required header ETag is missing'],
+    ],
+    [
+      'an ETag that is not a strong numeric tag',
+      'getItem',
+      { ...item, headers: { ...item.headers, etag: 'W/"3"' } },
+      ['the header ETag must match pattern "^"[0-9]+"$"'],
+    ],
+    [
+      'an undocumented status',
+      'getItem',
+      { ...item, status: 201 },
+      ['getItem does not document status 201'],
+    ],
+    [
+      'an error that is not a problem',
+      'getItem',
+      { status: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"no"}' },
+      [
+        'getItem 404: media type application/json is not one of application/problem+json',
+        'the problem says status undefined, the answer 404',
+      ],
+    ],
+    [
+      "a problem whose status is not the answer's",
+      'getItem',
+      problem(404, { type: 'urn:x', title: 'T', status: 400, detail: 'd' }),
+      ['the problem says status 400, the answer 404'],
+    ],
+    [
+      'a success for a request no operation matches',
+      undefined,
+      item,
+      [
+        'an unmatched request got 200',
+        'an unmatched request got application/json',
+        ...['type', 'title', 'status', 'detail'].map(
+          (p) => `the problem must have required property '${p}'`,
+        ),
+      ],
+    ],
+  ])('%s', (_what, operationId, response, violations) => {
+    expect(conformance.checkResponse(operationId, response)).toEqual(violations);
+  });
+});
