@@ -96,8 +96,16 @@ export async function measureIdempotency(options: IdempotencyBenchOptions): Prom
       cursorKey: 'a-key-for-measuring-idempotency-only',
     });
   const core = inMemory(createMemoryStore());
-  const coreKeyedUs = await perCallUs(options.requests, () => post(true), (r) => send(core, r, 201));
-  const corePlainUs = await perCallUs(options.requests, () => post(false), (r) => send(core, r, 201));
+  const coreKeyedUs = await perCallUs(
+    options.requests,
+    () => post(true),
+    (r) => send(core, r, 201),
+  );
+  const corePlainUs = await perCallUs(
+    options.requests,
+    () => post(false),
+    (r) => send(core, r, 201),
+  );
 
   const chunkBytes = loadedOnFirstKey(options.bundle);
   return [

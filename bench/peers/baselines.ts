@@ -5,11 +5,25 @@
 import { createLambdaHandler } from '../../server/src/adapters/lambda.js';
 import { createApp } from '../../server/src/core/app.js';
 import type { Item } from '../../server/src/core/ports.js';
+import { createMemoryIdempotency } from '../../server/src/idempotency/store.js';
 import type { CreateHandler, LambdaHandler } from './shared.js';
 
-/** The function: its core behind its Lambda adapter, as `server/src/lambda.ts` wires them. */
+/**
+ * The function: its core behind its Lambda adapter, as `server/src/lambda.ts` wires them, with
+ * idempotency records in memory (no request the bench sends carries an `Idempotency-Key`).
+ */
 export const createFunctionHandler: CreateHandler = ({ store, events, logger, maxBodyBytes }) =>
-  createLambdaHandler(createApp({ store, events, logger, maxBodyBytes }), logger) as LambdaHandler;
+  createLambdaHandler(
+    createApp({
+      store,
+      events,
+      idempotency: createMemoryIdempotency({ ttlSeconds: 3600, inProgressMs: 30_000, logger }),
+      logger,
+      maxBodyBytes,
+      cursorKey: 'a-key-for-measuring-without-io',
+    }),
+    logger,
+  ) as LambdaHandler;
 
 /**
  * The floor with no I/O: what `bench/floor.ts` does, on the store port. The store call, the

@@ -12,7 +12,6 @@ import { isDeepStrictEqual } from 'node:util';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createConformance } from '@dynamo-crud/contract-tests';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import type { OperationId } from '../../server/src/core/openapi/operations.gen.js';
 import type { FieldError, Problem } from '../../server/src/core/problems.js';
 import { parseOpenApi } from '../../server/src/openapi.js';
 import {
@@ -22,6 +21,7 @@ import {
 } from '../../server/test/support/aws-fakes.js';
 import type { SeenResponse, TestRequest } from '../../server/test/support/request.js';
 import type { Invocation } from './handler-worker.js';
+import type { PeerOperationId } from './shared.js';
 
 export interface ConformanceSetup {
   /** Sends one request to the variant's handler. */
@@ -43,7 +43,7 @@ type WriteOperation = 'POST' | 'PATCH' | 'DELETE';
 interface Step {
   readonly title: string;
   /** The operation it is a request for; `undefined` for one no operation serves. */
-  readonly operationId: OperationId | undefined;
+  readonly operationId: PeerOperationId | undefined;
   readonly request: TestRequest;
   readonly status: number | readonly number[];
   /** The body a success must have, exactly. */

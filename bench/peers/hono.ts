@@ -13,7 +13,6 @@ import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import { createOperations } from '../../server/src/core/operations.js';
 import {
   MalformedBodyError,
   NotFoundError,
@@ -26,6 +25,7 @@ import {
   fieldErrorsFromIssues,
   isJsonBody,
   type LambdaHandler,
+  peerOperations,
   problemFor,
   requestIdOf,
 } from './shared.js';
@@ -47,7 +47,7 @@ const valid = <Target extends keyof typeof PARTS, Schema extends z.ZodType>(
   });
 
 export const createHonoHandler: CreateHandler = ({ store, events, logger, maxBodyBytes }) => {
-  const operations = createOperations({ store, events });
+  const operations = peerOperations({ store, events, logger });
   const app = new Hono<{ Bindings: Bindings }>();
   const requestId = (env: Bindings) => requestIdOf(env.event, env.lambdaContext);
 
@@ -71,7 +71,10 @@ export const createHonoHandler: CreateHandler = ({ store, events, logger, maxBod
       { query: c.req.valid('query'), headers: {}, body: undefined },
       { requestId: requestId(c.env) },
     );
-    return c.json(result.body, result.status, result.headers);
+    // 304 has no content (RFC 9110 §15.4.5); hono's `json` takes only statuses that do.
+    return result.status === 304
+      ? c.body(null, result.status, result.headers)
+      : c.json(result.body, result.status, result.headers);
   });
 
   app.post('/dynamo', ...jsonBody, valid('json', item), async (c) => {

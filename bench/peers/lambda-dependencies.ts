@@ -12,8 +12,10 @@ import type { PeerDependencies } from './shared.js';
 /** @param bundleUrl the entry's `import.meta.url`: openapi.yaml ships beside it. */
 export function lambdaDependencies(bundleUrl: string): PeerDependencies {
   const config = readLambdaConfig();
+  const { store, events } = createAwsPorts(config);
   return {
-    ...createAwsPorts(config),
+    store,
+    events,
     logger,
     maxBodyBytes: config.maxBodyBytes,
     openApiPath: fileURLToPath(new URL('openapi.yaml', bundleUrl)),

@@ -4,7 +4,7 @@
  * `http-header-normalizer` and `http-json-body-parser` have shaped it). Written by hand, as
  * middy's users write them; the conformance check holds them to the contract.
  */
-import type { OperationId } from '../../server/src/core/openapi/operations.gen.js';
+import type { PeerOperationId } from './shared.js';
 
 /**
  * Middy's defaults (`@middy/validator/transpile`) but for `coerceTypes`: the contract's types
@@ -32,7 +32,7 @@ const event = (properties: Record<string, object>) => ({
   properties,
 });
 
-export const eventSchemas: Readonly<Record<OperationId, object>> = {
+export const eventSchemas: Readonly<Record<PeerOperationId, object>> = {
   getItem: event({ queryStringParameters: userIdQuery }),
   createItem: event({
     body: { type: 'object', required: ['user_id'], properties: { user_id: userId } },

@@ -6,13 +6,13 @@
  */
 import { transpileSchema } from '@middy/validator/transpile';
 import type { ValidateFunction } from 'ajv';
-import type { OperationId } from '../../server/src/core/openapi/operations.gen.js';
 import { AJV_OPTIONS, eventSchemas } from './middy-schemas.js';
+import type { PeerOperationId } from './shared.js';
 
-const compile = (id: OperationId) =>
+const compile = (id: PeerOperationId) =>
   transpileSchema(eventSchemas[id], AJV_OPTIONS) as unknown as ValidateFunction;
 
-export const validators: Readonly<Record<OperationId, ValidateFunction>> = {
+export const validators: Readonly<Record<PeerOperationId, ValidateFunction>> = {
   getItem: compile('getItem'),
   createItem: compile('createItem'),
   updateItem: compile('updateItem'),

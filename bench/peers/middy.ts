@@ -15,7 +15,6 @@ import httpRouterHandler, { type Route } from '@middy/http-router';
 import validator from '@middy/validator';
 import type { ErrorObject } from 'ajv';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createOperations } from '../../server/src/core/operations.js';
 import type { Item } from '../../server/src/core/ports.js';
 import {
   MalformedBodyError,
@@ -25,7 +24,13 @@ import {
   ValidationError,
 } from '../../server/src/core/problems.js';
 import { validators } from './middy-validators.js';
-import { type CreateHandler, fieldErrorsFromAjv, problemFor, requestIdOf } from './shared.js';
+import {
+  type CreateHandler,
+  fieldErrorsFromAjv,
+  peerOperations,
+  problemFor,
+  requestIdOf,
+} from './shared.js';
 
 interface UpdateBody {
   user_id: string;
@@ -36,7 +41,7 @@ interface UpdateBody {
 const PARTS = { queryStringParameters: 'parameter', headers: 'header', body: 'pointer' } as const;
 
 export const createMiddyHandler: CreateHandler = ({ store, events, logger, maxBodyBytes }) => {
-  const operations = createOperations({ store, events });
+  const operations = peerOperations({ store, events, logger });
 
   const bodyLimit: MiddlewareObj<APIGatewayProxyEvent> = {
     before: ({ event }) => {

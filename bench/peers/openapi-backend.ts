@@ -9,7 +9,6 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { OpenAPIBackend, type Context as RequestContext } from 'openapi-backend';
-import { createOperations } from '../../server/src/core/operations.js';
 import type { Item } from '../../server/src/core/ports.js';
 import {
   MalformedBodyError,
@@ -22,6 +21,7 @@ import {
   type CreateHandler,
   fieldErrorsFromAjv,
   isJsonBody,
+  peerOperations,
   problemFor,
   requestIdOf,
 } from './shared.js';
@@ -41,7 +41,7 @@ export const createOpenApiBackendHandler: CreateHandler = ({
   maxBodyBytes,
   openApiPath,
 }) => {
-  const operations = createOperations({ store, events });
+  const operations = peerOperations({ store, events, logger });
   const api = new OpenAPIBackend({ definition: openApiPath, quick: true });
   const requestId = (event: APIGatewayProxyEvent, context: Context) => ({
     requestId: requestIdOf(event, context),

@@ -15,7 +15,6 @@ import {
 } from '@aws-lambda-powertools/event-handler/http';
 import type { Middleware } from '@aws-lambda-powertools/event-handler/types';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { createOperations } from '../../server/src/core/operations.js';
 import {
   MalformedBodyError,
   PayloadTooLargeError,
@@ -27,6 +26,7 @@ import {
   type CreateHandler,
   fieldErrorsFromIssues,
   isJsonBody,
+  peerOperations,
   problemFor,
   requestIdOf,
 } from './shared.js';
@@ -35,7 +35,7 @@ import { ifMatchHeader, item, updateRequest, userIdQuery } from './zod-schemas.j
 const PARTS = { query: 'parameter', headers: 'header', body: 'pointer' } as const;
 
 export const createPowertoolsHandler: CreateHandler = ({ store, events, logger, maxBodyBytes }) => {
-  const operations = createOperations({ store, events });
+  const operations = peerOperations({ store, events, logger });
   const app = new Router({ logger });
 
   /** Before a body is parsed: its size and media type (Powertools parses only JSON as JSON). */

@@ -12,7 +12,9 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { ErrorObject } from 'ajv';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { toApiError } from '../../server/src/core/app.js';
+import type { CursorCodec } from '../../server/src/core/cursor.js';
 import { matchMediaType } from '../../server/src/core/media-type.js';
+import { createOperations, type Operations } from '../../server/src/core/operations.js';
 import {
   type EventPublisher,
   type ItemStore,
@@ -38,6 +40,36 @@ export type LambdaHandler = (
 ) => Promise<APIGatewayProxyResult>;
 
 export type CreateHandler = (dependencies: PeerDependencies) => LambdaHandler;
+
+/**
+ * The operations every peer serves: the seed's four (issue #17, "the same four operations").
+ * Listing, merge patch and `Idempotency-Key` came later; the function serves them, the peers
+ * do not, and the bench measures none of them here.
+ */
+export type PeerOperations = Pick<
+  Operations,
+  'getItem' | 'createItem' | 'updateItem' | 'deleteItem'
+>;
+export type PeerOperationId = keyof PeerOperations;
+
+/** No peer lists items, so none signs a cursor: using one is a bug in the peer. */
+const NO_CURSORS: CursorCodec = {
+  encode: () => {
+    throw new Error('the peers serve no listing');
+  },
+  decode: () => {
+    throw new Error('the peers serve no listing');
+  },
+};
+
+/** The function's own handlers of the four operations, on the peer's ports and logger. */
+export function peerOperations({
+  store,
+  events,
+  logger,
+}: Pick<PeerDependencies, 'store' | 'events' | 'logger'>): PeerOperations {
+  return createOperations({ store, events, logger, cursors: NO_CURSORS });
+}
 
 export const PROBLEM_JSON = 'application/problem+json';
 
