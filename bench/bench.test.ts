@@ -23,7 +23,16 @@ function runQuickBench(outFile: string): Promise<{ code: number | null; output: 
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', outFile],
+      // The workspace packages from source, as `npm run bench` reads them.
+      [
+        '--conditions=@dynamo-crud/source',
+        '--import',
+        'tsx',
+        'bench/run.ts',
+        '--quick',
+        '--out',
+        outFile,
+      ],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
