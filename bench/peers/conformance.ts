@@ -310,6 +310,8 @@ export async function checkConformance(setup: ConformanceSetup): Promise<string[
     }
     for (const violation of contract.checkResponse(step.operationId, seen)) wrong(violation);
     const body = parse(seen.body);
+    // Compared as JSON values, whatever the order of their members: the function answers in
+    // its canonical order (`user_id` first), each peer in its framework's.
     if (step.body !== undefined && !isDeepStrictEqual(body, step.body)) {
       wrong(`body ${seen.body.slice(0, 200)}, expected ${JSON.stringify(step.body)}`);
     }
