@@ -13,13 +13,7 @@ import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import {
-  MalformedBodyError,
-  NotFoundError,
-  PayloadTooLargeError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from '../../server/src/core/problems.js';
+import { ValidationError } from '../../server/src/core/problems.js';
 import {
   type CreateHandler,
   fieldErrorsFromIssues,
@@ -27,6 +21,7 @@ import {
   type LambdaHandler,
   peerOperations,
   problemFor,
+  refusals,
   requestIdOf,
 } from './shared.js';
 import { ifMatchHeader, item, updateRequest, userIdQuery } from './zod-schemas.js';
@@ -55,12 +50,12 @@ export const createHonoHandler: CreateHandler = ({ store, events, logger, maxBod
     bodyLimit({
       maxSize: maxBodyBytes,
       onError: () => {
-        throw new PayloadTooLargeError(`The body is larger than ${maxBodyBytes} bytes.`);
+        throw refusals.tooLarge(maxBodyBytes);
       },
     }),
     createMiddleware(async (c, next) => {
       if (!isJsonBody(c.req.header('content-type'))) {
-        throw new UnsupportedMediaTypeError('Send the body as application/json.');
+        throw refusals.notJson();
       }
       await next();
     }),
@@ -116,15 +111,13 @@ export const createHonoHandler: CreateHandler = ({ store, events, logger, maxBod
   });
 
   app.notFound(() => {
-    throw new NotFoundError('Nothing is served here.');
+    throw refusals.noRoute();
   });
 
   app.onError((error, c) => {
     // Hono's own: its JSON validator's answer to a body that does not parse.
     const cause =
-      error instanceof HTTPException && error.status === 400
-        ? new MalformedBodyError('The body is not valid JSON.')
-        : error;
+      error instanceof HTTPException && error.status === 400 ? refusals.malformed() : error;
     const problem = problemFor(cause, requestId(c.env), logger);
     return c.body(problem.body, problem.status as ContentfulStatusCode, problem.headers);
   });

@@ -16,19 +16,15 @@ import validator from '@middy/validator';
 import type { ErrorObject } from 'ajv';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Item } from '../../server/src/core/ports.js';
-import {
-  MalformedBodyError,
-  NotFoundError,
-  PayloadTooLargeError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from '../../server/src/core/problems.js';
+import { ValidationError } from '../../server/src/core/problems.js';
 import { validators } from './middy-validators.js';
 import {
   type CreateHandler,
   fieldErrorsFromAjv,
   peerOperations,
   problemFor,
+  proxyResult,
+  refusals,
   requestIdOf,
 } from './shared.js';
 
@@ -46,14 +42,14 @@ export const createMiddyHandler: CreateHandler = ({ store, events, logger, maxBo
   const bodyLimit: MiddlewareObj<APIGatewayProxyEvent> = {
     before: ({ event }) => {
       if (Buffer.byteLength(event.body ?? '') > maxBodyBytes) {
-        throw new PayloadTooLargeError(`The body is larger than ${maxBodyBytes} bytes.`);
+        throw refusals.tooLarge(maxBodyBytes);
       }
     },
   };
   const getItem = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(validator({ eventSchema: validators.getItem }))
     .handler(async (event, context) =>
-      answer(
+      proxyResult(
         await operations.getItem(
           { query: queryOf(event), headers: {}, body: undefined },
           { requestId: requestIdOf(event, context) },
@@ -66,7 +62,7 @@ export const createMiddyHandler: CreateHandler = ({ store, events, logger, maxBo
     .use(httpJsonBodyParser())
     .use(validator({ eventSchema: validators.createItem }))
     .handler(async (event, context) =>
-      answer(
+      proxyResult(
         await operations.createItem(
           {
             query: {},
@@ -83,7 +79,7 @@ export const createMiddyHandler: CreateHandler = ({ store, events, logger, maxBo
     .use(httpJsonBodyParser())
     .use(validator({ eventSchema: validators.updateItem }))
     .handler(async (event, context) =>
-      answer(
+      proxyResult(
         await operations.updateItem(
           {
             query: {},
@@ -98,7 +94,7 @@ export const createMiddyHandler: CreateHandler = ({ store, events, logger, maxBo
   const deleteItem = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(validator({ eventSchema: validators.deleteItem }))
     .handler(async (event, context) =>
-      answer(
+      proxyResult(
         await operations.deleteItem(
           { query: queryOf(event), headers: ifMatchOf(event), body: undefined },
           { requestId: requestIdOf(event, context) },
@@ -156,18 +152,6 @@ function ifMatchOf(event: { headers: APIGatewayProxyEvent['headers'] }): { 'if-m
   return ifMatch === undefined ? {} : { 'if-match': ifMatch };
 }
 
-function answer(result: {
-  status: number;
-  headers: Readonly<Record<string, string>>;
-  body: unknown;
-}): APIGatewayProxyResult {
-  return {
-    statusCode: result.status,
-    headers: { 'content-type': 'application/json', ...result.headers },
-    body: JSON.stringify(result.body),
-  };
-}
-
 /** Middy's own errors (`@middy/util`'s `createError`, with the package in `cause`). */
 interface MiddyError extends Error {
   readonly statusCode?: number;
@@ -182,11 +166,9 @@ function toProblemError(error: Error | null): unknown {
       return new ValidationError(fieldErrorsFromAjv(cause.data as ErrorObject[], PARTS));
     case '@middy/http-json-body-parser':
       // It answers 415 for both; the contract says 400 for a body that does not parse.
-      return message === 'Unsupported Media Type'
-        ? new UnsupportedMediaTypeError('Send the body as application/json.')
-        : new MalformedBodyError('The body is not valid JSON.');
+      return message === 'Unsupported Media Type' ? refusals.notJson() : refusals.malformed();
     case '@middy/http-router':
-      return new NotFoundError('Nothing is served here.');
+      return refusals.noRoute();
     default:
       return error;
   }

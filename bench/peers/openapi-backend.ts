@@ -10,19 +10,15 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { OpenAPIBackend, type Context as RequestContext } from 'openapi-backend';
 import type { Item } from '../../server/src/core/ports.js';
-import {
-  MalformedBodyError,
-  NotFoundError,
-  PayloadTooLargeError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from '../../server/src/core/problems.js';
+import { ValidationError } from '../../server/src/core/problems.js';
 import {
   type CreateHandler,
   fieldErrorsFromAjv,
   isJsonBody,
   peerOperations,
   problemFor,
+  proxyResult,
+  refusals,
   requestIdOf,
 } from './shared.js';
 
@@ -87,21 +83,21 @@ export const createOpenApiBackendHandler: CreateHandler = ({
     postRoutingHandler: (c: RequestContext, event: APIGatewayProxyEvent) => {
       if (c.operation?.requestBody === undefined || event.body === null) return;
       if (Buffer.byteLength(event.body) > maxBodyBytes) {
-        throw new PayloadTooLargeError(`The body is larger than ${maxBodyBytes} bytes.`);
+        throw refusals.tooLarge(maxBodyBytes);
       }
       if (!isJsonBody(c.request.headers['content-type'] as string | undefined)) {
-        throw new UnsupportedMediaTypeError('Send the body as application/json.');
+        throw refusals.notJson();
       }
     },
     validationFail: (c: RequestContext) => {
       const errors = c.validation.errors ?? [];
       // Its `parse` error: a JSON body that does not parse.
       throw errors.some((e) => e.keyword === 'parse')
-        ? new MalformedBodyError('The body is not valid JSON.')
+        ? refusals.malformed()
         : new ValidationError(fieldErrorsFromAjv(errors, PARTS));
     },
     notFound: () => {
-      throw new NotFoundError('Nothing is served here.');
+      throw refusals.noRoute();
     },
   });
   // Started at init; the first request waits for it (openapi-backend's AWS CDK example).
@@ -123,11 +119,7 @@ export const createOpenApiBackendHandler: CreateHandler = ({
         event,
         context,
       );
-      return {
-        statusCode: result.status,
-        headers: { 'content-type': 'application/json', ...result.headers },
-        body: JSON.stringify(result.body),
-      };
+      return proxyResult(result);
     } catch (error) {
       const problem = problemFor(error, requestIdOf(event, context), logger);
       return { statusCode: problem.status, headers: problem.headers, body: problem.body };

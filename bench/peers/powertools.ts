@@ -15,19 +15,14 @@ import {
 } from '@aws-lambda-powertools/event-handler/http';
 import type { Middleware } from '@aws-lambda-powertools/event-handler/types';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import {
-  MalformedBodyError,
-  PayloadTooLargeError,
-  NotFoundError as RouteNotFoundError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from '../../server/src/core/problems.js';
+import { ValidationError } from '../../server/src/core/problems.js';
 import {
   type CreateHandler,
   fieldErrorsFromIssues,
   isJsonBody,
   peerOperations,
   problemFor,
+  refusals,
   requestIdOf,
 } from './shared.js';
 import { ifMatchHeader, item, updateRequest, userIdQuery } from './zod-schemas.js';
@@ -42,10 +37,10 @@ export const createPowertoolsHandler: CreateHandler = ({ store, events, logger, 
   const jsonBody: Middleware = async ({ reqCtx, next }) => {
     const body = reqCtx.event.body ?? '';
     if (Buffer.byteLength(body) > maxBodyBytes) {
-      throw new PayloadTooLargeError(`The body is larger than ${maxBodyBytes} bytes.`);
+      throw refusals.tooLarge(maxBodyBytes);
     }
     if (body !== '' && !isJsonBody(reqCtx.req.headers.get('content-type'))) {
-      throw new UnsupportedMediaTypeError('Send the body as application/json.');
+      throw refusals.notJson();
     }
     await next();
   };
@@ -144,9 +139,9 @@ function toProblemError(error: Error): unknown {
     const issues = (error.details?.issues ?? []) as StandardSchemaV1.Issue[];
     // Without issues, it is the one other thing it reports: a JSON body that does not parse.
     return issues.length === 0
-      ? new MalformedBodyError('The body is not valid JSON.')
+      ? refusals.malformed()
       : new ValidationError(fieldErrorsFromIssues(issues, PARTS));
   }
-  if (error instanceof NotFoundError) return new RouteNotFoundError(error.message);
+  if (error instanceof NotFoundError) return refusals.noRoute();
   return error;
 }

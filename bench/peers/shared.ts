@@ -20,7 +20,13 @@ import {
   type ItemStore,
   StoreRefusedError,
 } from '../../server/src/core/ports.js';
-import type { FieldError } from '../../server/src/core/problems.js';
+import {
+  type FieldError,
+  MalformedBodyError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from '../../server/src/core/problems.js';
 import { escapePointer } from '../../server/src/core/storable.js';
 
 export interface PeerDependencies {
@@ -72,6 +78,31 @@ export function peerOperations({
 }
 
 export const PROBLEM_JSON = 'application/problem+json';
+
+/**
+ * What each peer finds before its operation runs (or its framework finds for it), as the
+ * function's problems, in the same words in every peer.
+ */
+export const refusals = {
+  tooLarge: (maxBodyBytes: number) =>
+    new PayloadTooLargeError(`The body is larger than ${maxBodyBytes} bytes.`),
+  notJson: () => new UnsupportedMediaTypeError('Send the body as application/json.'),
+  malformed: () => new MalformedBodyError('The body is not valid JSON.'),
+  noRoute: () => new NotFoundError('Nothing is served here.'),
+};
+
+/** An operation's result as API Gateway's answer, its body as JSON (for the peers that build it). */
+export function proxyResult(result: {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: unknown;
+}): APIGatewayProxyResult {
+  return {
+    statusCode: result.status,
+    headers: { 'content-type': 'application/json', ...result.headers },
+    body: JSON.stringify(result.body),
+  };
+}
 
 export interface ProblemAnswer {
   readonly status: number;
