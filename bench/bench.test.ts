@@ -1,7 +1,8 @@
 /**
- * `npm run bench -- --quick` must keep working: every measure runs (with tiny counts) and
- * every figure comes out as a number. How fast anything is, is not asserted here: the bench
- * itself is where speed is read, on purpose, with its baselines beside it.
+ * `npm run bench -- --quick` must keep working: every measure runs (with tiny counts), every
+ * peer passes the conformance check and is measured, and every figure comes out as a number.
+ * How fast anything is, is not asserted here: the bench itself is where speed is read, on
+ * purpose, with its baselines beside it.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PEER_MEASURES, type PeerRow } from './peers/measure.js';
+import { PEERS } from './peers/variants.js';
 import type { Figure } from './report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -20,7 +23,16 @@ function runQuickBench(outFile: string): Promise<{ code: number | null; output: 
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', outFile],
+      // The workspace packages from source, as `npm run bench` reads them.
+      [
+        '--conditions=@dynamo-crud/source',
+        '--import',
+        'tsx',
+        'bench/run.ts',
+        '--quick',
+        '--out',
+        outFile,
+      ],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
@@ -44,6 +56,7 @@ describe('npm run bench -- --quick', () => {
     const results = JSON.parse(readFileSync(outFile, 'utf8')) as {
       quick: boolean;
       figures: Figure[];
+      peers: PeerRow[];
     };
     expect(results.quick).toBe(true);
     const ids = results.figures.map((f) => f.id);
@@ -58,6 +71,21 @@ describe('npm run bench -- --quick', () => {
         expect(Number.isFinite(value) && value > 0, `${f.id}: ${value}`).toBe(true);
       }
       expect(output).toContain(f.measure);
+    }
+
+    // Every variant passed the conformance check (the bench stops otherwise), then was measured.
+    expect(results.peers.map((p) => p.id)).toEqual([
+      'floor',
+      'function',
+      ...PEERS.map((p) => p.id),
+    ]);
+    for (const peer of results.peers) {
+      expect(Object.keys(peer.figures).sort()).toEqual(Object.keys(PEER_MEASURES).sort());
+      for (const [measure, { value, ratio }] of Object.entries(peer.figures)) {
+        expect(Number.isFinite(value) && value > 0, `${peer.id} ${measure}: ${value}`).toBe(true);
+        expect(Number.isFinite(ratio) && ratio > 0, `${peer.id} ${measure}: ${ratio}×`).toBe(true);
+      }
+      expect(output).toContain(peer.label);
     }
   }, 240_000);
 });

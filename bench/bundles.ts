@@ -1,19 +1,25 @@
 /**
- * The two bundles the cold start runs: the function as `npm run build:lambda` makes it, and
- * the floor (`bench/floor.ts`) built with the very same esbuild options (code splitting
- * included). Sizes raw and gzipped, and what weighs most in the function's bundle (from
- * esbuild's metafile).
+ * The bundles the cold start runs: the function as `npm run build:lambda` makes it, the floor
+ * (`bench/floor.ts`) and each peer (`bench/peers/variants.ts`) built with the very same esbuild
+ * options (code splitting included). Sizes raw and gzipped, and what weighs most in the
+ * function's bundle (from esbuild's metafile).
  *
  * A bundle's size is what its cold start loads: the entry file and the chunks it imports
  * statically, not the entry file alone. The chunks loaded only by a dynamic `import()` (the SQS
  * dead-letter client, the SDK's lazy credential providers) are reported apart, by file.
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import { buildLambda, bundleFiles, lambdaBuildOptions } from '../scripts/build-lambda.js';
+import {
+  buildLambda,
+  bundleFiles,
+  lambdaBuildOptions,
+  REPO_ROOT,
+} from '../scripts/build-lambda.js';
+import { PEERS, type Peer } from './peers/variants.js';
 
 export interface Bundle {
   /** The entry file, the module the cold start imports. */
@@ -35,11 +41,16 @@ export interface Bundle {
 export interface Bundles {
   readonly function: Bundle;
   readonly floor: Bundle;
+  /** Each peer's, by its id. */
+  readonly peers: Readonly<Record<string, Bundle>>;
   /** The function bundle's bytes by package (or source folder), largest first. */
   readonly composition: ReadonlyArray<{ readonly input: string; readonly bytes: number }>;
 }
 
 const FLOOR_ENTRY = fileURLToPath(new URL('./floor.ts', import.meta.url));
+const LAMBDA_DEPENDENCIES = fileURLToPath(
+  new URL('./peers/lambda-dependencies.ts', import.meta.url),
+);
 
 export async function buildBundles(outDir: string): Promise<Bundles> {
   const functionDir = join(outDir, 'function');
@@ -50,15 +61,51 @@ export async function buildBundles(outDir: string): Promise<Bundles> {
     metafile: true,
   });
   const functionMetafile = built.metafile as Metafile;
+  const peers: Record<string, Bundle> = {};
+  for (const peer of PEERS) peers[peer.id] = await buildPeer(peer, outDir);
   return {
     function: sizes(functionDir, functionMetafile),
     floor: sizes(floorDir, floorMetafile),
+    peers,
     composition: composition(functionMetafile, startOutputs(functionDir, functionMetafile)),
   };
 }
 
-function sizes(dir: string, metafile: Metafile): Bundle {
-  const { startFiles, lazyFiles } = bundleFiles(metafile, dir);
+/**
+ * A peer's bundle: its entry is the same two lines for every peer (its `CreateHandler` on the
+ * function's clients, store and publisher), written here; the files it reads at start are
+ * shipped beside it and counted in what its cold start loads.
+ */
+async function buildPeer(peer: Peer, outDir: string): Promise<Bundle> {
+  const dir = join(outDir, 'peers', peer.id);
+  const entry = join(outDir, 'entries', `${peer.id}.ts`);
+  mkdirSync(join(outDir, 'entries'), { recursive: true });
+  writeFileSync(
+    entry,
+    [
+      `import { ${peer.create} as create } from ${JSON.stringify(fileURLToPath(peer.module))};`,
+      `import { lambdaDependencies } from ${JSON.stringify(LAMBDA_DEPENDENCIES)};`,
+      'export const handler = create(lambdaDependencies(import.meta.url));',
+      '',
+    ].join('\n'),
+  );
+  const { metafile } = await build({
+    ...lambdaBuildOptions(entry, dir),
+    metafile: true,
+    plugins: peer.plugins?.() ?? [],
+  });
+  const files = (peer.files ?? []).map((file) => {
+    copyFileSync(join(REPO_ROOT, file), join(dir, basename(file)));
+    return basename(file);
+  });
+  return sizes(dir, metafile, files);
+}
+
+/** @param extraFiles files beside the bundle that its cold start reads too */
+function sizes(dir: string, metafile: Metafile, extraFiles: readonly string[] = []): Bundle {
+  const files = bundleFiles(metafile, dir);
+  const startFiles = [...files.startFiles, ...extraFiles];
+  const { lazyFiles } = files;
   const start = Buffer.concat(startFiles.map((file) => readFileSync(join(dir, file))));
   const entry = startFiles[0] as string;
   const outputs = byFile(dir, metafile);

@@ -20,7 +20,8 @@ import { createDynamoDbClient } from '../server/src/aws/clients.js';
 import { readConfig } from '../server/src/config.js';
 import { LOCAL_CREDENTIALS } from '../server/src/local/dynalite.js';
 import { createDocumentClient, VERSION_ATTRIBUTE } from '../server/src/store/dynamodb.js';
-import { now } from './stats.js';
+import { serveCommands } from './ipc.js';
+import { callsPerSecond, now } from './stats.js';
 
 export type Operation = 'GET' | 'POST' | 'PATCH';
 
@@ -167,24 +168,6 @@ async function latency(call: (i: number) => Promise<unknown>, count: number): Pr
   return samples;
 }
 
-/** Requests per second with `inFlight` requests always outstanding, for `durationMs`. */
-async function directThroughput(durationMs: number, amount: number | undefined, inFlight: number) {
-  let done = 0;
-  const start = now();
-  const deadline = start + durationMs;
-  const more = () => (amount === undefined ? now() < deadline : done < amount);
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (more()) {
-        // One item, as the HTTP load reads one URL.
-        await direct.GET(0);
-        done++;
-      }
-    }),
-  );
-  return { requests: done, perSecond: done / ((now() - start) / 1000) };
-}
-
 async function httpThroughput(durationMs: number, amount: number | undefined, inFlight: number) {
   const start = now();
   const result = await autocannon({
@@ -263,21 +246,11 @@ async function run(command: Command): Promise<unknown> {
     case 'throughput':
       return command.via === 'http'
         ? httpThroughput(command.durationMs, command.amount, command.inFlight)
-        : directThroughput(command.durationMs, command.amount, command.inFlight);
+        : // One item, as the HTTP load reads one URL.
+          callsPerSecond(() => direct.GET(0), command);
     case 'sdk':
       return sdkVersusFetch(command.count);
   }
 }
 
-process.on('message', (message: { id: number; command: Command }) => {
-  run(message.command).then(
-    (result) => process.send?.({ id: message.id, result }),
-    (error: unknown) =>
-      process.send?.({
-        id: message.id,
-        error: error instanceof Error ? error.stack : String(error),
-      }),
-  );
-});
-process.on('disconnect', () => process.exit(0));
-process.send?.({ ready: true });
+serveCommands(run);

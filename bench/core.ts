@@ -11,7 +11,7 @@ import type { ApiRequest, ApiResponse } from '../server/src/core/request.js';
 import { createMemoryIdempotency } from '../server/src/idempotency/store.js';
 import { createMemoryStore } from '../server/src/store/memory.js';
 import type { Operation } from './client-worker.js';
-import { median, now } from './stats.js';
+import { perCallUs } from './stats.js';
 
 const noEvents: EventPublisher = { publish: async () => {} };
 
@@ -74,8 +74,12 @@ export async function measureCoreOverhead(iterations: number): Promise<CoreOverh
   const coreUs = {} as Record<Operation, number>;
   const baselineUs = {} as Record<Operation, number>;
   for (const op of ops) {
-    coreUs[op] = await perRequestUs(iterations, () => viaCore(op));
-    baselineUs[op] = await perRequestUs(iterations, viaStore[op]);
+    coreUs[op] = await perCallUs(iterations, () => op, viaCore);
+    baselineUs[op] = await perCallUs(
+      iterations,
+      () => op,
+      (o) => viaStore[o](),
+    );
   }
   return { coreUs, baselineUs };
 }
@@ -86,21 +90,4 @@ function respond(found: VersionedItem | undefined): ApiResponse {
     headers: { etag: `"${found?.version}"` },
     body: stringifyJson(found?.item),
   };
-}
-
-/** µs per `call`: the median of 10 batches of `iterations` / 10, after `iterations` of warm-up. */
-export async function perRequestUs(
-  iterations: number,
-  call: () => Promise<unknown>,
-): Promise<number> {
-  for (let i = 0; i < iterations; i++) await call();
-  const batches = 10;
-  const perBatch = Math.max(1, Math.ceil(iterations / batches));
-  const samples: number[] = [];
-  for (let b = 0; b < batches; b++) {
-    const start = now();
-    for (let i = 0; i < perBatch; i++) await call();
-    samples.push(((now() - start) * 1000) / perBatch);
-  }
-  return median(samples);
 }

@@ -34,9 +34,8 @@ import { ensureTable } from '../server/src/local/dynalite.js';
 import { createDocumentClient, createDynamoDbStore } from '../server/src/store/dynamodb.js';
 import { createMemoryStore } from '../server/src/store/memory.js';
 import type { Bundle } from './bundles.js';
-import { perRequestUs } from './core.js';
 import { type Figure, figure } from './report.js';
-import { median, now, percentile } from './stats.js';
+import { median, now, perCallUs, percentile } from './stats.js';
 
 export interface IdempotencyBenchOptions {
   readonly bundle: Bundle;
@@ -97,8 +96,16 @@ export async function measureIdempotency(options: IdempotencyBenchOptions): Prom
       cursorKey: 'a-key-for-measuring-idempotency-only',
     });
   const core = inMemory(createMemoryStore());
-  const coreKeyedUs = await perRequestUs(options.requests, () => send(core, post(true), 201));
-  const corePlainUs = await perRequestUs(options.requests, () => send(core, post(false), 201));
+  const coreKeyedUs = await perCallUs(
+    options.requests,
+    () => post(true),
+    (r) => send(core, r, 201),
+  );
+  const corePlainUs = await perCallUs(
+    options.requests,
+    () => post(false),
+    (r) => send(core, r, 201),
+  );
 
   const chunkBytes = loadedOnFirstKey(options.bundle);
   return [

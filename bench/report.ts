@@ -1,4 +1,5 @@
 /** The bench's figures: each one beside its baseline from the same run, as a table and as JSON. */
+import { PEER_MEASURES, type PeerMeasure, type PeerRow } from './peers/measure.js';
 
 export interface Target {
   /** What the target bounds: the ratio to the baseline, or our own figure. */
@@ -65,6 +66,30 @@ export function formatTable(figures: readonly Figure[]): string {
     showTarget(f.target, f.unit),
     f.met === undefined ? '' : f.met ? 'yes' : 'NO',
   ]);
+  return markdown(header, rows);
+}
+
+/**
+ * The peers table: one row per measure, one column per variant (the floor first), each figure
+ * with its ratio to the floor's.
+ */
+export function formatPeersTable(peers: readonly PeerRow[]): string {
+  const header = ['measure', ...peers.map((p) => p.label)];
+  const rows = (Object.keys(PEER_MEASURES) as PeerMeasure[]).map((measure) => {
+    const { title, unit } = PEER_MEASURES[measure];
+    return [
+      title,
+      ...peers.map(({ figures }, i) => {
+        const { value, ratio } = figures[measure];
+        return i === 0 ? show(value, unit) : `${show(value, unit)} ${ratio.toFixed(2)}×`;
+      }),
+    ];
+  });
+  return markdown(header, rows);
+}
+
+/** Left-aligned first column, the rest right-aligned. */
+function markdown(header: readonly string[], rows: readonly string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
     `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;

@@ -10,8 +10,12 @@
  * 4. throughput with 32 requests in flight, local server vs direct;
  * 5. core overhead: µs per request for routing, validation and response, store in memory;
  * 6. the SDK: its min+gzip size without ky, and `getItem` (and ky alone) vs a raw `fetch`;
- * 7. listing: a page of 25 and a full listing of 10,000 items vs the same Scans made directly.
- * 8. `Idempotency-Key` and merge patch: each beside the same request without (`idempotency.ts`).
+ * 7. listing: a page of 25 and a full listing of 10,000 items vs the same Scans made directly;
+ * 8. `Idempotency-Key` and merge patch: each beside the same request without (`idempotency.ts`);
+ * 9. the peers (`bench/peers/`): the same API on the frameworks users would pick instead, each
+ *    first held to the contract by one conformance check, then measured beside the function
+ *    and the floor: bundle, cold start (in 1's runs), warm GET and POST and throughput with the
+ *    bundle's handler invoked in process, and the cost per request with no I/O.
  *
  * The DynamoDB engine (dynalite) runs in this process; the local server, the client that sends
  * the warm requests and each cold start run in processes of their own, all on 127.0.0.1.
@@ -20,7 +24,7 @@
  *   npm run bench -- --quick        # every measure with tiny counts (CI: it must not rot)
  *   npm run bench -- --out FILE     # write the JSON elsewhere
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -38,8 +42,10 @@ import { BARE_NODE, measureColdStart } from './cold-start.js';
 import { coldStartVariantFigures, coldStartVariants } from './cold-start-variants.js';
 import { measureCoreOverhead } from './core.js';
 import { measureIdempotency } from './idempotency.js';
+import { startWorker } from './ipc.js';
 import { listingFigures, measureListing } from './listing.js';
-import { type Figure, figure, formatTable } from './report.js';
+import { peerRows, startPeers, variants } from './peers/measure.js';
+import { type Figure, figure, formatPeersTable, formatTable } from './report.js';
 import { measureSdkSize } from './sdk-size.js';
 import { median, percentile } from './stats.js';
 
@@ -69,6 +75,12 @@ const COUNTS = quick
       listingItems: 60,
       listingPages: 5,
       fullListings: 1,
+      peerWarmup: 5,
+      peerLatency: 10,
+      peerRounds: 1,
+      peerThroughputMs: 300,
+      peerThroughputRounds: 1,
+      noIoIterations: 200,
     }
   : {
       coldRuns: 31,
@@ -82,6 +94,12 @@ const COUNTS = quick
       listingItems: 10_000,
       listingPages: 300,
       fullListings: 5,
+      peerWarmup: 100,
+      peerLatency: 600,
+      peerRounds: 3,
+      peerThroughputMs: 1000,
+      peerThroughputRounds: 4,
+      noIoIterations: 5_000,
     };
 const IN_FLIGHT = 32;
 const OPERATIONS: Operation[] = ['GET', 'POST', 'PATCH'];
@@ -98,10 +116,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
+const benchStarted = Date.now();
+/** A line on stderr, with the seconds since the bench started (to see where its time goes). */
+const log = (message: string) =>
+  process.stderr.write(
+    `bench: ${((Date.now() - benchStarted) / 1000).toFixed(0).padStart(3)} s ${message}\n`,
+  );
 
 async function main(): Promise<void> {
-  const started = Date.now();
   const workDir = mkdtempSync(join(tmpdir(), 'dynamo-crud-bench-'));
   const engine = await startEngine(':memory:');
   try {
@@ -137,12 +159,23 @@ async function main(): Promise<void> {
     const taskDir = join(workDir, 'task');
     mkdirSync(taskDir);
 
+    const peerVariants = variants(bundles);
+    log(`peers: the conformance check (${peerVariants.length - 1} variants, warm in process)`);
+    const peers = await startPeers({
+      variants: peerVariants,
+      endpoint: engine.endpoint,
+      tableName,
+      db,
+      userIds,
+      track: (child) => children.add(child),
+    });
+    await peers.checkConformance();
+
     log(`cold start: ${COUNTS.coldRuns} fresh processes of each variant, interleaved`);
     const node22 = findNode22();
     const cold = await measureColdStart({
       bundles: {
-        function: bundles.function.path,
-        floor: bundles.floor.path,
+        ...Object.fromEntries(peerVariants.map((v) => [v.id, v.bundle.path])),
         ...coldStartVariants(bundles.function.path, node22),
       },
       runs: COUNTS.coldRuns,
@@ -155,13 +188,18 @@ async function main(): Promise<void> {
     log('starting the local server (npm start) and the client process');
     const serverUrl = await startLocalServer(engine.endpoint, tableName);
     const hopUrl = await startHopServer();
-    const worker = await startWorker({
-      endpoint: engine.endpoint,
-      tableName,
-      serverUrl,
-      hopUrl,
-      userIds,
-      prefix: `bench-${randomUUID()}`,
+    const worker = await startWorker<Command>(join(ROOT, 'bench/client-worker.ts'), {
+      setup: {
+        endpoint: engine.endpoint,
+        tableName,
+        serverUrl,
+        hopUrl,
+        userIds,
+        prefix: `bench-${randomUUID()}`,
+      } satisfies Setup,
+      cwd: ROOT,
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      track: (child) => children.add(child),
     });
 
     log('warm latency');
@@ -214,6 +252,20 @@ async function main(): Promise<void> {
       raw: number[];
     };
     worker.stop();
+
+    log('peers: warm GET and POST, throughput, cost with no I/O, each in its own process');
+    const warm = await peers.measure({
+      warmup: COUNTS.peerWarmup,
+      latency: COUNTS.peerLatency,
+      rounds: COUNTS.peerRounds,
+      throughputMs: COUNTS.peerThroughputMs,
+      throughputRounds: COUNTS.peerThroughputRounds,
+      throughputAmount: amount,
+      inFlight: IN_FLIGHT,
+      noIo: COUNTS.noIoIterations,
+    });
+    await peers.stop();
+    const peerTable = peerRows(peerVariants, cold, warm);
 
     log(`listing: a page of 25, and all of ${COUNTS.listingItems} items`);
     const listing = await measureListing({
@@ -378,8 +430,9 @@ async function main(): Promise<void> {
       quick,
       node: process.version,
       cpus: cpus().length,
-      seconds: (Date.now() - started) / 1000,
+      seconds: (Date.now() - benchStarted) / 1000,
       figures,
+      peers: peerTable,
       details: {
         coldStartMs: cold.samples,
         bundleComposition: bundles.composition.slice(0, 15),
@@ -410,6 +463,22 @@ async function main(): Promise<void> {
           ]),
         ),
         throughputPerSecond: throughput,
+        peers: {
+          bundles: Object.fromEntries(peerVariants.map((v) => [v.id, v.bundle])),
+          latencyMs: Object.fromEntries(
+            Object.entries(warm.latencyMs).map(([id, ops]) => [
+              id,
+              Object.fromEntries(
+                Object.entries(ops).map(([op, samples]) => [
+                  op,
+                  { p50: percentile(samples, 50), p99: percentile(samples, 99), n: samples.length },
+                ]),
+              ),
+            ]),
+          ),
+          throughputPerSecond: warm.throughput,
+          noIoUs: warm.noIoUs,
+        },
         core,
         sdkSize,
         listingMs: listing,
@@ -424,6 +493,9 @@ async function main(): Promise<void> {
     writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
 
     console.log(formatTable(figures));
+    console.log(
+      `\nPeers: each figure and its ratio to the floor's\n${formatPeersTable(peerTable)}`,
+    );
     console.log(
       `\n${results.command}: node ${process.version}, ${results.cpus} cores, ${results.seconds.toFixed(0)} s; ` +
         `JSON in ${relative(process.cwd(), outFile)}`,
@@ -512,47 +584,6 @@ function startLocalServer(endpoint: string, tableName: string): Promise<string> 
     child.once('exit', (code) =>
       reject(new Error(`the local server exited (${code}):\n${printed}`)),
     );
-  });
-}
-
-interface Worker {
-  run(command: Command): Promise<unknown>;
-  stop(): void;
-}
-
-function startWorker(setup: Setup): Promise<Worker> {
-  const child = fork(join(ROOT, 'bench/client-worker.ts'), [JSON.stringify(setup)], {
-    cwd: ROOT,
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-  });
-  children.add(child);
-  let next = 0;
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  child.on('message', (message: { id?: number; result?: unknown; error?: string }) => {
-    if (message.id === undefined) return;
-    const waiter = pending.get(message.id);
-    pending.delete(message.id);
-    if (message.error !== undefined) waiter?.reject(new Error(message.error));
-    else waiter?.resolve(message.result);
-  });
-  child.once('exit', (code) => {
-    for (const { reject } of pending.values())
-      reject(new Error(`the client process exited (${code})`));
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', () =>
-      resolve({
-        run: (command) =>
-          new Promise((resolveRun, rejectRun) => {
-            const id = next++;
-            pending.set(id, { resolve: resolveRun, reject: rejectRun });
-            child.send({ id, command });
-          }),
-        stop: () => child.disconnect(),
-      }),
-    );
-    child.once('exit', (code) => reject(new Error(`the client process exited (${code})`)));
   });
 }
 

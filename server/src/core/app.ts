@@ -387,8 +387,11 @@ function describeSyntaxError(error: SyntaxError, text: string): string {
   return message.charAt(0).toLowerCase() + message.slice(1);
 }
 
-/** What a client hears of `error`: the one mapping of domain errors onto problems. */
-function toApiError(error: unknown): ApiError {
+/**
+ * What a client hears of `error`: the one mapping of domain errors onto problems. Exported for
+ * the bench's peers (`bench/peers/`), which answer the same errors through their frameworks.
+ */
+export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof ItemNotFoundError) {
     return new NotFoundError(`No item has user_id ${quote(error.userId)}.`);
