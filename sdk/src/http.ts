@@ -243,37 +243,37 @@ function parseLoosely(text: string): unknown {
  * `undefined` is left out, as a JSON body leaves out such a member.
  *
  * @throws TypeError for a value that is neither a string nor a finite number (`null`, an object,
- *   a boolean, `NaN`: the URL would carry its `String()`, such as `null`, as data), or one that
- *   is not well-formed Unicode (a lone surrogate), which has no UTF-8 form.
+ *   a boolean, `NaN`: the URL would carry its `String()`, such as `null`, as data), or a string
+ *   that is not well-formed Unicode (a lone surrogate), which has no UTF-8 form.
  */
 function queryString(query: Outgoing['query']): string {
   if (query === undefined) return '';
   let text = '';
   for (const [name, value] of Object.entries(query) as Array<[string, unknown]>) {
     if (value === undefined) continue;
-    if (typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value))) {
-      throw new TypeError(
-        `Query parameter ${name} must be a string or a finite number, got ${describe(value)}`,
-      );
-    }
+    let encoded: string | undefined;
     try {
-      text += `${text === '' ? '?' : '&'}${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
-    } catch {
+      // A lone surrogate has no UTF-8 form: encodeURIComponent throws a URIError.
+      if (typeof value === 'string' || Number.isFinite(value)) {
+        encoded = encodeURIComponent(value as string | number);
+      }
+    } catch {}
+    if (encoded === undefined) {
       throw new TypeError(
-        `Query parameter ${name} is not well-formed Unicode (it has a lone surrogate), so it cannot be sent in a URL`,
+        `Query parameter ${name} must be well-formed Unicode text or a finite number; got ${describe(value)}`,
       );
     }
+    text += `${text === '' ? '?' : '&'}${encodeURIComponent(name)}=${encoded}`;
   }
   return text;
 }
 
-/** `value` named for an error message: `null`, `an object`, `the boolean true`, `the number NaN`. */
+/** `value` named for an error message: `undefined`, `42`, `"x"`, `an object`, `an array`. */
 export function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'object' && value !== null) return 'an object';
   if (typeof value === 'function') return 'a function';
-  return `the ${typeof value} ${String(value)}`;
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
 /** The longest time limit `setTimeout`, and so ky, can keep: 2^31 - 1 ms, about 24.8 days. */
@@ -290,7 +290,7 @@ export function checkTimeout(timeout: number | false | undefined): number | fals
   if (timeout === undefined || timeout === false) return timeout;
   if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_TIMEOUT_MS) {
     throw new TypeError(
-      `timeout must be a whole number of ms from 1 to ${MAX_TIMEOUT_MS}, or false for none; got ${describe(timeout)}`,
+      `timeout must be false or a whole number of ms from 1 to ${MAX_TIMEOUT_MS}; got ${describe(timeout)}`,
     );
   }
   return timeout;

@@ -238,7 +238,7 @@ describe('the SDK in headless Chromium, across origins', () => {
     expect(error).toMatchObject({
       name: 'TypeError',
       message:
-        'Query parameter user_id is not well-formed Unicode (it has a lone surrogate), so it cannot be sent in a URL',
+        'Query parameter user_id must be well-formed Unicode text or a finite number; got "\\ud800"',
     });
   });
 
