@@ -68,7 +68,10 @@ export async function measureCoreOverhead(iterations: number): Promise<CoreOverh
   const viaStore: Record<Operation, () => Promise<ApiResponse>> = {
     GET: async () => respond(await store.get('ada')),
     POST: async () => respond(await store.create({ user_id: `s${++n}`, name: 'Ada', visits: 1 })),
-    PATCH: async () => respond(await store.update('ada', { set: { visits: ++n }, remove: [] }, {})),
+    PATCH: async () =>
+      respond(
+        await store.update('ada', { set: [{ path: ['visits'], value: ++n }], remove: [] }, {}),
+      ),
   };
   const ops: Operation[] = ['GET', 'POST', 'PATCH'];
   const coreUs = {} as Record<Operation, number>;

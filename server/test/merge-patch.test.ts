@@ -5,10 +5,13 @@
  * `previous`) per patch, `If-Match` honoured, and the item made checked as a POSTed item is.
  */
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { type AttributeValue, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ItemStore } from '../src/core/ports.js';
+import { createDocumentClient, createDynamoDbStore } from '../src/store/dynamodb.js';
 import { checked } from './support/conformance.js';
-import { useTable } from './support/engine.js';
-import { readStored } from './support/model.js';
+import { createTestClient, useTable } from './support/engine.js';
+import { readStored, readTypedItem } from './support/model.js';
 import type { SeenResponse, TestRequest } from './support/request.js';
 import { RFC_7396_EXAMPLES } from './support/rfc7396-examples.js';
 import { TRANSPORTS, useApi } from './support/transports.js';
@@ -129,6 +132,219 @@ describe.each(TRANSPORTS)('JSON Merge Patch through the %s', (transport) => {
         visits: 1,
       },
     );
+  });
+
+  describe('members the patch does not name keep the types they are stored with', () => {
+    /** Writes `item` straight into the table, as another program would (README). */
+    const putForeign = (item: Record<string, AttributeValue>) =>
+      table.client.send(new PutItemCommand({ TableName: table.tableName, Item: item }));
+    const readTyped = (userId: string) => readTypedItem(table, userId);
+
+    it('keeps binary, sets and strings beside a member the patch adds to a map (the input of the fault)', async () => {
+      await putForeign({
+        user_id: { S: 'ext1' },
+        doc: {
+          M: {
+            blob: { B: Buffer.from('hello') },
+            tags: { SS: ['x', 'y'] },
+            nums: { NS: ['1', '2'] },
+            keep: { S: 'k' },
+          },
+        },
+      });
+
+      const merged = await merge({ user_id: 'ext1', doc: { added: 1 } });
+
+      expect(merged.status, merged.body).toBe(200);
+      const asJson = {
+        user_id: 'ext1',
+        doc: { blob: 'aGVsbG8=', tags: ['x', 'y'], nums: [1, 2], keep: 'k', added: 1 },
+      };
+      expect(JSON.parse(merged.body)).toEqual(asJson);
+      expect(merged.headers.etag).toBe('"1"');
+      expect(await readTyped('ext1')).toEqual({
+        user_id: { S: 'ext1' },
+        doc: {
+          M: {
+            blob: { B: 'hello' },
+            tags: { SS: ['x', 'y'] },
+            nums: { NS: ['1', '2'] },
+            keep: { S: 'k' },
+            added: { N: '1' },
+          },
+        },
+        '@version': { N: '1' },
+      });
+      expect(eventsOf('ext1')).toEqual([
+        expect.objectContaining({
+          operation: 'PATCH',
+          item: asJson,
+          previous: { user_id: 'ext1', doc: { ...asJson.doc, added: undefined } },
+          version: 1,
+        }),
+      ]);
+    });
+
+    it('keeps binary and sets beside the attributes a patch sets at the top level', async () => {
+      const userId = newId();
+      await putForeign({
+        user_id: { S: userId },
+        blob: { B: Buffer.from('hi') },
+        tags: { SS: ['b', 'a'] },
+        blobs: { BS: [Buffer.from('x')] },
+        name: { S: 'A' },
+      });
+
+      const merged = await merge({ user_id: userId, name: 'Ada', visits: 1 });
+
+      expect(merged.status, merged.body).toBe(200);
+      expect(await readTyped(userId)).toEqual({
+        user_id: { S: userId },
+        blob: { B: 'hi' },
+        tags: { SS: ['a', 'b'] },
+        blobs: { BS: ['x'] },
+        name: { S: 'Ada' },
+        visits: { N: '1' },
+        '@version': { N: '1' },
+      });
+    });
+
+    it('keeps them two maps deep, and beside the maps on the way', async () => {
+      const userId = newId();
+      await putForeign({
+        user_id: { S: userId },
+        outer: {
+          M: {
+            inner: { M: { blob: { B: Buffer.from('deep') }, ns: { NS: ['3'] }, n: { N: '1' } } },
+            blobs: { BS: [Buffer.from('b')] },
+            s: { S: 'old' },
+          },
+        },
+      });
+
+      const merged = await merge({
+        user_id: userId,
+        outer: { inner: { n: 2, added: { x: 1, y: null } }, s: 'new' },
+      });
+
+      expect(merged.status, merged.body).toBe(200);
+      expect(await readTyped(userId)).toEqual({
+        user_id: { S: userId },
+        outer: {
+          M: {
+            inner: {
+              M: {
+                blob: { B: 'deep' },
+                ns: { NS: ['3'] },
+                n: { N: '2' },
+                added: { M: { x: { N: '1' } } },
+              },
+            },
+            blobs: { BS: ['b'] },
+            s: { S: 'new' },
+          },
+        },
+        '@version': { N: '1' },
+      });
+    });
+
+    it('keeps them beside a member the patch removes, in a map and at the top level', async () => {
+      const userId = newId();
+      await putForeign({
+        user_id: { S: userId },
+        doc: { M: { blob: { B: Buffer.from('z') }, gone: { S: 'g' }, tags: { SS: ['t'] } } },
+        old: { SS: ['o'] },
+        nums: { NS: ['5'] },
+      });
+
+      const merged = await merge({ user_id: userId, doc: { gone: null }, old: null });
+
+      expect(merged.status, merged.body).toBe(200);
+      expect(await readTyped(userId)).toEqual({
+        user_id: { S: userId },
+        doc: { M: { blob: { B: 'z' }, tags: { SS: ['t'] } } },
+        nums: { NS: ['5'] },
+        '@version': { N: '1' },
+      });
+    });
+
+    it('stores what the patch names as the patch says: a list in place of a set, a map in place of binary', async () => {
+      const userId = newId();
+      await putForeign({
+        user_id: { S: userId },
+        doc: { M: { tags: { SS: ['t'] }, blob: { B: Buffer.from('b') }, kept: { NS: ['1'] } } },
+      });
+
+      const merged = await merge({ user_id: userId, doc: { tags: ['u'], blob: { a: 1 } } });
+
+      expect(merged.status, merged.body).toBe(200);
+      expect((await readTyped(userId))?.doc).toEqual({
+        M: {
+          tags: { L: [{ S: 'u' }] },
+          blob: { M: { a: { N: '1' } } },
+          kept: { NS: ['1'] },
+        },
+      });
+    });
+
+    it("keeps them when the seed's PATCH sets another attribute, too", async () => {
+      const userId = newId();
+      await putForeign({
+        user_id: { S: userId },
+        doc: { M: { blob: { B: Buffer.from('b') }, tags: { SS: ['t'] } } },
+      });
+
+      const patched = await send('updateItem', {
+        method: 'PATCH',
+        json: { user_id: userId, updatedKey: 'name', updatedValue: 'Ada' },
+      });
+
+      expect(patched.status, patched.body).toBe(200);
+      expect((await readTyped(userId))?.doc).toEqual({
+        M: { blob: { B: 'b' }, tags: { SS: ['t'] } },
+      });
+    });
+
+    it('keeps them when the patch names more members than one DynamoDB expression holds (4 KB)', async () => {
+      const userId = newId();
+      await putForeign({
+        user_id: { S: userId },
+        doc: { M: { blob: { B: Buffer.from('b') }, tags: { SS: ['t'] } } },
+        other: { BS: [Buffer.from('o')] },
+      });
+      const many = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`m${i}`, i]));
+
+      const merged = await merge({ user_id: userId, doc: many, visits: 1 });
+
+      expect(merged.status, merged.body).toBe(200);
+      const stored = await readTyped(userId);
+      expect(stored?.doc).toEqual({
+        M: {
+          blob: { B: 'b' },
+          tags: { SS: ['t'] },
+          ...Object.fromEntries(Object.entries(many).map(([name, n]) => [name, { N: `${n}` }])),
+        },
+      });
+      expect(stored?.other).toEqual({ BS: ['o'] });
+      expect(stored?.visits).toEqual({ N: '1' });
+      expect(eventsOf(userId)).toHaveLength(1);
+    });
+  });
+
+  it('refuses a patch of more attributes than one DynamoDB write holds: 413, nothing written', async () => {
+    const userId = newId();
+    await create({ user_id: userId, name: 'Ada' });
+    const many = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`attribute${i}`, i]));
+
+    const response = await merge({ user_id: userId, ...many });
+
+    expect(response.status).toBe(413);
+    expect(problem(response).detail).toMatch(/more attributes than one write/);
+    expect(await readStored(table, userId)).toEqual({
+      item: { user_id: userId, name: 'Ada' },
+      version: 1,
+    });
+    expect(eventsOf(userId)).toHaveLength(1);
   });
 
   it('keeps every number exactly', async () => {
@@ -315,3 +531,89 @@ function nested(depth: number): unknown {
   for (let i = 0; i < depth; i++) value = { a: value };
   return value;
 }
+
+describe('the DynamoDB store, for a change longer than one update expression holds', () => {
+  const table = useTable();
+  /** The update expressions the store sent, and a write to land right after its next read. */
+  const expressions: string[] = [];
+  let afterNextRead: (() => Promise<unknown>) | undefined;
+  let client: DynamoDBClient;
+  let store: ItemStore;
+  let other: ItemStore;
+
+  beforeAll(() => {
+    client = createTestClient(table.endpoint);
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { UpdateExpression?: string; ConsistentRead?: boolean };
+        if (input.UpdateExpression !== undefined) expressions.push(input.UpdateExpression);
+        const output = await next(args);
+        const race = afterNextRead;
+        if (input.ConsistentRead === true && race !== undefined) {
+          afterNextRead = undefined;
+          await race();
+        }
+        return output;
+      },
+      { step: 'initialize', name: 'recordExpressions' },
+    );
+    store = createDynamoDbStore(createDocumentClient(client), table.tableName);
+    other = createDynamoDbStore(table.documentClient, table.tableName);
+  });
+  afterAll(() => client?.destroy());
+
+  const manyMembers = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({ path: ['doc', `member${i}`], value: i }));
+
+  it('sets the attributes it touches whole, from the item as stored, in one expression of at most 4 KB', async () => {
+    const userId = newId();
+    await table.client.send(
+      new PutItemCommand({
+        TableName: table.tableName,
+        Item: { user_id: { S: userId }, doc: { M: { blob: { B: Buffer.from('b') } } } },
+      }),
+    );
+    expressions.length = 0;
+
+    const updated = await store.update(userId, { set: manyMembers(500), remove: [] }, {});
+
+    expect(expressions.length).toBe(1);
+    expect(expressions[0]?.length).toBeLessThanOrEqual(4096);
+    expect(updated.version).toBe(1);
+    expect((await readTypedItem(table, userId))?.doc).toEqual({
+      M: {
+        blob: { B: 'b' },
+        ...Object.fromEntries(
+          Array.from({ length: 500 }, (_, i) => [`member${i}`, { N: String(i) }]),
+        ),
+      },
+    });
+  });
+
+  it('writes on condition that the item is as it read it: a write landing in between is kept', async () => {
+    const userId = newId();
+    await other.create({ user_id: userId, doc: { a: 1 } });
+    afterNextRead = () =>
+      other.update(userId, { set: [{ path: ['doc', 'raced'], value: true }], remove: [] }, {});
+
+    const updated = await store.update(userId, { set: manyMembers(500), remove: [] }, {});
+
+    expect(afterNextRead).toBeUndefined();
+    expect(updated.version).toBe(3);
+    expect(updated.previous.item).toEqual({ user_id: userId, doc: { a: 1, raced: true } });
+    const stored = await readStored(table, userId);
+    expect(stored?.item).toMatchObject({ doc: { a: 1, raced: true, member499: 499 } });
+  });
+
+  it('refuses a change whose attributes alone are past 4 KB, and writes nothing', async () => {
+    const userId = newId();
+    await other.create({ user_id: userId });
+    const set = Array.from({ length: 500 }, (_, i) => ({ path: [`attribute${i}`], value: i }));
+
+    await expect(store.update(userId, { set, remove: [] }, {})).rejects.toMatchObject({
+      name: 'StoreRefusedError',
+      reason: 'change-too-large',
+    });
+    expect(await readStored(table, userId)).toEqual({ item: { user_id: userId }, version: 1 });
+  });
+});

@@ -444,7 +444,9 @@ export type UpdateItemErrors = {
      */
     412: Problem;
     /**
-     * The body is larger than the server accepts, or the item larger than DynamoDB holds.
+     * The body is larger than the server accepts, the item larger than DynamoDB holds (400 KB),
+     * or a merge patch changes more attributes than one write holds (about 400).
+     *
      */
     413: Problem;
     /**
@@ -539,7 +541,9 @@ export type CreateItemErrors = {
      */
     412: Problem;
     /**
-     * The body is larger than the server accepts, or the item larger than DynamoDB holds.
+     * The body is larger than the server accepts, the item larger than DynamoDB holds (400 KB),
+     * or a merge patch changes more attributes than one write holds (about 400).
+     *
      */
     413: Problem;
     /**

@@ -11,6 +11,7 @@ import {
   IdempotencyKeyInProgressError,
   IdempotencyKeyReusedError,
   type IdempotencyStore,
+  type ItemChange,
   type ItemStore,
   StoreRefusedError,
   StoreUnavailableError,
@@ -104,6 +105,43 @@ describe('the core', () => {
       ['PATCH', 2, 'req-1'],
       ['DELETE', 2, 'req-1'],
     ]);
+  });
+
+  it('hands the store the members a merge patch names, never the maps around them', async () => {
+    const memory = createMemoryStore();
+    const changes: ItemChange[] = [];
+    const store: ItemStore = {
+      ...memory,
+      update: (userId, change, condition) => {
+        changes.push(change);
+        return memory.update(userId, change, condition);
+      },
+    };
+    const { app } = setup(store);
+    await post(app, { user_id: 'ada', doc: { kept: 'k', gone: 1, inner: { n: 1 } } });
+
+    const merged = await send(app, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/merge-patch+json' },
+      body: '{"user_id":"ada","doc":{"added":1,"gone":null,"inner":{"n":2}},"top":true}',
+    });
+
+    expect(merged.statusCode).toBe(200);
+    expect(changes).toEqual([
+      {
+        set: [
+          { path: ['doc', 'added'], value: 1 },
+          { path: ['doc', 'inner', 'n'], value: 2 },
+          { path: ['top'], value: true },
+        ],
+        remove: [['doc', 'gone']],
+      },
+    ]);
+    expect(JSON.parse(merged.body)).toEqual({
+      user_id: 'ada',
+      doc: { kept: 'k', inner: { n: 2 }, added: 1 },
+      top: true,
+    });
   });
 
   it.each([
@@ -300,6 +338,21 @@ describe('the core', () => {
     const response = await post(app, { user_id: 'ada' });
 
     expect(response.statusCode).toBe(413);
+  });
+
+  it('answers 413 for a change larger than one write holds, saying how to send it instead', async () => {
+    const { app } = setup(
+      failing(() => new StoreRefusedError('change-too-large', { cause: new Error('4 KB') })),
+    );
+
+    const response = await send(app, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/merge-patch+json' },
+      body: '{"user_id":"ada","a":1}',
+    });
+
+    expect(response.statusCode).toBe(413);
+    expect(problem(response.body).detail).toMatch(/several patches.*If-Match/);
   });
 
   it('answers 400 for a request the store refused otherwise, and logs its cause: no silent 400s', async () => {

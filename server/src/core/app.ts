@@ -425,6 +425,12 @@ export function toApiError(error: unknown): ApiError {
     );
   }
   if (error instanceof StoreRefusedError) {
+    if (error.reason === 'change-too-large') {
+      return new PayloadTooLargeError(
+        'The patch changes more attributes than one write holds (its DynamoDB update expression is limited to 4 KB, about 400 attributes): send the change as several patches, each with the If-Match of the one before.',
+        { cause: error.cause },
+      );
+    }
     return error.reason === 'item-too-large'
       ? new PayloadTooLargeError('The item is larger than DynamoDB holds (400 KB).', {
           cause: error.cause,

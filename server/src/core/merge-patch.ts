@@ -6,11 +6,14 @@
  * included) replaces it.
  *
  * An item is always an object and the patch names it by `user_id`, which by the same rule
- * leaves the key as it is; so the whole patch comes down to a change of the item's top-level
- * attributes (`ItemChange`), written in one conditional write.
+ * leaves the key as it is; so the whole patch comes down to a change of the item's members
+ * (`ItemChange`), written in one conditional write. Where the patch merges into a map the item
+ * has, the change names the members the patch names, at their paths, never the map: §2 leaves
+ * the target's other members unchanged, and rewriting them from their JSON view would turn a
+ * set or binary member another program stored into a list or a string.
  */
 import { NumberValue } from './json.js';
-import type { Item, ItemChange } from './ports.js';
+import type { DocumentPath, Item, ItemChange } from './ports.js';
 
 /**
  * `MergePatch(target, patch)` of RFC 7396 §2, without changing either: the value `target` becomes.
@@ -27,19 +30,35 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 }
 
 /**
- * The change of `item`'s top-level attributes that merging `patch` into it makes: each member
- * of the patch but `user_id` is an attribute to remove (`null`) or to set to the merged value.
- * A patch of `user_id` alone changes nothing, and is still a write.
+ * The change that merging `patch` into `item` makes, member by member: where a member of the
+ * patch is an object and the item has a map there, the change goes into that map; elsewhere
+ * the member is set to its merged value (`mergePatch` into nothing: the patch's value without
+ * its `null`s), or removed when it is `null` and the item has it (removing what is not there
+ * changes nothing). `user_id` is skipped: it names the item. A patch of `user_id` alone changes
+ * nothing, and is still a write.
  */
 export function mergeChange(item: Item, patch: Readonly<Record<string, unknown>>): ItemChange {
-  const set: Record<string, unknown> = {};
-  const remove: string[] = [];
-  const current = item as Readonly<Record<string, unknown>>;
-  for (const [name, value] of Object.entries(patch)) {
-    if (name === 'user_id') continue;
-    if (value === null) remove.push(name);
-    else set[name] = mergePatch(Object.hasOwn(current, name) ? current[name] : undefined, value);
-  }
+  const set: { path: DocumentPath; value: unknown }[] = [];
+  const remove: DocumentPath[] = [];
+  const merge = (
+    target: Readonly<Record<string, unknown>>,
+    members: Readonly<Record<string, unknown>>,
+    at: DocumentPath,
+  ) => {
+    for (const [name, value] of Object.entries(members)) {
+      if (at.length === 0 && name === 'user_id') continue;
+      const path = [...at, name];
+      const current = Object.hasOwn(target, name) ? target[name] : undefined;
+      if (value === null) {
+        if (current !== undefined) remove.push(path);
+      } else if (isObject(value) && isObject(current)) {
+        merge(current, value, path);
+      } else {
+        set.push({ path, value: mergePatch(undefined, value) });
+      }
+    }
+  };
+  merge(item as Readonly<Record<string, unknown>>, patch, []);
   return { set, remove };
 }
 

@@ -141,13 +141,14 @@ export function createOperations({
       ...(nameProblem === undefined ? [] : [{ pointer: '/updatedKey', detail: nameProblem }]),
       ...checkStorable(updatedValue as JsonValue, '/updatedValue', 1),
     ]);
-    const change = { set: { [updatedKey]: updatedValue }, remove: [] };
     assertStorable(
-      checkAttributes(change.set, {
-        name: () => '/updatedKey',
-        value: (_attribute, path) => `/updatedValue${path}`,
-      }),
+      checkAttributes(
+        { [updatedKey]: updatedValue },
+        { name: () => '/updatedKey', value: (_attribute, path) => `/updatedValue${path}` },
+      ),
     );
+    // The whole attribute, as the client sent it: nothing it did not send is rewritten.
+    const change: ItemChange = { set: [{ path: [updatedKey], value: updatedValue }], remove: [] };
     const condition = toVersionCondition(readPreconditions(headers));
     return CHECKS_WHOLE_ITEM
       ? await updateWholeItem(userId, condition, () => change)

@@ -55,19 +55,76 @@ export interface VersionCondition {
 }
 
 /**
- * A change to an item's top-level attributes: the ones to set, to these values, and the ones to
- * remove. No name is in both.
+ * Where a member of an item is: the names from the item down to it, through maps only
+ * (DynamoDB's document path, without list indexes), at least one: `['address', 'zip']` is
+ * `address.zip`.
+ */
+export type DocumentPath = readonly string[];
+
+/**
+ * A change to an item: values to set and members to remove, each at its document path.
+ * Whatever the change does not name stays exactly as stored, types included, however deep: a
+ * change to one member of a map names that member, never the whole map, so a set or binary
+ * member beside it (which another program may have written) is not read back and rewritten in
+ * its JSON shape. Every name of a path but the last is a map the item has, and no path is a
+ * prefix of another, so the order of the operations does not matter.
  */
 export interface ItemChange {
-  readonly set: Readonly<Record<string, unknown>>;
-  readonly remove: readonly string[];
+  readonly set: readonly { readonly path: DocumentPath; readonly value: unknown }[];
+  readonly remove: readonly DocumentPath[];
 }
 
-/** `item` with `change` made. */
-export function applyChange(item: Item, change: ItemChange): Item {
-  const after: Record<string, unknown> = { ...item, ...change.set };
-  for (const name of change.remove) delete after[name];
-  return after as Item;
+/**
+ * `item` with `change` made, without changing `item`: the maps on the change's paths are
+ * copied, everything else is shared. Works on the JSON view of an item and on the values the
+ * DynamoDB document client reads alike (sets, binary and exact numbers are values, not maps).
+ *
+ * @throws StoreRefusedError `invalid` when a path leads through something that is not a map,
+ *   as DynamoDB refuses such a path ("The document path provided in the update expression is
+ *   invalid for update")
+ */
+export function applyChange<T extends object>(item: T, change: ItemChange): T {
+  const root = { ...item } as Record<string, unknown>;
+  const copies = new Set<object>([root]);
+  /** The map holding the member at `path`, copied on the way down. */
+  const parentOf = (path: DocumentPath): Record<string, unknown> => {
+    let map = root;
+    for (const name of path.slice(0, -1)) {
+      const next = Object.hasOwn(map, name) ? map[name] : undefined;
+      if (!isMap(next)) {
+        throw new StoreRefusedError('invalid', {
+          cause: new TypeError(`the document path ${JSON.stringify(path)} leads through a non-map`),
+        });
+      }
+      const copy = copies.has(next) ? next : { ...next };
+      copies.add(copy);
+      defineMember(map, name, copy);
+      map = copy;
+    }
+    return map;
+  };
+  for (const { path, value } of change.set) defineMember(parentOf(path), lastName(path), value);
+  for (const path of change.remove) delete parentOf(path)[lastName(path)];
+  return root as T;
+}
+
+/** A plain object: a map of an item, not an array, a set, binary or an exact number. */
+function isMap(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+const lastName = (path: DocumentPath): string => path[path.length - 1] as string;
+
+/** Sets a member as data, whatever its name (`__proto__` too), as `JSON.parse` would. */
+function defineMember(map: Record<string, unknown>, name: string, value: unknown): void {
+  Object.defineProperty(map, name, {
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 /** Whether an item at `version` meets `condition` (an item exists: `ifNoneMatch: '*'` never). */
@@ -88,8 +145,9 @@ export interface ItemStore {
   create(item: Item): Promise<VersionedItem>;
   /**
    * Makes `change` and bumps the version, if the item exists and meets `condition`, in one
-   * conditional write; attributes `change` does not name are left as they are.
-   * @throws ItemNotFoundError, VersionMismatchError (it does not meet `condition`)
+   * conditional write; members `change` does not name are left as they are, types included.
+   * @throws ItemNotFoundError, VersionMismatchError (it does not meet `condition`),
+   *   StoreRefusedError `change-too-large` when one write cannot hold the change
    */
   update(userId: string, change: ItemChange, condition: VersionCondition): Promise<UpdatedItem>;
   /**
@@ -227,12 +285,13 @@ export function writeContention(userId: string, condition: VersionCondition): St
 }
 
 /**
- * The store refused the request for good: `item-too-large` (over what it holds) or `invalid`
+ * The store refused the request for good: `item-too-large` (over what it holds),
+ * `change-too-large` (an update naming more members than one write holds) or `invalid`
  * (something the core did not check first, or a bug in how the request was built: logged).
  */
 export class StoreRefusedError extends StoreError {
   constructor(
-    readonly reason: 'item-too-large' | 'invalid',
+    readonly reason: 'item-too-large' | 'change-too-large' | 'invalid',
     options: { cause: unknown },
   ) {
     super(`the store refused the request: ${reason}`, options);

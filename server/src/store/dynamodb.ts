@@ -25,7 +25,9 @@ import { isTransientAwsError } from '../aws/transient.js';
 import { fromDecimalText, NumberValue } from '../core/json.js';
 import {
   applyChange,
+  type DocumentPath,
   type Item,
+  type ItemChange,
   ItemExistsError,
   ItemNotFoundError,
   type ItemStore,
@@ -161,35 +163,33 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
 
     update(userId, change, condition): Promise<UpdatedItem> {
       return conditionalWrite(userId, condition, async (guard) => {
-        const names: Record<string, string> = {};
-        const values: Record<string, unknown> = {};
-        const set = Object.entries(change.set).map(([name, value], i) => {
-          names[`#s${i}`] = name;
-          values[`:s${i}`] = value;
-          return `#s${i} = :s${i}`;
-        });
-        const remove = change.remove.map((name, i) => {
-          names[`#r${i}`] = name;
-          return `#r${i}`;
-        });
+        let update = updateOf(change, guard);
+        if (update.expression.length > MAX_EXPRESSION_BYTES) {
+          // More members than one expression names: each top-level attribute the change
+          // touches is set whole, to its value merged from the item as stored (sets, binary and
+          // numbers as they are), on condition that the item is still as read.
+          const stored = await read(userId);
+          if (stored === undefined) throw new ItemNotFoundError(userId);
+          update = updateOf(wholeAttributes(stored, change), guard, stored);
+          if (update.expression.length > MAX_EXPRESSION_BYTES) {
+            throw new StoreRefusedError('change-too-large', {
+              cause: new Error(
+                `the update expression is ${update.expression.length} bytes, even with whole attributes; DynamoDB takes ${MAX_EXPRESSION_BYTES}`,
+              ),
+            });
+          }
+        }
         // ALL_OLD, not ALL_NEW: the event carries the item before and after, and "after" is
-        // exactly "before" with these attributes set or removed and the version bumped.
+        // exactly "before" with the change made and the version bumped.
         const { Attributes } = await send(() =>
           db.send(
             new UpdateCommand({
               TableName: tableName,
               Key: key(userId),
-              UpdateExpression: [
-                `SET ${[...set, `#version = ${guard.nextVersion.expression}`].join(', ')}`,
-                ...(remove.length === 0 ? [] : [`REMOVE ${remove.join(', ')}`]),
-              ].join(' '),
-              ConditionExpression: guard.expression,
-              ExpressionAttributeNames: { ...guard.names, ...names },
-              ExpressionAttributeValues: {
-                ...guard.values,
-                ...guard.nextVersion.values,
-                ...values,
-              },
+              UpdateExpression: update.expression,
+              ConditionExpression: update.condition,
+              ExpressionAttributeNames: update.names,
+              ExpressionAttributeValues: update.values,
               ReturnValues: 'ALL_OLD',
               ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             }),
@@ -304,6 +304,85 @@ function foreignGuard(foreign: unknown): Guard {
     names: { '#pk': 'user_id', '#version': VERSION_ATTRIBUTE },
     values: { ':foreign': foreign },
     nextVersion: { expression: ':one', values: { ':one': 1 } },
+  };
+}
+
+/**
+ * "The maximum length of any expression string is 4 KB" (DynamoDB Developer Guide, "Service,
+ * account, and table quotas", Expression parameters); DynamoDB refuses a longer one. The other
+ * expression limits are not reached: an update's SETs and REMOVEs are not operators (of which
+ * 300 are allowed), a document path is no deeper than the item (32 levels), and the values and
+ * names substituted (2 MB at most) are those of an item (400 KB) and of members it has.
+ */
+const MAX_EXPRESSION_BYTES = 4096;
+
+/** An UpdateItem's expressions and what they substitute. */
+interface Update {
+  /** ASCII (placeholders only), so its length is its size in bytes. */
+  readonly expression: string;
+  readonly condition: string;
+  readonly names: Record<string, string>;
+  readonly values: Record<string, unknown>;
+}
+
+/**
+ * The UpdateItem that makes `change` under `guard`: each member at its document path
+ * (`SET #a0.#a1=:a0`), so DynamoDB itself leaves every member the change does not name as it
+ * is. Each name is given one placeholder, and the expression has no spaces to spare: every
+ * byte counts towards `MAX_EXPRESSION_BYTES`. With `asRead`, the write is also conditioned on
+ * the item's `@version` being exactly what that read found (absent included).
+ */
+function updateOf(change: ItemChange, guard: Guard, asRead?: Stored): Update {
+  const names = new Map<string, string>();
+  const values: Record<string, unknown> = {};
+  const placeholder = (name: string) => {
+    let alias = names.get(name);
+    if (alias === undefined) {
+      alias = `#a${names.size.toString(36)}`;
+      names.set(name, alias);
+    }
+    return alias;
+  };
+  const path = (at: DocumentPath) => at.map(placeholder).join('.');
+  const value = (v: unknown) => {
+    const alias = `:a${Object.keys(values).length.toString(36)}`;
+    values[alias] = v;
+    return alias;
+  };
+  const set = change.set.map((member) => `${path(member.path)}=${value(member.value)}`);
+  const remove = change.remove.map(path);
+  let condition = guard.expression;
+  if (asRead !== undefined) {
+    const version = asRead[VERSION_ATTRIBUTE];
+    const asReadVersion =
+      version === undefined ? 'attribute_not_exists(#version)' : `#version=${value(version)}`;
+    condition = `(${condition}) AND ${asReadVersion}`;
+  }
+  return {
+    expression: [
+      `SET ${[...set, `#version=${guard.nextVersion.expression}`].join(',')}`,
+      ...(remove.length === 0 ? [] : [`REMOVE ${remove.join(',')}`]),
+    ].join(' '),
+    condition,
+    names: { ...guard.names, ...Object.fromEntries([...names].map(([n, a]) => [a, n])) },
+    values: { ...guard.values, ...guard.nextVersion.values, ...values },
+  };
+}
+
+/**
+ * `change` as a change of whole top-level attributes: each attribute it touches set to its
+ * value with the change made in what is `stored` (as the document client read it: sets, binary
+ * and exact numbers kept), or removed when the change removed it.
+ */
+function wholeAttributes(stored: Stored, change: ItemChange): ItemChange {
+  const merged = applyChange(stored, change);
+  const paths = [...change.set.map((member) => member.path), ...change.remove];
+  const attributes = [...new Set(paths.map((path) => path[0] as string))];
+  return {
+    set: attributes
+      .filter((name) => Object.hasOwn(merged, name))
+      .map((name) => ({ path: [name], value: merged[name] })),
+    remove: attributes.filter((name) => !Object.hasOwn(merged, name)).map((name) => [name]),
   };
 }
 

@@ -3,6 +3,7 @@
  * past the API. Tests that generate or race requests check one against the other: every
  * acknowledged write is there, nothing refused left a trace.
  */
+import { type AttributeValue, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type JsonValue, NumberValue, toDecimal } from '../../src/core/json.js';
 import { toJsonValue, VERSION_ATTRIBUTE } from '../../src/store/dynamodb.js';
@@ -92,4 +93,38 @@ export function sideBySide(
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([id, { item, version }]) => [id, version, canonical(item)]);
   return { model: form(model), stored: form(stored) };
+}
+
+/**
+ * The item as the table holds it, in DynamoDB's own types (strongly consistent, past the API
+ * and past the document client), written so tests can compare it whole: binary as UTF-8 text,
+ * set members sorted (sets have no order).
+ */
+export async function readTypedItem(
+  table: Pick<TestTable, 'tableName' | 'client'>,
+  userId: string,
+): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await table.client.send(
+    new GetItemCommand({
+      TableName: table.tableName,
+      Key: { user_id: { S: userId } },
+      ConsistentRead: true,
+    }),
+  );
+  return Item === undefined ? undefined : typedMembers(Item);
+}
+
+function typedMembers(map: Record<string, AttributeValue>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(map).map(([name, value]) => [name, typed(value)]));
+}
+
+function typed(value: AttributeValue): unknown {
+  const text = (bytes: Uint8Array) => Buffer.from(bytes).toString();
+  if (value.B !== undefined) return { B: text(value.B) };
+  if (value.BS !== undefined) return { BS: value.BS.map(text).sort() };
+  if (value.SS !== undefined) return { SS: [...value.SS].sort() };
+  if (value.NS !== undefined) return { NS: [...value.NS].sort() };
+  if (value.M !== undefined) return { M: typedMembers(value.M) };
+  if (value.L !== undefined) return { L: value.L.map(typed) };
+  return value;
 }

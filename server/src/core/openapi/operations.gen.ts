@@ -8,7 +8,7 @@ import * as validators from './validators.gen.js';
 export type OperationId = keyof ContractOperations;
 
 /** SHA-256 of the parsed openapi.yaml this was generated from (`openApiFingerprint`). */
-export const OPENAPI_FINGERPRINT = "d6b8a95409cd76a72cd3d7ea82dc0b30b2f54aae34a231da45050740e5c0fd46";
+export const OPENAPI_FINGERPRINT = "c3c98f8dd5f9a628b4a52391fc2798e7f9b6ef49e397bab931f906cb6fd5a42e";
 
 /**
  * The `Item` schema: `validate` checks a whole item, `validateAttributes` an object of some of

@@ -306,7 +306,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body is larger than the server accepts, or the item larger than DynamoDB holds. */
+        /**
+         * @description The body is larger than the server accepts, the item larger than DynamoDB holds (400 KB),
+         *     or a merge patch changes more attributes than one write holds (about 400).
+         */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;
