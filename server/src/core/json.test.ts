@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   fromDecimalText,
+  inCanonicalOrder,
   isExactAsNumber,
   NestingTooDeepError,
   NumberValue,
@@ -47,6 +48,15 @@ describe('parseJson then stringifyJson', () => {
       expect(stringifyJson(parseJson(`{"n":${number}}`))).toBe(`{"n":${number}}`);
     },
   );
+
+  it('keeps a member named __proto__ as data when it puts members in order', () => {
+    const value = parseJson('{"b":1,"__proto__":{"x":1},"user_id":"u"}');
+
+    const ordered = inCanonicalOrder(value, ['user_id']);
+
+    expect(Object.getPrototypeOf(ordered)).toBe(Object.prototype);
+    expect(stringifyJson(ordered)).toBe('{"user_id":"u","__proto__":{"x":1},"b":1}');
+  });
 
   it('keeps plain numbers as numbers and the rest as NumberValue', () => {
     const value = parseJson('{"small":42,"big":12345678901234567890}') as Record<string, unknown>;

@@ -119,6 +119,23 @@ export function stringifyJson(value: unknown): string {
 }
 
 /**
+ * Sets member `name` of `target` as data: a member named `__proto__` (RFC 8259 allows any name;
+ * another program may store one) would set the object's prototype if assigned.
+ */
+export function setMember(target: Record<string, unknown>, name: string, value: unknown): void {
+  if (name === '__proto__') {
+    Object.defineProperty(target, name, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    target[name] = value;
+  }
+}
+
+/**
  * `value` with the members of every object in one order, `first`'s names first, then the rest
  * by code point: the same data gives the same text whatever order it was written or read in
  * (DynamoDB and DynamoDB Local return attributes in orders of their own). Arrays keep theirs.
@@ -133,7 +150,7 @@ export function inCanonicalOrder(value: unknown, first: readonly string[] = []):
   });
   const ordered: Record<string, unknown> = {};
   for (const name of names) {
-    ordered[name] = inCanonicalOrder((value as Record<string, unknown>)[name], first);
+    setMember(ordered, name, inCanonicalOrder((value as Record<string, unknown>)[name], first));
   }
   return ordered;
 }

@@ -21,6 +21,15 @@ describe('mergePatch (RFC 7396 §2)', () => {
     expect(mergePatch({ n: 1 }, { n: big })).toEqual({ n: big });
     expect(mergePatch({ n: big }, { n: { a: 1 } })).toEqual({ n: { a: 1 } });
   });
+
+  it('merges into a member named __proto__ as data, never into the prototype', () => {
+    const target = JSON.parse('{"__proto__":{"a":1},"b":2}');
+
+    const merged = mergePatch(target, JSON.parse('{"__proto__":{"c":3}}')) as object;
+
+    expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+    expect(JSON.stringify(merged)).toBe('{"__proto__":{"a":1,"c":3},"b":2}');
+  });
 });
 
 describe('mergeChange (a merge patch as a change of an item)', () => {

@@ -12,7 +12,7 @@
  * the target's other members unchanged, and rewriting them from their JSON view would turn a
  * set or binary member another program stored into a list or a string.
  */
-import { NumberValue } from './json.js';
+import { NumberValue, setMember } from './json.js';
 import type { DocumentPath, Item, ItemChange } from './ports.js';
 
 /**
@@ -24,7 +24,12 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   const merged: Record<string, unknown> = isObject(target) ? { ...target } : {};
   for (const [name, value] of Object.entries(patch)) {
     if (value === null) delete merged[name];
-    else merged[name] = mergePatch(merged[name], value);
+    else
+      setMember(
+        merged,
+        name,
+        mergePatch(Object.hasOwn(merged, name) ? merged[name] : undefined, value),
+      );
   }
   return merged;
 }

@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isTransientAwsError } from '../aws/transient.js';
-import { fromDecimalText, NumberValue } from '../core/json.js';
+import { fromDecimalText, NumberValue, setMember } from '../core/json.js';
 import {
   applyChange,
   type DocumentPath,
@@ -418,7 +418,7 @@ export function toJsonValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toJsonValue);
   if (typeof value === 'object' && value !== null && !(value instanceof NumberValue)) {
     const out: Record<string, unknown> = {};
-    for (const [name, member] of Object.entries(value)) out[name] = toJsonValue(member);
+    for (const [name, member] of Object.entries(value)) setMember(out, name, toJsonValue(member));
     return out;
   }
   return value;
