@@ -23,6 +23,7 @@ const trace: <T>(client: T) => T =
     : (client) => client;
 
 const dynamodb = trace(createDynamoDbClient(config));
+const budget = invocationBudget(config);
 
 const app = createApp({
   store: createDynamoDbStore(createDocumentClient(dynamodb), config.tableName),
@@ -32,7 +33,7 @@ const app = createApp({
     client: dynamodb,
     tableName: config.idempotency.tableName,
     ttlSeconds: config.idempotency.ttlSeconds,
-    inProgressMs: invocationBudget(config).totalMs,
+    inProgressMs: budget.totalMs,
     logger,
   }),
   events: createEventBridgePublisher({
@@ -52,6 +53,8 @@ const app = createApp({
   corsAllowOrigins: config.corsAllowOrigins,
   cursorKey: config.cursorKey,
   corsAllowHeaders: config.corsAllowHeaders,
+  // A listing reads again only when one more Scan at its worst still ends before the timeout.
+  readReserveMs: budget.dynamodbMs + budget.handlerMs,
 });
 
 export const handler = createLambdaHandler(app, logger);

@@ -92,6 +92,30 @@ describe.each(TRANSPORTS)('listing through the %s', (transport) => {
     );
   });
 
+  describe('items large enough that DynamoDB stops a Scan at 1 MB', () => {
+    const table = useTable();
+    const api = useApi(transport, table, { maxBodyBytes: 400 * 1024 });
+
+    it('lists three of 360 KB on one page, with no cursor to an empty page', async () => {
+      const userIds = ['large-a', 'large-b', 'large-c'];
+      for (const user_id of userIds) {
+        const created = await api.send({
+          method: 'POST',
+          json: { user_id, s: 'x'.repeat(360 * 1024) },
+        });
+        expect(created.status, created.body).toBe(201);
+      }
+
+      const response = await list(api, { limit: '100' });
+
+      expect(response.status, response.body).toBe(200);
+      const page = response.json as unknown as Page;
+      expect(sorted(page.items.map((i) => i.item.user_id))).toEqual(userIds);
+      expect(page.cursor).toBeUndefined();
+      expect(response.headers.link).toBeUndefined();
+    });
+  });
+
   describe('under concurrent writes', () => {
     const table = useTable();
     const api = useApi(transport, table);

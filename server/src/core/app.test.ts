@@ -77,7 +77,7 @@ function failing(error: () => unknown): ItemStore {
   const fail = async (): Promise<never> => {
     throw error();
   };
-  return { get: fail, create: fail, update: fail, delete: fail, list: fail };
+  return { get: fail, create: fail, update: fail, delete: fail, scan: fail };
 }
 
 describe('the core', () => {
