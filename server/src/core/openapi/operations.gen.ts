@@ -8,7 +8,7 @@ import * as validators from './validators.gen.js';
 export type OperationId = keyof ContractOperations;
 
 /** SHA-256 of the parsed openapi.yaml this was generated from (`openApiFingerprint`). */
-export const OPENAPI_FINGERPRINT = "d6b8a95409cd76a72cd3d7ea82dc0b30b2f54aae34a231da45050740e5c0fd46";
+export const OPENAPI_FINGERPRINT = "9573a23e1819388a619572a1311be7482320bd0759b32905123242feb3ab2b2d";
 
 /**
  * The `Item` schema: `validate` checks a whole item, `validateAttributes` an object of some of
