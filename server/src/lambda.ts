@@ -23,7 +23,6 @@ const trace: <T>(client: T) => T =
     : (client) => client;
 
 const dynamodb = trace(createDynamoDbClient(config));
-const budget = invocationBudget(config);
 
 const app = createApp({
   store: createDynamoDbStore(createDocumentClient(dynamodb), config.tableName),
@@ -33,7 +32,7 @@ const app = createApp({
     client: dynamodb,
     tableName: config.idempotency.tableName,
     ttlSeconds: config.idempotency.ttlSeconds,
-    inProgressMs: budget.totalMs,
+    inProgressMs: invocationBudget(config).totalMs,
     logger,
   }),
   events: createEventBridgePublisher({
@@ -53,8 +52,8 @@ const app = createApp({
   corsAllowOrigins: config.corsAllowOrigins,
   cursorKey: config.cursorKey,
   corsAllowHeaders: config.corsAllowHeaders,
-  // A listing reads again only when one more Scan at its worst still ends before the timeout.
-  readReserveMs: budget.dynamodbMs + budget.handlerMs,
+  // A listing scans again only when one more Scan at its worst still ends before the timeout.
+  readReserveMs: invocationBudget(config).dynamodbMs + invocationBudget(config).handlerMs,
 });
 
 export const handler = createLambdaHandler(app, logger);
