@@ -4,11 +4,11 @@
  * new operation in openapi.yaml without a handler here does not compile.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { answerText, carriedBytes } from './answer.js';
+import { carriedBytes } from './answer.js';
 import { etag, evaluateRead, readPreconditions, toVersionCondition } from './conditional.js';
 import type { CursorCodec } from './cursor.js';
 import { CHECKS_WHOLE_ITEM, checkAttributes, checkItem } from './item-schema.js';
-import type { JsonValue } from './json.js';
+import { type JsonValue, stringifyJson } from './json.js';
 import { MAX_PAGE_BYTES, readPage } from './listing.js';
 import { mergeChange } from './merge-patch.js';
 import type { OperationInput, OperationResult } from './openapi/operation-types.js';
@@ -248,8 +248,10 @@ export function createOperations({
       const after = query.cursor === undefined ? undefined : cursors.decode(query.cursor);
       const { deadline } = context;
       const page = await readPage(store, after === undefined ? { limit } : { limit, after }, {
-        // Each entry as the answer will spell it, and the comma after it.
-        sizeOf: (found) => carriedBytes(answerText(pageEntry(found))) + 1,
+        // Each entry as the answer spells it, and the comma after it. The answer puts members in
+        // its own order (`answerText`), which changes no size: left out, it halves the cost
+        // (about 50 µs for 25 small items).
+        sizeOf: (found) => carriedBytes(stringifyJson(pageEntry(found))) + 1,
         maxBytes: MAX_PAGE_BYTES,
         mayReadAgain: () => deadline === undefined || Date.now() + readReserveMs <= deadline,
       });
