@@ -41,6 +41,10 @@ describe('parseJson then stringifyJson', () => {
     ['0.000e99', '0'],
     ['-0e0', '0'],
     ['12345678901234567890.000', '12345678901234567890'],
+    // Far past any DynamoDB number: spelled short, for the storable check to refuse.
+    ['1e-999999999999', '1e-999999999999'],
+    ['-1E+999999999999', '-1e+999999999999'],
+    ['10e1300', '1e+1301'],
   ])('spells a number one way, as ECMAScript spells numbers: %s as %s', (number, canonical) => {
     expect(canonicalNumber(number)).toBe(canonical);
     expect(stringifyJson(parseJson(`{"n":${number}}`))).toBe(`{"n":${canonical}}`);
@@ -78,18 +82,6 @@ describe('parseJson then stringifyJson', () => {
     expect(answer).toBe(`{"user_id":"amp","n":[${Array(65_000).fill('1e+125').join(',')}]}`);
     expect(Buffer.byteLength(answer)).toBe(Buffer.byteLength(body) + 65_000);
   });
-
-  it.each([
-    ['1e-999999999999', '1e-999999999999'],
-    ['-1E+999999999999', '-1e+999999999999'],
-    ['10e1300', '1e+1301'],
-  ])(
-    'spells %s, far past any DynamoDB number, as %s for the storable check to refuse',
-    (number, canonical) => {
-      expect(canonicalNumber(number)).toBe(canonical);
-      expect(stringifyJson(parseJson(`{"n":${number}}`))).toBe(`{"n":${canonical}}`);
-    },
-  );
 
   it('keeps the spelling of a number whose power of ten no number holds exactly', () => {
     expect(canonicalNumber('1e99999999999999999999')).toBe('1e99999999999999999999');
