@@ -204,8 +204,9 @@ describe('numbers through the local server', () => {
 
     expect(isResponseError(error)).toBe(true);
     expect((error as ResponseError).written).toBe(false);
+    // The API spells it as ECMAScript spells numbers of 22 digits and more.
     expect((error as Error).message).toContain(
-      'the answer holds the number 12345678901234567890123',
+      'the answer holds the number 1.2345678901234567890123e+22',
     );
   });
 
@@ -219,15 +220,19 @@ describe('numbers through the local server', () => {
 
     expect(error).toMatchObject({ name: 'ResponseError', status: 200, written: true });
     expect((error as Error).message).toMatch(/and the write happened, .*Do not send it again/);
-    expect(await stored(userId)).toBe(`{"user_id":"${userId}","n":12345678901234567890123,"v":1}`);
+    expect(await stored(userId)).toBe(
+      `{"user_id":"${userId}","n":1.2345678901234567890123e+22,"v":1}`,
+    );
   });
 
   it("with numbers: 'exact', big integers and 38-digit decimals round-trip: read, then written back", async () => {
     const { api } = client('exact');
     const userId = newId();
     const big = 12345678901234567890123n;
+    const huge = -(10n ** 125n);
     const dec = new ExactNumber('-0.12345678901234567890123456789012345678');
-    await api.createItem({ user_id: userId, big, dec, small: 2 });
+    const tiny = new ExactNumber('1.2345678901234567890123456789012345678e-130');
+    await api.createItem({ user_id: userId, big, huge, dec, tiny, small: 2 });
 
     const read = await api.getItem(userId);
     await api.updateItem(
@@ -235,11 +240,13 @@ describe('numbers through the local server', () => {
       { ifMatch: read },
     );
 
-    expect(read.item).toEqual({ user_id: userId, big, dec, small: 2 });
+    expect(read.item).toEqual({ user_id: userId, big, huge, dec, tiny, small: 2 });
+    // Sent in plain notation (huge as 126 digits), kept in ECMAScript's spelling.
     expect(await stored(userId)).toBe(
-      `{"user_id":"${userId}","big":12345678901234567890123,` +
-        '"copy":12345678901234567890123,' +
-        '"dec":-0.12345678901234567890123456789012345678,"small":2}',
+      `{"user_id":"${userId}","big":1.2345678901234567890123e+22,` +
+        '"copy":1.2345678901234567890123e+22,' +
+        '"dec":-0.12345678901234567890123456789012345678,"huge":-1e+125,"small":2,' +
+        '"tiny":1.2345678901234567890123456789012345678e-130}',
     );
   });
 

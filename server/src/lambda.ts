@@ -4,6 +4,7 @@
  * SQS one on the first dead letter); nothing else runs at init.
  */
 import { createLambdaHandler } from './adapters/lambda.js';
+import { invocationBudget } from './aws/budget.js';
 import { createAwsPorts } from './aws/ports.js';
 import { readLambdaConfig } from './config.js';
 import { createApp } from './core/app.js';
@@ -16,6 +17,8 @@ const trace: <T>(client: T) => T =
     ? (await import('./aws/tracing.js')).traceClient
     : (client) => client;
 
+const budget = invocationBudget(config);
+
 const app = createApp({
   ...createAwsPorts(config, trace),
   logger,
@@ -23,6 +26,8 @@ const app = createApp({
   corsAllowOrigins: config.corsAllowOrigins,
   cursorKey: config.cursorKey,
   corsAllowHeaders: config.corsAllowHeaders,
+  // A listing scans again only when one more Scan at its worst still ends before the timeout.
+  readReserveMs: budget.dynamodbMs + budget.handlerMs,
 });
 
 export const handler = createLambdaHandler(app, logger);

@@ -538,9 +538,10 @@ describe('EventBridge publisher', () => {
     it('writes numbers beyond JS precision verbatim in Detail', async () => {
       // Prepare
       const { publisher } = createPublisher();
+      // As the store reads numbers: in the API's one spelling (`canonicalNumber`).
       const item: Item = {
         user_id: 'ada',
-        big: NumberValue.from('12345678901234567890123'),
+        big: NumberValue.from('1.2345678901234567890123e+22'),
         precise: NumberValue.from('0.1000000000000000000000000000000001'),
         small: 7,
       };
@@ -552,7 +553,7 @@ describe('EventBridge publisher', () => {
       // Assess
       const [entry, ...others] = putEntries();
       expect(others).toEqual([]);
-      expect(entry?.Detail).toContain('"big":12345678901234567890123,');
+      expect(entry?.Detail).toContain('"big":1.2345678901234567890123e+22,');
       expect(entry?.Detail).toContain('"precise":0.1000000000000000000000000000000001,');
       expect(stringifyJson(parseJson(entry?.Detail ?? ''))).toBe(stringifyJson(event));
     });

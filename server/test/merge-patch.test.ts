@@ -358,7 +358,7 @@ describe.each(TRANSPORTS)('JSON Merge Patch through the %s', (transport) => {
     });
 
     expect(merged.body).toBe(
-      `{"user_id":"${userId}","big":123456789012345678901234567890123456,"deep":{"n":0.1000000000000000055511151231257827}}`,
+      `{"user_id":"${userId}","big":1.23456789012345678901234567890123456e+35,"deep":{"n":0.1000000000000000055511151231257827}}`,
     );
   });
 

@@ -58,7 +58,7 @@ function failingStore(error: () => unknown): ItemStore {
   const fail = async (): Promise<never> => {
     throw error();
   };
-  return { get: fail, create: fail, update: fail, delete: fail, list: fail };
+  return { get: fail, create: fail, update: fail, delete: fail, scan: fail };
 }
 
 const json = { 'content-type': 'application/json' };

@@ -78,7 +78,7 @@ function failing(error: () => unknown): ItemStore {
   const fail = async (): Promise<never> => {
     throw error();
   };
-  return { get: fail, create: fail, update: fail, delete: fail, list: fail };
+  return { get: fail, create: fail, update: fail, delete: fail, scan: fail };
 }
 
 describe('the core', () => {

@@ -8,6 +8,7 @@
  * is thrown on the way becomes a problem here, and only here (`toApiError`).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { answerText } from './answer.js';
 import { refuseUnevaluatedPreconditions } from './conditional.js';
 import { allowedRequestHeaders, createCors } from './cors.js';
 import { createCursorCodec } from './cursor.js';
@@ -17,13 +18,7 @@ import {
   IDEMPOTENT_REPLAYED,
   parseIdempotencyKey,
 } from './idempotency.js';
-import {
-  DuplicateNameError,
-  inCanonicalOrder,
-  NestingTooDeepError,
-  parseJson,
-  stringifyJson,
-} from './json.js';
+import { DuplicateNameError, NestingTooDeepError, parseJson } from './json.js';
 import { matchMediaType } from './media-type.js';
 import type { OperationResult } from './openapi/operation-types.js';
 import { operations as contractOperations, type OperationId } from './openapi/operations.gen.js';
@@ -86,6 +81,12 @@ export interface AppOptions {
   readonly cursorKey: string;
   /** Request headers pages may send besides those the contract and the SDK send (CORS). */
   readonly corsAllowHeaders?: readonly string[] | undefined;
+  /**
+   * Time a listing keeps before the request's deadline when it would read the store again, in
+   * ms: one store call at its worst (every attempt and backoff) and the handler's own work.
+   * Default 0; without a deadline (`npm start`) a listing reads until its page is full.
+   */
+  readonly readReserveMs?: number | undefined;
 }
 
 export interface App {
@@ -148,12 +149,7 @@ export function createApp(options: AppOptions): App {
           requestId: request.requestId,
           deadline: request.deadline,
         });
-        // One version, one representation (the ETag is strong, RFC 9110 §8.8.1): the members
-        // of what is answered in one order, whichever order a client wrote or an engine reads.
-        const body =
-          result.body === undefined
-            ? ''
-            : stringifyJson(inCanonicalOrder(result.body, ['user_id']));
+        const body = result.body === undefined ? '' : answerText(result.body);
         return {
           statusCode: result.status,
           headers: body === '' ? result.headers : { 'content-type': JSON_TYPE, ...result.headers },

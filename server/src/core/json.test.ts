@@ -1,13 +1,14 @@
 /** Lossless JSON: the parse and stringify pair that lets numbers round-trip exactly. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  canonicalNumber,
   fromDecimalText,
   inCanonicalOrder,
   isExactAsNumber,
   NestingTooDeepError,
   NumberValue,
   parseJson,
-  plainDecimal,
   stringifyJson,
   toDecimal,
 } from './json.js';
@@ -15,7 +16,7 @@ import {
 describe('parseJson then stringifyJson', () => {
   it.each([
     '{"a":1,"b":-2.5,"c":[0,1e-7,123456789012345]}',
-    '{"big":123456789012345678901234567890}',
+    '{"big":1.2345678901234567890123456789e+29,"int":123456789012345678901}',
     '{"precise":0.12345678901234567890123456789}',
     '[9007199254740993,-9007199254740993]',
     '{"s":"12345678901234567890 in a string stays a string","n":12345678901234567890}',
@@ -27,27 +28,65 @@ describe('parseJson then stringifyJson', () => {
   });
 
   it.each([
-    ['1e21', '1000000000000000000000'],
+    ['1e21', '1e+21'],
+    ['1e125', '1e+125'],
+    ['-1E+125', '-1e+125'],
+    ['12345678901234567890123', '1.2345678901234567890123e+22'],
+    ['123456789012345678901', '123456789012345678901'],
     ['1.23456789012345678e-5', '0.0000123456789012345678'],
+    ['1.23456789012345678e-7', '1.23456789012345678e-7'],
+    ['0.0000001234567890123456789', '1.234567890123456789e-7'],
+    ['1e-130', '1e-130'],
     ['9.9999999999999999999999999999999999999e3', '9999.9999999999999999999999999999999999'],
     ['-0.0012345678901234567890e2', '-0.1234567890123456789'],
     ['0.000e99', '0'],
     ['-0e0', '0'],
     ['12345678901234567890.000', '12345678901234567890'],
-  ])('spells a number no double holds one way: %s as %s', (number, plain) => {
-    expect(plainDecimal(number)).toBe(plain);
-    expect(stringifyJson(parseJson(`{"n":${number}}`))).toBe(
-      isExactAsNumber(plain) ? `{"n":${Number(plain)}}` : `{"n":${plain}}`,
+    // Far past any DynamoDB number: spelled short, for the storable check to refuse.
+    ['1e-999999999999', '1e-999999999999'],
+    ['-1E+999999999999', '-1e+999999999999'],
+    ['10e1300', '1e+1301'],
+  ])('spells a number one way, as ECMAScript spells numbers: %s as %s', (number, canonical) => {
+    expect(canonicalNumber(number)).toBe(canonical);
+    expect(stringifyJson(parseJson(`{"n":${number}}`))).toBe(`{"n":${canonical}}`);
+    expect(fromDecimalText(number).toString()).toBe(canonical);
+  });
+
+  it('spells a number a double holds as JSON.stringify does, whatever spelling it came in', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.integer({ min: -3, max: 3 }),
+        (n, shift) => {
+          // The same value spelled another way: the point moved, the exponent made up for it.
+          const [mantissa = '', exponent = '0'] = String(n).split('e');
+          const [int = '', frac = ''] = mantissa.split('.');
+          const digits = `${int}${frac}`.replace('-', '');
+          const point = int.replace('-', '').length + shift;
+          const moved =
+            point <= 0
+              ? `0.${'0'.repeat(-point)}${digits}`
+              : `${digits.padEnd(point, '0').slice(0, point)}.${digits.slice(point) || '0'}`;
+          const spelled = `${n < 0 || Object.is(n, -0) ? '-' : ''}${moved}e${Number(exponent) - shift}`;
+          expect(canonicalNumber(spelled)).toBe(JSON.stringify(n));
+        },
+      ),
     );
   });
 
-  it.each(['1e-999999999999', '-1E+999999999999', '1e1301'])(
-    'leaves %s, far past any DynamoDB number, in its own spelling for the storable check to refuse',
-    (number) => {
-      expect(plainDecimal(number)).toBe(number);
-      expect(stringifyJson(parseJson(`{"n":${number}}`))).toBe(`{"n":${number}}`);
-    },
-  );
+  it('keeps a number written with the largest and smallest powers of ten DynamoDB holds short', () => {
+    // 65,000 of 1e125 spelled in plain notation were 8 MB: past what a Lambda answers.
+    const body = `{"user_id":"amp","n":[${Array(65_000).fill('1e125').join(',')}]}`;
+
+    const answer = stringifyJson(parseJson(body));
+
+    expect(answer).toBe(`{"user_id":"amp","n":[${Array(65_000).fill('1e+125').join(',')}]}`);
+    expect(Buffer.byteLength(answer)).toBe(Buffer.byteLength(body) + 65_000);
+  });
+
+  it('keeps the spelling of a number whose power of ten no number holds exactly', () => {
+    expect(canonicalNumber('1e99999999999999999999')).toBe('1e99999999999999999999');
+  });
 
   it('keeps a member named __proto__ as data when it puts members in order', () => {
     const value = parseJson('{"b":1,"__proto__":{"x":1},"user_id":"u"}');
@@ -113,7 +152,7 @@ describe('parseJson then stringifyJson', () => {
   it('marks an exponent that underflows a double instead of turning it into 0', () => {
     const value = parseJson('{"n":1e-400}') as Record<string, unknown>;
 
-    expect(value.n).toEqual(NumberValue.from(`0.${'0'.repeat(399)}1`));
+    expect(value.n).toEqual(NumberValue.from('1e-400'));
   });
 });
 
@@ -138,10 +177,17 @@ describe('decimal helpers', () => {
     expect(isExactAsNumber(text)).toBe(exact);
   });
 
-  it('turns DynamoDB number text into the most natural exact value', () => {
+  it('turns DynamoDB number text into the most natural exact value, in the one spelling', () => {
     expect(fromDecimalText('3.25')).toBe(3.25);
     expect(fromDecimalText('123456789012345678901')).toEqual(
       NumberValue.from('123456789012345678901'),
+    );
+    // DynamoDB Local's BigDecimal spelling and dynalite's plain one give the same value.
+    expect(fromDecimalText('1.2345678901234567890123E+22')).toEqual(
+      NumberValue.from('1.2345678901234567890123e+22'),
+    );
+    expect(fromDecimalText('12345678901234567890123')).toEqual(
+      NumberValue.from('1.2345678901234567890123e+22'),
     );
   });
 });

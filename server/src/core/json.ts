@@ -4,8 +4,9 @@
  * `JSON.parse` turns `12345678901234567890` into `12345678901234567000`; DynamoDB holds 38
  * significant digits, so the API promises that numbers round-trip unchanged. Numbers a JS
  * `number` holds exactly stay plain numbers (the fast, common path: one scan, then native
- * `JSON.parse`); the others become `NumberValue`s carrying their decimal text, which the
- * DynamoDB document client stores as-is and `stringifyJson` writes back verbatim.
+ * `JSON.parse`); the others become `NumberValue`s carrying their decimal text in the one
+ * spelling `canonicalNumber` gives, which the DynamoDB document client stores as-is and
+ * `stringifyJson` writes back verbatim.
  */
 import { randomUUID } from 'node:crypto';
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
@@ -100,7 +101,7 @@ export function parseJson(text: string, options: ParseOptions = {}): JsonValue {
     marked += text.slice(from);
     value = JSON.parse(marked, (_key, v: unknown) =>
       typeof v === 'string' && v.startsWith(MARK)
-        ? NumberValue.from(plainDecimal(v.slice(MARK.length)))
+        ? NumberValue.from(canonicalNumber(v.slice(MARK.length)))
         : v,
     ) as JsonValue;
   }
@@ -155,9 +156,13 @@ export function inCanonicalOrder(value: unknown, first: readonly string[] = []):
   return ordered;
 }
 
-/** What a DynamoDB number's text should become in JS: a `number` when that is exact. */
+/**
+ * What a DynamoDB number's text should become in JS: a `number` when that is exact, else a
+ * `NumberValue` in the canonical spelling, whatever spelling the engine read it back in
+ * (engines differ: `1E+22`, `10000000000000000000000`).
+ */
 export function fromDecimalText(text: string): number | NumberValue {
-  return isExactAsNumber(text) ? Number(text) : NumberValue.from(text);
+  return isExactAsNumber(text) ? Number(text) : NumberValue.from(canonicalNumber(text));
 }
 
 /**
@@ -174,30 +179,35 @@ export function isExactAsNumber(text: string): boolean {
 }
 
 /**
- * DynamoDB numbers lie between 1e-130 and 1e126 in magnitude ("Number" under "Data types",
- * DynamoDB Developer Guide); past ten times that power, a number is only ever refused.
+ * `text`, a JSON number, spelled as ECMAScript spells a number (`Number::toString`, ECMA-262
+ * §6.1.6.1.20), applied to its exact decimal value: plain notation from 1e-6 to under 1e21,
+ * else one digit, a point, the others and the power of ten (`1e+21`, `1.2345678901234567890123e+22`,
+ * `1e-7`). Zeros that carry nothing are dropped; `-0` is `0`.
+ *
+ * One spelling per value, so that what a write answers is what every later read of it answers,
+ * whatever spelling the client sent or the engine reads back (the ETag is strong: one version,
+ * one representation, RFC 9110 §8.8.1). The same rule `JSON.stringify` applies to every
+ * `number`, so every number in an answer is spelled by one rule. And a compact one: a number
+ * DynamoDB holds is at most 46 characters (`-0.00000` and 38 digits), one of a digit or two at
+ * most 22 (`-100000000000000000000`), where plain notation would spell `1e125` in 126.
+ * A number whose power of ten no `number` holds exactly keeps its own spelling (the storable
+ * check refuses it).
  */
-const PLAIN_EXPONENT_LIMIT = 1300;
-
-/**
- * `text`, a JSON number, in plain decimal notation with no zero that carries nothing: `1e21` is
- * `1000000000000000000000`, `-0.00e5` is `0`, `1.50E-3` is `0.0015`. A number kept as text is
- * kept in this one spelling, so that what a write answers is what every later read of it
- * answers, whatever spelling the engine reads back (the ETag is strong: one version, one
- * representation, RFC 9110 §8.8.1). A number far outside what DynamoDB holds (a power of ten
- * past ±`PLAIN_EXPONENT_LIMIT`, such as `1e-999999999999`) keeps its own spelling: writing it out
- * would take more memory than the body did, and the storable check refuses it anyway.
- */
-export function plainDecimal(text: string): string {
+export function canonicalNumber(text: string): string {
   const decimal = toDecimal(text);
-  if (decimal === undefined || decimal.digits === '') return decimal === undefined ? text : '0';
+  if (decimal === undefined) return text;
   const { digits, exponent } = decimal;
-  if (Math.abs(exponent) > PLAIN_EXPONENT_LIMIT) return text;
+  if (digits === '') return '0';
+  if (!Number.isSafeInteger(exponent)) return text;
   const sign = text.startsWith('-') ? '-' : '';
-  if (exponent >= digits.length - 1)
-    return `${sign}${digits}${'0'.repeat(exponent - digits.length + 1)}`;
-  if (exponent >= 0) return `${sign}${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`;
-  return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+  // ECMA-262's k (how many digits) and n (where the point goes: the value is 0.digits × 10^n).
+  const k = digits.length;
+  const n = exponent + 1;
+  if (k <= n && n <= 21) return `${sign}${digits}${'0'.repeat(n - k)}`;
+  if (n > 0 && n <= 21) return `${sign}${digits.slice(0, n)}.${digits.slice(n)}`;
+  if (n > -6 && n <= 0) return `${sign}0.${'0'.repeat(-n)}${digits}`;
+  const mantissa = k === 1 ? digits : `${digits.slice(0, 1)}.${digits.slice(1)}`;
+  return `${sign}${mantissa}e${exponent < 0 ? '-' : '+'}${Math.abs(exponent)}`;
 }
 
 /**

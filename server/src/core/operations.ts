@@ -4,10 +4,12 @@
  * new operation in openapi.yaml without a handler here does not compile.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { carriedBytes } from './answer.js';
 import { etag, evaluateRead, readPreconditions, toVersionCondition } from './conditional.js';
 import type { CursorCodec } from './cursor.js';
 import { CHECKS_WHOLE_ITEM, checkAttributes, checkItem } from './item-schema.js';
-import type { JsonValue } from './json.js';
+import { type JsonValue, stringifyJson } from './json.js';
+import { MAX_PAGE_BYTES, readPage } from './listing.js';
 import { mergeChange } from './merge-patch.js';
 import type { OperationInput, OperationResult } from './openapi/operation-types.js';
 import type { OperationId } from './openapi/operations.gen.js';
@@ -23,6 +25,7 @@ import {
   meetsCondition,
   type UpdatedItem,
   type VersionCondition,
+  type VersionedItem,
   VersionMismatchError,
   type WriteEventDetail,
   writeContention,
@@ -52,6 +55,8 @@ export interface OperationDependencies {
   readonly logger: Logger;
   /** Signs and checks listing cursors (`CURSOR_KEY`). */
   readonly cursors: CursorCodec;
+  /** See `AppOptions.readReserveMs`. */
+  readonly readReserveMs?: number | undefined;
 }
 
 /**
@@ -62,6 +67,7 @@ export function createOperations({
   events,
   logger,
   cursors,
+  readReserveMs = 0,
 }: OperationDependencies): Operations {
   /**
    * An item another program stored in violation of `Item` is answered as it is stored (the API
@@ -237,11 +243,19 @@ export function createOperations({
       return { status: 200, headers: { etag: etag(updated.version) }, body: updated.item };
     },
 
-    async listItems({ query }) {
+    async listItems({ query }, context) {
       // Validation filled in the contract's default (Ajv `useDefaults`).
       const limit = query.limit as number;
       const after = query.cursor === undefined ? undefined : cursors.decode(query.cursor);
-      const page = await store.list(after === undefined ? { limit } : { limit, after });
+      const { deadline } = context;
+      const page = await readPage(store, after === undefined ? { limit } : { limit, after }, {
+        // Each entry as the answer spells it, and the comma after it. The answer puts members in
+        // its own order (`answerText`), which changes no size: left out, it halves the cost
+        // (about 50 µs for 25 small items).
+        sizeOf: (found) => carriedBytes(stringifyJson(pageEntry(found))) + 1,
+        maxBytes: MAX_PAGE_BYTES,
+        mayReadAgain: () => deadline === undefined || Date.now() + readReserveMs <= deadline,
+      });
       for (const { item } of page.items) warnIfUnvouched(item.user_id, item);
       const cursor = page.next === undefined ? undefined : cursors.encode(page.next);
       return {
@@ -253,7 +267,7 @@ export function createOperations({
             ? {}
             : { link: `<?limit=${limit}&cursor=${encodeURIComponent(cursor)}>; rel="next"` },
         body: {
-          items: page.items.map(({ item, version }) => ({ item, etag: etag(version) })),
+          items: page.items.map(pageEntry),
           ...(cursor === undefined ? {} : { cursor }),
         },
       };
@@ -279,6 +293,11 @@ type UpdateRequest = components['schemas']['UpdateRequest'];
 type MergePatch = components['schemas']['MergePatch'];
 /** The precondition headers of a write. */
 type Preconditioned = Parameters<typeof readPreconditions>[0];
+
+/** An item as a listing page holds it: with the ETag its version has. */
+function pageEntry({ item, version }: VersionedItem): { item: Item; etag: string } {
+  return { item, etag: etag(version) };
+}
 
 /** How many times a checked write reads again when the item changed under it. */
 const CHECKED_WRITE_ROUNDS = 3;

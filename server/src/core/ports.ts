@@ -31,10 +31,13 @@ export interface VersionedItem {
   readonly version: number;
 }
 
-/** A page of a listing: its items, and the `user_id` the next page starts after. */
-export interface ItemPage {
+/**
+ * What one read of a listing found: items in the store's order, and `resumeAfter`, the
+ * `user_id` the read stopped after, when it stopped before the end of the table.
+ */
+export interface ScannedItems {
   readonly items: readonly VersionedItem[];
-  readonly next?: string;
+  readonly resumeAfter?: string;
 }
 
 /** An updated item, with the item as it was before. */
@@ -151,12 +154,14 @@ export interface ItemStore {
    */
   update(userId: string, change: ItemChange, condition: VersionCondition): Promise<UpdatedItem>;
   /**
-   * At most `limit` items, starting after the item `after` (from the start without it), and
-   * where the next page starts: `next`, absent when there is nothing after these. The order is
-   * the store's own; under concurrent writes an item created or deleted meanwhile may or may
-   * not appear, none appears twice, and none that existed throughout is missed.
+   * One read of a listing (for DynamoDB, one strongly consistent `Scan`): at most `limit` items,
+   * starting after the item `after` (from the start without it), and where the read stopped
+   * when that was before the end. A read may stop short of `limit` with items left (DynamoDB's
+   * stops at 1 MB read). The order is the store's own; reads that follow each other's
+   * `resumeAfter` see an item created or deleted meanwhile or not, none twice, and every item
+   * that existed throughout.
    */
-  list(page: { readonly limit: number; readonly after?: string }): Promise<ItemPage>;
+  scan(read: { readonly limit: number; readonly after?: string }): Promise<ScannedItems>;
   /**
    * Deletes the item, if it exists and meets `condition`, and returns it as it was.
    * @throws ItemNotFoundError, VersionMismatchError

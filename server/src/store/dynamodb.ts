@@ -204,27 +204,23 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
       });
     },
 
-    async list({ limit, after }) {
-      // One more than asked: when it comes, there is a next page, and the cursor points at
-      // the last item handed out, so a listing does not end on an empty page (DynamoDB gives a
-      // LastEvaluatedKey whenever it stopped at Limit, more items or not).
+    async scan({ limit, after }) {
+      // DynamoDB stops at `Limit` items or 1 MB read, whichever comes first, and then gives a
+      // LastEvaluatedKey (at `Limit` even when nothing is left).
       const { Items = [], LastEvaluatedKey } = await send(() =>
         db.send(
           new ScanCommand({
             TableName: tableName,
-            Limit: limit + 1,
+            Limit: limit,
             // Strongly consistent, so that an item that existed before the listing is seen.
             ConsistentRead: true,
             ...(after === undefined ? {} : { ExclusiveStartKey: key(after) }),
           }),
         ),
       );
-      const items = Items.slice(0, limit).map(fromStored);
-      const last = items.at(-1)?.item.user_id;
-      if (Items.length > limit && last !== undefined) return { items, next: last };
-      // Fewer came: DynamoDB stopped at its 1 MB page, or there is nothing after them.
+      const items = Items.map(fromStored);
       const stoppedAt = LastEvaluatedKey?.user_id;
-      return typeof stoppedAt === 'string' ? { items, next: stoppedAt } : { items };
+      return typeof stoppedAt === 'string' ? { items, resumeAfter: stoppedAt } : { items };
     },
 
     delete(userId, condition) {

@@ -49,13 +49,14 @@ export function createMemoryStore(): MemoryStore {
       items.set(userId, updated);
       return { ...updated, previous };
     },
-    async list({ limit, after }) {
+    async scan({ limit, after }) {
       const keys = [...items.keys()].sort().filter((key) => after === undefined || key > after);
-      const page = keys.slice(0, limit).map((key) => items.get(key) as VersionedItem);
-      const last = page.at(-1);
-      return keys.length > limit && last !== undefined
-        ? { items: page, next: last.item.user_id }
-        : { items: page };
+      const read = keys.slice(0, limit);
+      const last = read.at(-1);
+      return {
+        items: read.map((key) => items.get(key) as VersionedItem),
+        ...(keys.length > limit && last !== undefined ? { resumeAfter: last } : {}),
+      };
     },
     async delete(userId, condition) {
       const previous = current(userId, condition);

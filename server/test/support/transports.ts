@@ -77,6 +77,7 @@ export function createTestApp(store: ItemStore, options: TestAppOptions = {}): A
     cursorKey: options.cursorKey ?? TEST_CURSOR_KEY,
     corsAllowOrigins: options.corsAllowOrigins,
     corsAllowHeaders: options.corsAllowHeaders,
+    readReserveMs: options.readReserveMs,
   });
 }
 

@@ -8,7 +8,7 @@ import * as validators from './validators.gen.js';
 export type OperationId = keyof ContractOperations;
 
 /** SHA-256 of the parsed openapi.yaml this was generated from (`openApiFingerprint`). */
-export const OPENAPI_FINGERPRINT = "c3c98f8dd5f9a628b4a52391fc2798e7f9b6ef49e397bab931f906cb6fd5a42e";
+export const OPENAPI_FINGERPRINT = "98ccc7d8de94dec4dc6abb64db510b5ad74f9a3cb8a19f2dd58fca64edea10cd";
 
 /**
  * The `Item` schema: `validate` checks a whole item, `validateAttributes` an object of some of

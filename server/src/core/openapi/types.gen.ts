@@ -55,8 +55,10 @@ export interface paths {
         };
         /**
          * List items, a page at a time
-         * @description A page of items (at most `limit`), each with its `ETag`, and a `cursor` to the next page,
-         *     absent on the last. Pass the cursor back as it is: it is opaque, and a cursor that was
+         * @description A page of items (at most `limit`, and fewer when they are large: a page's items take at
+         *     most 5 MiB of the answer, one item at least), each with its `ETag`, and a `cursor` to the
+         *     next page, absent on the last: the cursor, not the count, says whether a next page
+         *     exists. Pass the cursor back as it is: it is opaque, and a cursor that was
          *     changed, cut or made by another deployment is a 400. `Link` (RFC 8288) carries the next
          *     page's URL as a relative reference too.
          *
