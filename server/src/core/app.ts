@@ -8,7 +8,7 @@
  * is thrown on the way becomes a problem here, and only here (`toApiError`).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { refuseUnevaluatedPreconditions } from './conditional.js';
+import { etag, refuseUnevaluatedPreconditions } from './conditional.js';
 import { allowedRequestHeaders, createCors } from './cors.js';
 import { createCursorCodec } from './cursor.js';
 import {
@@ -387,7 +387,7 @@ function toApiError(error: unknown): ApiError {
     return new PreconditionFailedError(
       error.current === undefined
         ? 'The item changed while this request was carried out; read it again and retry.'
-        : `The item's current version, "${error.current}", does not meet If-Match or If-None-Match; read it again and retry.`,
+        : `The item's current ETag, ${etag(error.current)}, does not meet If-Match or If-None-Match; read it again and retry.`,
     );
   }
   if (error instanceof IdempotencyKeyInProgressError) {

@@ -8,7 +8,7 @@ import * as validators from './validators.gen.js';
 export type OperationId = keyof ContractOperations;
 
 /** SHA-256 of the parsed openapi.yaml this was generated from (`openApiFingerprint`). */
-export const OPENAPI_FINGERPRINT = "d6b8a95409cd76a72cd3d7ea82dc0b30b2f54aae34a231da45050740e5c0fd46";
+export const OPENAPI_FINGERPRINT = "90425c1987c78819f748bf77001ef8e39273abe801626ec242d4929de80e94a5";
 
 /**
  * The `Item` schema: `validate` checks a whole item, `validateAttributes` an object of some of
