@@ -108,17 +108,18 @@ describe('an item deleted and created again between a read and a write', () => {
   beforeAll(() => {
     store = createDynamoDbStore(table.documentClient, table.tableName);
   });
-  const change = { set: { balance: 90 }, remove: [] };
+  const change = { set: { account: { owner: 'alice', balance: 90 } }, remove: [] };
+  const account = (owner: string, balance: number) => ({ account: { owner, balance } });
 
   /** Alice's item, then deleted and Bob's created under its user_id: both as the store said. */
   async function replace(userId: string) {
     await store.delete(userId, {});
-    return store.create({ user_id: userId, owner: 'bob', balance: 5 });
+    return store.create({ user_id: userId, ...account('bob', 5) });
   }
 
   it('the store refuses a write conditional on a state of the old item, and writes nothing', async () => {
     const userId = `aba-${randomUUID()}`;
-    const alice = await store.create({ user_id: userId, owner: 'alice', balance: 100 });
+    const alice = await store.create({ user_id: userId, ...account('alice', 100) });
     const bob = await replace(userId);
     const condition = { ifMatch: [validatorOf(alice)] };
 
@@ -158,7 +159,7 @@ describe('an item deleted and created again between a read and a write', () => {
     const merge = (userId: string, headers: Record<string, string>) =>
       app.send({
         method: 'PATCH',
-        body: JSON.stringify({ user_id: userId, balance: 90 }),
+        body: JSON.stringify({ user_id: userId, account: { balance: 90 } }),
         headers: { 'content-type': 'application/merge-patch+json', ...headers },
       });
 
@@ -166,7 +167,7 @@ describe('an item deleted and created again between a read and a write', () => {
       const userId = `aba-${randomUUID()}`;
       const created = await app.send({
         method: 'POST',
-        json: { user_id: userId, owner: 'alice', balance: 100 },
+        json: { user_id: userId, ...account('alice', 100) },
       });
       replaceAfterRead = userId;
 
@@ -176,20 +177,21 @@ describe('an item deleted and created again between a read and a write', () => {
       expect(replaceAfterRead, 'the race ran').toBeUndefined();
       expect(response.status).toBe(412);
       const now = await store.get(userId);
-      expect(now?.item).toEqual({ user_id: userId, owner: 'bob', balance: 5 });
+      expect(now?.item).toEqual({ user_id: userId, ...account('bob', 5) });
       expect(now?.version).toBe(1);
       expect(events.published.filter((e) => e.operation === 'PATCH')).toEqual([]);
     });
 
     it('without a precondition: the patch is merged into the new item, read again', async () => {
       const userId = `aba-${randomUUID()}`;
-      await app.send({ method: 'POST', json: { user_id: userId, owner: 'alice', balance: 100 } });
+      await app.send({ method: 'POST', json: { user_id: userId, ...account('alice', 100) } });
       replaceAfterRead = userId;
 
       const response = await merge(userId, {});
 
       expect(response.status).toBe(200);
-      expect(JSON.parse(response.body)).toEqual({ user_id: userId, owner: 'bob', balance: 90 });
+      // Merged into Bob's account, not Alice's as read first.
+      expect(JSON.parse(response.body)).toEqual({ user_id: userId, ...account('bob', 90) });
       expect((await store.get(userId))?.item).toEqual(JSON.parse(response.body));
       expect(response.headers.etag).toBe(`"2.${replaced?.incarnation}"`);
     });

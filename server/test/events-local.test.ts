@@ -228,6 +228,7 @@ describe('local events (the local server with the local sink)', () => {
           user_id: userId,
           item,
           version: 1,
+          etag: created.headers.etag,
           occurredAt: expect.any(String),
           requestId: expect.stringMatching(
             /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
@@ -246,9 +247,9 @@ describe('local events (the local server with the local sink)', () => {
       const item = { user_id: userId, name: 'Ada' };
 
       // Act
-      await createItem(api.url, item);
-      const updated = await updateItem(api.url, userId, 'name', 'Ada L.', '"1"');
-      const deleted = await deleteItem(api.url, userId, '"2"');
+      const created = await createItem(api.url, item);
+      const updated = await updateItem(api.url, userId, 'name', 'Ada L.', created.headers.etag);
+      const deleted = await deleteItem(api.url, userId, updated.headers.etag);
 
       // Assess
       expect([updated.status, deleted.status]).toEqual([200, 200]);
@@ -265,12 +266,14 @@ describe('local events (the local server with the local sink)', () => {
         item: { user_id: userId, name: 'Ada L.' },
         previous: item,
         version: 2,
+        etag: updated.headers.etag,
       });
       expect(del?.detail).toMatchObject({
         operation: 'DELETE',
         user_id: userId,
         item: { user_id: userId, name: 'Ada L.' },
         version: 2,
+        etag: updated.headers.etag,
       });
       expect(del?.detail).not.toHaveProperty('previous');
       expectValidSchema('ItemUpdatedDetail', patch?.detail);

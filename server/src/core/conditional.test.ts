@@ -88,10 +88,7 @@ describe('toVersionCondition', () => {
   it.each([
     [{}, {}],
     [{ 'if-match': '*' }, {}],
-    [
-      { 'if-match': `"3.${INCARNATION}", "4.${OTHER}"` },
-      { ifMatch: [state(3), state(4, OTHER)] },
-    ],
+    [{ 'if-match': `"3.${INCARNATION}", "4.${OTHER}"` }, { ifMatch: [state(3), state(4, OTHER)] }],
     // Tags of items stored before incarnations name a version without one.
     [{ 'if-match': '"3", "4"' }, { ifMatch: [{ version: 3 }, { version: 4 }] }],
     [{ 'if-match': `"3.${INCARNATION}", "3.${INCARNATION}"` }, { ifMatch: [state(3)] }],
@@ -100,10 +97,7 @@ describe('toVersionCondition', () => {
     [{ 'if-match': '"abc", "03", "3.", "3.a!b", "3.a.b"' }, { ifMatch: [] }],
     [{ 'if-match': `"3.${'a'.repeat(65)}"` }, { ifMatch: [] }],
     [{ 'if-none-match': '*' }, { ifNoneMatch: '*' }],
-    [
-      { 'if-none-match': `W/"3.${INCARNATION}", "5"` },
-      { ifNoneMatch: [state(3), { version: 5 }] },
-    ],
+    [{ 'if-none-match': `W/"3.${INCARNATION}", "5"` }, { ifNoneMatch: [state(3), { version: 5 }] }],
   ])('%j requires %j', (headers, condition) => {
     expect(toVersionCondition(readPreconditions(headers))).toEqual(condition);
   });
