@@ -8,7 +8,7 @@ import * as validators from './validators.gen.js';
 export type OperationId = keyof ContractOperations;
 
 /** SHA-256 of the parsed openapi.yaml this was generated from (`openApiFingerprint`). */
-export const OPENAPI_FINGERPRINT = "90425c1987c78819f748bf77001ef8e39273abe801626ec242d4929de80e94a5";
+export const OPENAPI_FINGERPRINT = "d27485d699100acbf295c29e2fb52654c9a42fea3b7f8aea43330b8f5b4232e5";
 
 /**
  * The `Item` schema: `validate` checks a whole item, `validateAttributes` an object of some of

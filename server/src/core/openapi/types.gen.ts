@@ -422,11 +422,11 @@ export interface components {
     requestBodies: never;
     headers: {
         /**
-         * @description The item's state, as a strong entity tag for `If-Match` and `If-None-Match`: its version
-         *     and, after a dot, a random token the item got when it was created, so that no tag is
-         *     ever sent for two states, even across a delete and a create. Opaque: compare it whole.
-         *     Items stored before tokens were given keep the tag they had (`"3"`) until their next
-         *     write.
+         * @description The item's state, as a strong entity tag for `If-Match` and `If-None-Match`, such as
+         *     `"3.Hm7kQx0pZr1c"`: its version and, after a dot, a random token the item got when it
+         *     was created, so that no tag is ever sent for two states, even across a delete and a
+         *     create. Opaque: compare it whole. Items stored before tokens were given keep the tag
+         *     they had (`"3"`) until their next write.
          */
         ETag: string;
         /** @description Seconds to wait before retrying. */
