@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { MAX_ENTITY_TAGS } from '../src/core/conditional.js';
 import { NumberValue, parseJson, toDecimal } from '../src/core/json.js';
 import { INCARNATION_ATTRIBUTE, VERSION_ATTRIBUTE } from '../src/store/dynamodb.js';
 import { expectContractResponse, type OperationId } from './support/conformance.js';
@@ -447,6 +448,30 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
       );
 
       expect(response.status).toBe(status);
+    });
+
+    it(`takes If-Match and If-None-Match of ${MAX_ENTITY_TAGS} ETags each, all of other incarnations but one`, async () => {
+      // Each tag is a clause of DynamoDB's condition: the most a request may send fits in it.
+      const userId = newId();
+      const created = await createItem({ user_id: userId });
+      const others = (prefix: string, count: number) =>
+        Array.from(
+          { length: count },
+          (_, i) => `"${i + 1}.${prefix}${String(i).padStart(11, '0')}"`,
+        );
+      const headers = (current: string) => ({
+        'if-match': [...others('m', MAX_ENTITY_TAGS - 1), current].join(', '),
+        'if-none-match': others('n', MAX_ENTITY_TAGS).join(', '),
+      });
+
+      const updated = await updateItem(
+        { user_id: userId, updatedKey: 'a', updatedValue: 1 },
+        headers(created.headers.etag ?? ''),
+      );
+      const deleted = await deleteItem(userId, headers(updated.headers.etag ?? ''));
+
+      expect([updated.status, deleted.status]).toEqual([200, 200]);
+      expect(deleted.json).toEqual({ user_id: userId, a: 1 });
     });
 
     it('answers 404, not 412, when the item is gone whatever If-Match says', async () => {
