@@ -144,10 +144,7 @@ export const LIFECYCLE: readonly Step[] = [
   {
     name: 'update it with the stale ETag: 412, nothing written',
     operationId: 'updateItem',
-    send: (s) => ({
-      headers: { 'if-match': s.etags.created ?? '' },
-      body: { user_id: s.id, updatedKey: ATTRIBUTE, updatedValue: 'lost update' },
-    }),
+    send: updateAtFirstEtag,
     status: 412,
   },
   {
@@ -263,10 +260,7 @@ export const LIFECYCLE: readonly Step[] = [
   {
     name: 'update it with its first ETag: 412, nothing written (that was the old item)',
     operationId: 'updateItem',
-    send: (s) => ({
-      headers: { 'if-match': s.etags.created ?? '' },
-      body: { user_id: s.id, updatedKey: ATTRIBUTE, updatedValue: 'lost update' },
-    }),
+    send: updateAtFirstEtag,
     status: 412,
   },
   {
@@ -277,6 +271,14 @@ export const LIFECYCLE: readonly Step[] = [
     check: (r, s) => sameBody(r, s.item),
   },
 ];
+
+/** An update conditional on the ETag the item was created with. */
+function updateAtFirstEtag(s: LifecycleState): StepRequest {
+  return {
+    headers: { 'if-match': s.etags.created ?? '' },
+    body: { user_id: s.id, updatedKey: ATTRIBUTE, updatedValue: 'lost update' },
+  };
+}
 
 const MERGE_PATCH = 'application/merge-patch+json';
 

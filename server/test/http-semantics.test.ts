@@ -332,6 +332,10 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
   });
 
   describe('values other programs wrote into the table', () => {
+    /** A PATCH setting `n` to 1, on condition of `ifMatch`. */
+    const setN = (userId: string, ifMatch: string) =>
+      patch({ user_id: userId, updatedKey: 'n', updatedValue: 1 }, { 'if-match': ifMatch });
+
     /** An item as the AWS CLI would put it: every DynamoDB type, and a version in a string. */
     async function putForeign(userId: string, version: unknown = { S: '7' }) {
       await table.client.send(
@@ -373,14 +377,8 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
       const userId = newId();
       await putForeign(userId);
 
-      const stale = await patch(
-        { user_id: userId, updatedKey: 'n', updatedValue: 1 },
-        { 'if-match': '"7"' },
-      );
-      const updated = await patch(
-        { user_id: userId, updatedKey: 'n', updatedValue: 1 },
-        { 'if-match': '"0"' },
-      );
+      const stale = await setN(userId, '"7"');
+      const updated = await setN(userId, '"0"');
 
       expect(stale.status).toBe(412);
       expect(updated.status).toBe(200);
@@ -416,14 +414,8 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
         );
 
         const read = await get(userId);
-        const stale = await patch(
-          { user_id: userId, updatedKey: 'n', updatedValue: 1 },
-          { 'if-match': '"5"' },
-        );
-        const updated = await patch(
-          { user_id: userId, updatedKey: 'n', updatedValue: 1 },
-          { 'if-match': '"0"' },
-        );
+        const stale = await setN(userId, '"5"');
+        const updated = await setN(userId, '"0"');
 
         expect(read.headers.etag).toBe('"0"');
         expect(stale.status).toBe(412);

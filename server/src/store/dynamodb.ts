@@ -273,6 +273,7 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
   };
 }
 
+/** The names every guard's expressions use. */
 const NAMES = {
   '#pk': 'user_id',
   '#version': VERSION_ATTRIBUTE,
