@@ -18,8 +18,13 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import autocannon from 'autocannon';
 import { createDynamoDbClient } from '../server/src/aws/clients.js';
 import { readConfig } from '../server/src/config.js';
+import { newIncarnation } from '../server/src/core/ports.js';
 import { LOCAL_CREDENTIALS } from '../server/src/local/dynalite.js';
-import { createDocumentClient, VERSION_ATTRIBUTE } from '../server/src/store/dynamodb.js';
+import {
+  createDocumentClient,
+  INCARNATION_ATTRIBUTE,
+  VERSION_ATTRIBUTE,
+} from '../server/src/store/dynamodb.js';
 import { serveCommands } from './ipc.js';
 import { callsPerSecond, now } from './stats.js';
 
@@ -134,7 +139,7 @@ const direct: Record<Operation, (i: number) => Promise<unknown>> = {
     db.send(
       new PutCommand({
         TableName: setup.tableName,
-        Item: { ...newItem(), [VERSION_ATTRIBUTE]: 1 },
+        Item: { ...newItem(), [VERSION_ATTRIBUTE]: 1, [INCARNATION_ATTRIBUTE]: newIncarnation() },
         ConditionExpression: 'attribute_not_exists(#pk)',
         ExpressionAttributeNames: { '#pk': 'user_id' },
       }),
@@ -144,14 +149,21 @@ const direct: Record<Operation, (i: number) => Promise<unknown>> = {
       new UpdateCommand({
         TableName: setup.tableName,
         Key: { user_id: pick(i) },
-        UpdateExpression: 'SET #attr = :value, #version = if_not_exists(#version, :zero) + :one',
+        UpdateExpression:
+          'SET #attr = :value, #version = if_not_exists(#version, :zero) + :one, #incarnation = if_not_exists(#incarnation, :fresh)',
         ConditionExpression: 'attribute_exists(#pk)',
         ExpressionAttributeNames: {
           '#pk': 'user_id',
           '#attr': 'visits',
           '#version': VERSION_ATTRIBUTE,
+          '#incarnation': INCARNATION_ATTRIBUTE,
         },
-        ExpressionAttributeValues: { ':value': i, ':zero': 0, ':one': 1 },
+        ExpressionAttributeValues: {
+          ':value': i,
+          ':zero': 0,
+          ':one': 1,
+          ':fresh': newIncarnation(),
+        },
         ReturnValues: 'ALL_OLD',
       }),
     ),

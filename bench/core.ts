@@ -5,6 +5,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createApp } from '../server/src/core/app.js';
+import { etag } from '../server/src/core/conditional.js';
 import { stringifyJson } from '../server/src/core/json.js';
 import type { EventPublisher, VersionedItem } from '../server/src/core/ports.js';
 import type { ApiRequest, ApiResponse } from '../server/src/core/request.js';
@@ -90,7 +91,7 @@ export async function measureCoreOverhead(iterations: number): Promise<CoreOverh
 function respond(found: VersionedItem | undefined): ApiResponse {
   return {
     statusCode: 200,
-    headers: { etag: `"${found?.version}"` },
+    headers: found === undefined ? {} : { etag: etag(found) },
     body: stringifyJson(found?.item),
   };
 }

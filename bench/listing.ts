@@ -12,8 +12,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { newIncarnation } from '../server/src/core/ports.js';
 import { ensureTable } from '../server/src/local/dynalite.js';
-import { createDocumentClient, VERSION_ATTRIBUTE } from '../server/src/store/dynamodb.js';
+import {
+  createDocumentClient,
+  INCARNATION_ATTRIBUTE,
+  VERSION_ATTRIBUTE,
+} from '../server/src/store/dynamodb.js';
 import type { ListingSetup } from './listing-worker.js';
 import { type Figure, figure } from './report.js';
 import { median, percentile } from './stats.js';
@@ -56,6 +61,7 @@ export async function measureListing(options: ListingOptions): Promise<ListingSa
           visits: start + i,
           tags: ['a', 'b'],
           [VERSION_ATTRIBUTE]: 1,
+          [INCARNATION_ATTRIBUTE]: newIncarnation(),
         },
       },
     }));

@@ -33,8 +33,13 @@ import { fileURLToPath } from 'node:url';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDbClient } from '../server/src/aws/clients.js';
 import { readConfig } from '../server/src/config.js';
+import { newIncarnation } from '../server/src/core/ports.js';
 import { ensureTable, LOCAL_CREDENTIALS, startEngine } from '../server/src/local/dynalite.js';
-import { createDocumentClient, VERSION_ATTRIBUTE } from '../server/src/store/dynamodb.js';
+import {
+  createDocumentClient,
+  INCARNATION_ATTRIBUTE,
+  VERSION_ATTRIBUTE,
+} from '../server/src/store/dynamodb.js';
 import { findNode22 } from '../server/test/support/node22.js';
 import { buildBundles } from './bundles.js';
 import type { Command, Operation, Setup } from './client-worker.js';
@@ -149,6 +154,7 @@ async function main(): Promise<void> {
             visits: 1,
             tags: ['a', 'b'],
             [VERSION_ATTRIBUTE]: 1,
+            [INCARNATION_ATTRIBUTE]: newIncarnation(),
           },
         }),
       );

@@ -10,7 +10,7 @@ const conformance = createConformance(document);
 
 const item: SeenResponse = {
   status: 200,
-  headers: { 'content-type': 'application/json', etag: '"3"' },
+  headers: { 'content-type': 'application/json', etag: '"3.Hm7kQx0pZr1c"' },
   body: '{"user_id":"ada"}',
 };
 const problem = (
@@ -34,10 +34,16 @@ describe('an answer against openapi.yaml', () => {
       ['the required header ETag is missing'],
     ],
     [
-      'an ETag that is not a strong numeric tag',
+      'the ETag of an item stored before incarnations',
       'getItem',
-      { ...item, headers: { ...item.headers, etag: 'W/"3"' } },
-      ['the header ETag must match pattern "^"[0-9]+"$"'],
+      { ...item, headers: { ...item.headers, etag: '"3"' } },
+      [],
+    ],
+    [
+      'an ETag that is not a strong tag of a version',
+      'getItem',
+      { ...item, headers: { ...item.headers, etag: 'W/"3.Hm7kQx0pZr1c"' } },
+      ['the header ETag must match pattern "^"[0-9]+(\\.[A-Za-z0-9_-]+)?"$"'],
     ],
     [
       'an undocumented status',

@@ -1,8 +1,8 @@
 /**
  * The stateful run: one item of this run's own, taken through its whole life (create, read,
  * conditional update, stale update 412, a JSON Merge Patch and its replay for its
- * Idempotency-Key, delete, 404 after), each answer checked against what the steps before it
- * said. Method and path come from openapi.yaml by operation id; the steps say what to send and
+ * Idempotency-Key, delete, 404 after, created again under ETags none of the first had), each
+ * answer checked against what the steps before it said. Method and path come from openapi.yaml by operation id; the steps say what to send and
  * what must come back. A step that needs what the contract does not have (a media type, a
  * header) is left out.
  *
@@ -144,10 +144,7 @@ export const LIFECYCLE: readonly Step[] = [
   {
     name: 'update it with the stale ETag: 412, nothing written',
     operationId: 'updateItem',
-    send: (s) => ({
-      headers: { 'if-match': s.etags.created ?? '' },
-      body: { user_id: s.id, updatedKey: ATTRIBUTE, updatedValue: 'lost update' },
-    }),
+    send: updateAtFirstEtag,
     status: 412,
   },
   {
@@ -234,7 +231,54 @@ export const LIFECYCLE: readonly Step[] = [
     send: (s) => ({ query: { user_id: s.id } }),
     status: 404,
   },
+  // An ETag names one state over the item's whole history (RFC 9110 §8.8.1): one from before
+  // the delete names nothing after it, however the versions of the new item count.
+  {
+    name: 'create it again: 201 with an ETag none of its earlier states had',
+    operationId: 'createItem',
+    send: (s) => ({ body: s.item }),
+    status: 201,
+    check: (r, s) => {
+      const earlier = Object.values(s.etags);
+      const problems = recordEtag(r, s, 'recreated');
+      if (earlier.includes(s.etags.recreated ?? '')) {
+        problems.push(`the ETag ${s.etags.recreated} was sent for the item before its delete`);
+      }
+      return problems;
+    },
+  },
+  {
+    name: 'read it with its first ETag in If-None-Match: 200, not 304 (that was the old item)',
+    operationId: 'getItem',
+    send: (s) => ({
+      query: { user_id: s.id },
+      headers: { 'if-none-match': s.etags.created ?? '' },
+    }),
+    status: 200,
+    check: (r, s) => [...sameBody(r, s.item), ...sameEtag(r, s, 'recreated')],
+  },
+  {
+    name: 'update it with its first ETag: 412, nothing written (that was the old item)',
+    operationId: 'updateItem',
+    send: updateAtFirstEtag,
+    status: 412,
+  },
+  {
+    name: 'delete it with its new ETag: 200, the item as created again',
+    operationId: 'deleteItem',
+    send: (s) => ({ query: { user_id: s.id }, headers: { 'if-match': s.etags.recreated ?? '' } }),
+    status: 200,
+    check: (r, s) => sameBody(r, s.item),
+  },
 ];
+
+/** An update conditional on the ETag the item was created with. */
+function updateAtFirstEtag(s: LifecycleState): StepRequest {
+  return {
+    headers: { 'if-match': s.etags.created ?? '' },
+    body: { user_id: s.id, updatedKey: ATTRIBUTE, updatedValue: 'lost update' },
+  };
+}
 
 const MERGE_PATCH = 'application/merge-patch+json';
 

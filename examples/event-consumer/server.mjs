@@ -9,7 +9,8 @@
  * stdout: one line saying where it listens, then each event as one JSON line, as received
  * (numbers past JS precision stay exact: the text is printed, not a re-serialised parse).
  * stderr: what it refused, and why. Delivery is at least once, so an event seen before (same
- * `user_id`, `operation` and `version`) is answered 2xx but not printed again.
+ * `user_id`, `operation` and `etag`) is answered 2xx but not printed again. Not `version`: an
+ * item deleted and created again counts its versions from 1 again; its `etag` is new.
  */
 import { createServer } from 'node:http';
 
@@ -48,6 +49,9 @@ function problemWith(event) {
   if (!Number.isInteger(detail.version) || detail.version < 0) {
     return 'detail.version is not a whole number';
   }
+  if (detail.etag !== undefined && typeof detail.etag !== 'string') {
+    return 'detail.etag is not a string';
+  }
   if (typeof detail.occurredAt !== 'string' || Number.isNaN(Date.parse(detail.occurredAt))) {
     return 'detail.occurredAt is not a time';
   }
@@ -59,9 +63,12 @@ function problemWith(event) {
 
 const seen = new Set();
 
-/** True the first time an event's key is seen (the oldest keys are forgotten past the limit). */
+/**
+ * True the first time an event's key is seen (the oldest keys are forgotten past the limit).
+ * Events put before ETags were in them have their version instead.
+ */
 function firstTime({ detail }) {
-  const key = JSON.stringify([detail.user_id, detail.operation, detail.version]);
+  const key = JSON.stringify([detail.user_id, detail.operation, detail.etag ?? detail.version]);
   if (seen.has(key)) return false;
   seen.add(key);
   if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value);

@@ -153,8 +153,9 @@ export interface CallOptions {
 export interface WriteOptions extends CallOptions {
   /**
    * Write only if nobody changed the item since you read it: the `etag` of an earlier result,
-   * or that result itself. A stale one fails with a 412 `ProblemError` and writes nothing. `'*'`
-   * means "if it exists". Leave it out to write unconditionally.
+   * or that result itself. A stale one (the item changed, or was deleted and created again)
+   * fails with a 412 `ProblemError` and writes nothing. `'*'` means "if it exists". Leave it
+   * out to write unconditionally.
    */
   readonly ifMatch?: string | { readonly etag: string };
 }
@@ -179,7 +180,10 @@ export interface UpdateOptions extends WriteOptions, IdempotencyOptions {}
 /** An item and its version. */
 export interface ItemResult {
   readonly item: Item;
-  /** The item's version as a strong entity tag (`"3"`): pass it (or this result) as `ifMatch`. */
+  /**
+   * The item's `ETag`, a strong entity tag naming this state of it and no other, ever
+   * (`"3.Hm7kQx0pZr1c"`): opaque, pass it (or this result) as `ifMatch`.
+   */
   readonly etag: string;
 }
 

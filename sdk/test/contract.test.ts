@@ -24,6 +24,13 @@ import {
 
 const newId = () => `user-${randomUUID()}`;
 
+/**
+ * ETags are opaque to the SDK; these tests know the server's: version 1 of a new item, and the
+ * ETag after one more write of the item that had `etag`.
+ */
+const firstEtag = () => expect.stringMatching(/^"1\.[A-Za-z0-9_-]{12}"$/);
+const nextEtag = (etag: string) => etag.replace(/^"(\d+)/, (_, v) => `"${Number(v) + 1}`);
+
 /** The rejection of `promise`, which must be a `ProblemError`. */
 async function problemOf(promise: Promise<unknown>): Promise<ProblemError> {
   const error = await promise.then(
@@ -74,7 +81,7 @@ describe('the SDK against the local server', () => {
 
       expect(created).toEqual({
         item,
-        etag: '"1"',
+        etag: firstEtag(),
         location: `${server.url}/dynamo?user_id=${encodeURIComponent(item.user_id)}`,
       });
       expect(exchanges).toHaveLength(1);
@@ -159,11 +166,11 @@ describe('the SDK against the local server', () => {
   describe('getItem', () => {
     it('returns the item and its ETag', async () => {
       const item = { user_id: newId(), visits: 3, name: null, list: [1, 'two', { three: 3 }] };
-      await client().createItem(item);
+      const created = await client().createItem(item);
 
       const read = await api.getItem(item.user_id);
 
-      expect(read).toEqual({ item, etag: '"1"' });
+      expect(read).toEqual({ item, etag: created.etag });
     });
 
     it('encodes the user_id in the query: any characters round-trip', async () => {
@@ -196,7 +203,7 @@ describe('the SDK against the local server', () => {
   describe('updateItem', () => {
     it('sets one attribute and returns the whole item with its new ETag', async () => {
       const userId = newId();
-      await client().createItem({ user_id: userId, name: 'Ada', visits: 1 });
+      const created = await client().createItem({ user_id: userId, name: 'Ada', visits: 1 });
 
       const updated = await api.updateItem({
         user_id: userId,
@@ -206,7 +213,7 @@ describe('the SDK against the local server', () => {
 
       expect(updated).toEqual({
         item: { user_id: userId, name: 'Ada Lovelace', visits: 1 },
-        etag: '"2"',
+        etag: nextEtag(created.etag),
       });
       expect(exchanges[1]?.headers['if-match']).toBeUndefined();
     });
@@ -224,14 +231,43 @@ describe('the SDK against the local server', () => {
         { ifMatch: first.etag },
       );
 
-      expect(exchanges.map((e) => e.headers['if-match'])).toEqual([undefined, '"1"', '"2"']);
-      expect(second).toEqual({ item: { user_id: userId, visits: 3 }, etag: '"3"' });
+      expect(exchanges.map((e) => e.headers['if-match'])).toEqual([
+        undefined,
+        created.etag,
+        first.etag,
+      ]);
+      expect(second).toEqual({ item: { user_id: userId, visits: 3 }, etag: nextEtag(first.etag) });
+    });
+
+    it('throws a 412 ProblemError for the result of an item since deleted and created again', async () => {
+      const userId = newId();
+      const alices = await client().createItem({ user_id: userId, owner: 'alice' });
+      await api.deleteItem(userId);
+      const bobs = await api.createItem({ user_id: userId, owner: 'bob' });
+
+      const error = await problemOf(
+        api.updateItem(
+          { user_id: userId, updatedKey: 'owner', updatedValue: 'mallory' },
+          { ifMatch: alices },
+        ),
+      );
+
+      expectProblem(error, 412, 'precondition-failed');
+      expect(bobs.etag).not.toBe(alices.etag);
+      expect(await api.getItem(userId)).toEqual({
+        item: { user_id: userId, owner: 'bob' },
+        etag: bobs.etag,
+      });
     });
 
     it('throws a 412 ProblemError for a stale ifMatch and writes nothing', async () => {
       const userId = newId();
       const created = await client().createItem({ user_id: userId, name: 'Ada' });
-      await api.updateItem({ user_id: userId, updatedKey: 'name', updatedValue: 'Grace' });
+      const updated = await api.updateItem({
+        user_id: userId,
+        updatedKey: 'name',
+        updatedValue: 'Grace',
+      });
 
       const error = await problemOf(
         api.updateItem(
@@ -243,7 +279,7 @@ describe('the SDK against the local server', () => {
       expectProblem(error, 412, 'precondition-failed');
       expect(await api.getItem(userId)).toEqual({
         item: { user_id: userId, name: 'Grace' },
-        etag: '"2"',
+        etag: updated.etag,
       });
     });
 
@@ -306,7 +342,7 @@ describe('the SDK against the local server', () => {
   describe('mergeItem', () => {
     it('sets, removes and merges attributes in one write, and returns the item with its ETag', async () => {
       const userId = newId();
-      await client().createItem({
+      const created = await client().createItem({
         user_id: userId,
         name: 'Ada',
         nickname: 'A',
@@ -326,7 +362,7 @@ describe('the SDK against the local server', () => {
           name: 'Ada Lovelace',
           address: { city: 'London', street: 'St James' },
         },
-        etag: '"2"',
+        etag: nextEtag(created.etag),
       });
       expect(exchanges[1]?.method).toBe('PATCH');
       expect(exchanges[1]?.headers['content-type']).toBe('application/merge-patch+json');
@@ -383,7 +419,7 @@ describe('the SDK against the local server', () => {
 
       expectProblem(stale, 412, 'precondition-failed');
       expect(deleted.item).toEqual({ user_id: userId, name: 'Ada', n: 1 });
-      expect(exchanges.at(-1)?.headers['if-match']).toBe('"2"');
+      expect(exchanges.at(-1)?.headers['if-match']).toBe(updated.etag);
     });
 
     it('throws a 404 ProblemError when no item has the user_id', async () => {

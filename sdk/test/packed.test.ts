@@ -74,7 +74,7 @@ beforeAll(async () => {
   // prepack builds the package first: this is exactly what a release publishes.
   await run('npm', ['pack', '--workspace', 'sdk', '--pack-destination', work], ROOT);
   const packed = readdirSync(work).filter((name) => name.endsWith('.tgz'));
-  expect(packed).toEqual(['dynamo-crud-sdk-0.1.0.tgz']);
+  expect(packed).toEqual(['dynamo-crud-sdk-0.2.0.tgz']);
   tarball = join(work, packed[0] ?? '');
 }, INSTALL_TIMEOUT_MS);
 
@@ -147,7 +147,7 @@ console.log(JSON.stringify({ etag, status: error.status }));
 
     const { stdout } = await node('esm.mjs');
 
-    expect(JSON.parse(stdout)).toEqual({ etag: '"1"', status: 404 });
+    expect(JSON.parse(stdout)).toEqual({ etag: expect.stringMatching(/^"1\./), status: 404 });
   });
 
   it('works from CommonJS: a real call and a typed error', async () => {
@@ -167,7 +167,7 @@ const api = createClient({ baseUrl: process.env.DYNAMO_CRUD_URL });
 
     const { stdout } = await node('cjs.cjs');
 
-    expect(JSON.parse(stdout)).toEqual({ etag: '"1"', status: 404 });
+    expect(JSON.parse(stdout)).toEqual({ etag: expect.stringMatching(/^"1\./), status: 404 });
   });
 
   it('recognises an error from the other build (ESM and CJS loaded side by side)', async () => {
@@ -280,18 +280,21 @@ describe('examples/client-app on the packed SDK', () => {
       DYNAMO_CRUD_URL: server.url,
     });
 
-    const lines = stdout.trim().split('\n');
+    // Every ETag of the item carries its incarnation, the same from its creation to its delete.
+    const incarnation = /, ETag "1\.([\w-]{12})"\n/.exec(stdout)?.[1];
+    expect(incarnation, stdout).toBeDefined();
+    const lines = stdout.trim().replaceAll(`.${incarnation}"`, '.<incarnation>"').split('\n');
     expect(lines).toHaveLength(7);
     expect(lines[0]).toMatch(
-      /^created example-[\w-]+ at http:\/\/127\.0\.0\.1:\d+\/dynamo\?user_id=example-[\w-]+, ETag "1"$/,
+      /^created example-[\w-]+ at http:\/\/127\.0\.0\.1:\d+\/dynamo\?user_id=example-[\w-]+, ETag "1\.<incarnation>"$/,
     );
     expect(lines[1]).toMatch(
-      /^read \{"user_id":"example-[\w-]+","name":"Ada","visits":1\}, ETag "1"$/,
+      /^read \{"user_id":"example-[\w-]+","name":"Ada","visits":1\}, ETag "1\.<incarnation>"$/,
     );
-    expect(lines[2]).toBe('updated name to Ada Lovelace, ETag "2"');
+    expect(lines[2]).toBe('updated name to Ada Lovelace, ETag "2.<incarnation>"');
     expect(lines[3]).toBe('stale update refused: 412 Precondition failed');
     expect(lines[4]).toMatch(
-      /^merged \{"user_id":"example-[\w-]+","address":\{"city":"London"\},"name":"Ada Lovelace","tags":\["math"\]\}, ETag "3"$/,
+      /^merged \{"user_id":"example-[\w-]+","address":\{"city":"London"\},"name":"Ada Lovelace","tags":\["math"\]\}, ETag "3\.<incarnation>"$/,
     );
     expect(lines[5]).toMatch(
       /^deleted \{"user_id":"example-[\w-]+","address":\{"city":"London"\},"name":"Ada Lovelace","tags":\["math"\]\}$/,

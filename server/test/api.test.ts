@@ -6,10 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { MAX_ENTITY_TAGS } from '../src/core/conditional.js';
 import { NumberValue, parseJson, toDecimal } from '../src/core/json.js';
-import { VERSION_ATTRIBUTE } from '../src/store/dynamodb.js';
+import { INCARNATION_ATTRIBUTE, VERSION_ATTRIBUTE } from '../src/store/dynamodb.js';
 import { expectContractResponse, type OperationId } from './support/conformance.js';
 import { useTable } from './support/engine.js';
+import { etagAt, etagParts } from './support/etags.js';
 import type { TestRequest } from './support/request.js';
 import { MAX_BODY_BYTES, TRANSPORTS, useApi } from './support/transports.js';
 
@@ -42,6 +44,7 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
     call('deleteItem', { method: 'DELETE', query: { user_id: userId }, headers });
   const newId = () => `user-${randomUUID()}`;
   const problem = (response: { json: unknown }) => response.json as Problem;
+  const eventsOf = (userId: string) => api.published.filter((e) => e.user_id === userId);
 
   describe('POST /dynamo (createItem)', () => {
     it('creates the item: 201 with the item, Location and ETag', async () => {
@@ -51,12 +54,16 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
 
       expect(created.status).toBe(201);
       expect(created.json).toEqual(item);
-      expect(created.headers.etag).toBe('"1"');
+      expect(created.headers.etag).toEqual(etagAt(1));
       expect(created.headers.location).toBe(`?user_id=${encodeURIComponent(item.user_id)}`);
       const stored = await table.documentClient.send(
         new GetCommand({ TableName: table.tableName, Key: { user_id: item.user_id } }),
       );
-      expect(stored.Item).toEqual({ ...item, [VERSION_ATTRIBUTE]: 1 });
+      expect(stored.Item).toEqual({
+        ...item,
+        [VERSION_ATTRIBUTE]: 1,
+        [INCARNATION_ATTRIBUTE]: etagParts(created.headers.etag).incarnation,
+      });
     });
 
     it('never overwrites: a second POST of the same user_id is 409 and changes nothing', async () => {
@@ -232,13 +239,13 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
   describe('GET /dynamo (getItem)', () => {
     it('reads the item with its ETag', async () => {
       const item = { user_id: newId(), name: 'Grace', nothing: null, n: 0.1 };
-      await createItem(item);
+      const created = await createItem(item);
 
       const read = await getItem(item.user_id);
 
       expect(read.status).toBe(200);
       expect(read.json).toEqual(item);
-      expect(read.headers.etag).toBe('"1"');
+      expect(read.headers.etag).toBe(created.headers.etag);
     });
 
     it('answers 404 for a user_id nobody created', async () => {
@@ -286,14 +293,42 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
         { 'if-match': '"0"' },
       );
       expect(updated.status).toBe(200);
-      expect(updated.headers.etag).toBe('"1"');
+      expect(updated.headers.etag).toEqual(etagAt(1));
+    });
+
+    it('keeps the ETag of an item versioned before incarnations, until its next write', async () => {
+      const userId = newId();
+      await table.documentClient.send(
+        new PutCommand({
+          TableName: table.tableName,
+          Item: { user_id: userId, n: 1, [VERSION_ATTRIBUTE]: 3 },
+        }),
+      );
+
+      const read = await getItem(userId);
+      const fresh = await getItem(userId, { 'if-none-match': '"3"' });
+      const updated = await updateItem(
+        { user_id: userId, updatedKey: 'n', updatedValue: 2 },
+        { 'if-match': '"3"' },
+      );
+      const again = await updateItem(
+        { user_id: userId, updatedKey: 'n', updatedValue: 3 },
+        { 'if-match': '"4"' },
+      );
+
+      expect([read.headers.etag, fresh.status]).toEqual(['"3"', 304]);
+      expect(updated.status).toBe(200);
+      // The write gives the item an incarnation: no later state shares a tag with an old one.
+      expect(updated.headers.etag).toEqual(etagAt(4));
+      expect(again.status).toBe(412);
+      expect((await getItem(userId)).json).toEqual({ user_id: userId, n: 2 });
     });
   });
 
   describe('PATCH /dynamo (updateItem)', () => {
     it('sets one attribute and bumps the version', async () => {
       const userId = newId();
-      await createItem({ user_id: userId, name: 'Ada', keep: 1 });
+      const created = await createItem({ user_id: userId, name: 'Ada', keep: 1 });
 
       const updated = await updateItem({
         user_id: userId,
@@ -303,7 +338,7 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
 
       expect(updated.status).toBe(200);
       expect(updated.json).toEqual({ user_id: userId, name: 'Lin', keep: 1 });
-      expect(updated.headers.etag).toBe('"2"');
+      expect(updated.headers.etag).toBe(etagAt(2, created.headers.etag));
       expect((await getItem(userId)).json).toEqual(updated.json);
     });
 
@@ -393,26 +428,52 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
 
       expect(first.status).toBe(200);
       expect(stale.status).toBe(412);
-      expect(problem(stale).detail).toContain('"2"');
+      expect(problem(stale).detail).toContain(first.headers.etag);
       expect((await getItem(userId)).json).toEqual({ user_id: userId, n: 1 });
     });
 
     it.each([
-      ['*', 200],
-      ['"1"', 200],
-      ['"7", "1"', 200],
-      ['W/"1"', 412],
-      ['"abc"', 412],
-    ])('If-Match %s on version 1 answers %i', async (ifMatch, status) => {
+      ['*', 200, () => '*'],
+      ['its ETag', 200, (tag: string) => tag],
+      ['a list holding its ETag', 200, (tag: string) => `"7", ${tag}`],
+      ['its ETag made weak', 412, (tag: string) => `W/${tag}`],
+      ['its version alone', 412, () => '"1"'],
+      ['its version of another incarnation', 412, () => '"1.AAAAAAAAAAAA"'],
+      ['something else', 412, () => '"abc"'],
+    ])('If-Match with %s on version 1 answers %i', async (_what, status, ifMatch) => {
       const userId = newId();
-      await createItem({ user_id: userId });
+      const created = await createItem({ user_id: userId });
 
       const response = await updateItem(
         { user_id: userId, updatedKey: 'a', updatedValue: 1 },
-        { 'if-match': ifMatch },
+        { 'if-match': ifMatch(created.headers.etag ?? '') },
       );
 
       expect(response.status).toBe(status);
+    });
+
+    it(`takes If-Match and If-None-Match of ${MAX_ENTITY_TAGS} ETags each, all of other incarnations but one`, async () => {
+      // Each tag is a clause of DynamoDB's condition: the most a request may send fits in it.
+      const userId = newId();
+      const created = await createItem({ user_id: userId });
+      const others = (prefix: string, count: number) =>
+        Array.from(
+          { length: count },
+          (_, i) => `"${i + 1}.${prefix}${String(i).padStart(11, '0')}"`,
+        );
+      const headers = (current: string) => ({
+        'if-match': [...others('m', MAX_ENTITY_TAGS - 1), current].join(', '),
+        'if-none-match': others('n', MAX_ENTITY_TAGS).join(', '),
+      });
+
+      const updated = await updateItem(
+        { user_id: userId, updatedKey: 'a', updatedValue: 1 },
+        headers(created.headers.etag ?? ''),
+      );
+      const deleted = await deleteItem(userId, headers(updated.headers.etag ?? ''));
+
+      expect([updated.status, deleted.status]).toEqual([200, 200]);
+      expect(deleted.json).toEqual({ user_id: userId, a: 1 });
     });
 
     it('answers 404, not 412, when the item is gone whatever If-Match says', async () => {
@@ -465,11 +526,11 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
 
     it('honours If-Match: a stale ETag is 412 and the item stays', async () => {
       const userId = newId();
-      await createItem({ user_id: userId });
-      await updateItem({ user_id: userId, updatedKey: 'a', updatedValue: 1 });
+      const created = await createItem({ user_id: userId });
+      const updated = await updateItem({ user_id: userId, updatedKey: 'a', updatedValue: 1 });
 
-      const stale = await deleteItem(userId, { 'if-match': '"1"' });
-      const current = await deleteItem(userId, { 'if-match': '"2"' });
+      const stale = await deleteItem(userId, { 'if-match': created.headers.etag ?? '' });
+      const current = await deleteItem(userId, { 'if-match': updated.headers.etag ?? '' });
 
       expect(stale.status).toBe(412);
       expect(current.status).toBe(200);
@@ -487,21 +548,90 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
     });
   });
 
-  describe('events of writes', () => {
-    const eventsOf = (userId: string) => api.published.filter((e) => e.user_id === userId);
+  describe('an item deleted and created again (RFC 9110 §8.8.1)', () => {
+    /** Alice's item, read, then deleted and Bob's created under the same user_id. */
+    async function recreated() {
+      const userId = newId();
+      const alices = await createItem({ user_id: userId, owner: 'alice', balance: 100 });
+      await deleteItem(userId);
+      const bobs = await createItem({ user_id: userId, owner: 'bob', balance: 5 });
+      const stale = alices.headers.etag ?? '';
+      return { userId, stale, current: bobs.headers.etag ?? '', bob: bobs.json };
+    }
 
+    it('gives the new item an ETag no state of the old one had, at version 1 again', async () => {
+      const { stale, current } = await recreated();
+
+      expect(etagParts(current).version).toBe(1);
+      expect(current).not.toBe(stale);
+      expect(etagParts(current).incarnation).not.toBe(etagParts(stale).incarnation);
+    });
+
+    it('answers a GET with the old ETag in If-None-Match with the new item, not 304', async () => {
+      const { userId, stale, current, bob } = await recreated();
+
+      const read = await getItem(userId, { 'if-none-match': stale });
+      const conditional = await getItem(userId, { 'if-match': stale });
+
+      expect([read.status, read.headers.etag, read.json]).toEqual([200, current, bob]);
+      expect(conditional.status).toBe(412);
+    });
+
+    it.each([
+      [
+        'PATCH (application/json)',
+        (userId: string, headers: Record<string, string>) =>
+          updateItem({ user_id: userId, updatedKey: 'balance', updatedValue: 90 }, headers),
+      ],
+      [
+        'PATCH (application/merge-patch+json)',
+        (userId: string, headers: Record<string, string>) =>
+          call('updateItem', {
+            method: 'PATCH',
+            body: JSON.stringify({ user_id: userId, balance: 90 }),
+            headers: { 'content-type': 'application/merge-patch+json', ...headers },
+          }),
+      ],
+      ['DELETE', (userId: string, headers: Record<string, string>) => deleteItem(userId, headers)],
+    ])('refuses a %s with the old ETag in If-Match: 412, nothing written', async (_what, write) => {
+      const { userId, stale, current, bob } = await recreated();
+      const announced = eventsOf(userId).length;
+
+      const refused = await write(userId, { 'if-match': stale });
+
+      expect(refused.status).toBe(412);
+      expect(problem(refused).detail).toContain(current);
+      const read = await getItem(userId);
+      expect([read.headers.etag, read.json]).toEqual([current, bob]);
+      expect(eventsOf(userId)).toHaveLength(announced);
+    });
+
+    it('lets a write whose If-None-Match names only the old ETag through', async () => {
+      const { userId, stale, current } = await recreated();
+
+      const updated = await updateItem(
+        { user_id: userId, updatedKey: 'balance', updatedValue: 90 },
+        { 'if-none-match': stale },
+      );
+
+      expect(updated.status).toBe(200);
+      expect(updated.headers.etag).toBe(etagAt(2, current));
+    });
+  });
+
+  describe('events of writes', () => {
     it('announces each committed write once, with the item before and after', async () => {
       const userId = newId();
-      await createItem({ user_id: userId, n: 1 });
+      const created = await createItem({ user_id: userId, n: 1 });
       const updated = await updateItem({ user_id: userId, updatedKey: 'n', updatedValue: 2 });
       await deleteItem(userId);
 
       const events = eventsOf(userId);
 
-      expect(events.map((e) => [e.operation, e.version])).toEqual([
-        ['POST', 1],
-        ['PATCH', 2],
-        ['DELETE', 2],
+      expect(events.map((e) => [e.operation, e.version, e.etag])).toEqual([
+        ['POST', 1, created.headers.etag],
+        ['PATCH', 2, updated.headers.etag],
+        ['DELETE', 2, updated.headers.etag],
       ]);
       expect(events[0]?.item).toEqual({ user_id: userId, n: 1 });
       expect(events[1]).toMatchObject({

@@ -228,6 +228,7 @@ describe('local events (the local server with the local sink)', () => {
           user_id: userId,
           item,
           version: 1,
+          etag: created.headers.etag,
           occurredAt: expect.any(String),
           requestId: expect.stringMatching(
             /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
@@ -246,9 +247,9 @@ describe('local events (the local server with the local sink)', () => {
       const item = { user_id: userId, name: 'Ada' };
 
       // Act
-      await createItem(api.url, item);
-      const updated = await updateItem(api.url, userId, 'name', 'Ada L.', '"1"');
-      const deleted = await deleteItem(api.url, userId, '"2"');
+      const created = await createItem(api.url, item);
+      const updated = await updateItem(api.url, userId, 'name', 'Ada L.', created.headers.etag);
+      const deleted = await deleteItem(api.url, userId, updated.headers.etag);
 
       // Assess
       expect([updated.status, deleted.status]).toEqual([200, 200]);
@@ -265,12 +266,14 @@ describe('local events (the local server with the local sink)', () => {
         item: { user_id: userId, name: 'Ada L.' },
         previous: item,
         version: 2,
+        etag: updated.headers.etag,
       });
       expect(del?.detail).toMatchObject({
         operation: 'DELETE',
         user_id: userId,
         item: { user_id: userId, name: 'Ada L.' },
         version: 2,
+        etag: updated.headers.etag,
       });
       expect(del?.detail).not.toHaveProperty('previous');
       expectValidSchema('ItemUpdatedDetail', patch?.detail);
@@ -414,6 +417,8 @@ describe('npm start with EVENTS_WEBHOOK_URL', { timeout: 90_000 }, () => {
 describe('examples/event-consumer', { timeout: 60_000 }, () => {
   let consumer: Consumer;
   let api: LocalApi;
+  const postsOf = (userId: string) =>
+    consumer.printed().filter((e) => e.detail.user_id === userId && e.detail.operation === 'POST');
   beforeAll(async () => {
     consumer = await startConsumer();
     api = await startLocalApi(table, consumer.url);
@@ -451,6 +456,50 @@ describe('examples/event-consumer', { timeout: 60_000 }, () => {
     const written = api.events().filter((e) => e.detail.user_id === userId);
     expect(written.map((e) => e['detail-type'])).toEqual(['dynamo_POST', 'dynamo_PATCH']);
     expect(consumer.stderr()).toBe(stderrBefore);
+  });
+
+  it('prints the POST of an item deleted and created again: a new event, at version 1 again', async () => {
+    // Prepare
+    const userId = newUserId();
+    await createItem(api.url, { user_id: userId, owner: 'alice' });
+    await vi.waitFor(() => expect(postsOf(userId)).toHaveLength(1), OUTPUT_WAIT);
+    await deleteItem(api.url, userId);
+
+    // Act
+    const created = await createItem(api.url, { user_id: userId, owner: 'bob' });
+
+    // Assess: de-duplicated by ETag, not by version, which is 1 both times.
+    await vi.waitFor(() => expect(postsOf(userId)).toHaveLength(2), OUTPUT_WAIT);
+    const [alices, bobs] = postsOf(userId);
+    expect([alices?.detail.version, bobs?.detail.version]).toEqual([1, 1]);
+    expect(bobs?.detail).toMatchObject({ item: { owner: 'bob' }, etag: created.headers.etag });
+    expect(bobs?.detail.etag).not.toBe(alices?.detail.etag);
+  });
+
+  it('prints an event delivered twice once', async () => {
+    // Prepare
+    const event = api.events().find((e) => e['detail-type'] === 'dynamo_POST') as EventEnvelope;
+    const userId = newUserId();
+    const after = {
+      ...event,
+      detail: { ...event.detail, user_id: userId, item: { user_id: userId } },
+    };
+    const deliver = (body: unknown) =>
+      fetch(consumer.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const printedBefore = consumer.printed().length;
+
+    // Act: the same event again, as a retried delivery sends it; then another one.
+    const again = await deliver(event);
+    const next = await deliver(after);
+
+    // Assess: the other one printed (output is in order), the repeat not.
+    expect([again.status, next.status]).toEqual([204, 204]);
+    await vi.waitFor(() => expect(postsOf(userId)).toHaveLength(1), OUTPUT_WAIT);
+    expect(consumer.printed().slice(printedBefore)).toEqual([after]);
   });
 
   it('takes what a deployed API destination sends, the same event (WriteEvent) as npm start', async () => {

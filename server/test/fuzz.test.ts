@@ -8,6 +8,8 @@
  *
  * Every answer: never a 5xx, valid against the contract, and what the table holds afterwards is
  * what the answers said (a model kept from the answers, checked item by item and by a full scan).
+ * No ETag is ever answered for two states of an item (RFC 9110 §8.8.1), across deletes and
+ * creates too; preconditions name current ETags, stale ones and ones of earlier incarnations.
  * Most cases go to the core in-process (`app.handle`), a share through the local HTTP server.
  *
  * Reproducible: the seed is fixed; a failure prints it with the path to the failing case.
@@ -18,6 +20,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeHttpServer as LocalServer } from '../src/adapters/node-http.js';
 import type { App } from '../src/core/app.js';
+import { MAX_ENTITY_TAGS } from '../src/core/conditional.js';
 import {
   fromDecimalText,
   type JsonValue,
@@ -32,6 +35,7 @@ import {
   type SeenResponse,
 } from './support/conformance.js';
 import { type TestTable, useTable } from './support/engine.js';
+import { etagAt, etagParts } from './support/etags.js';
 import { createHttpClient, type HttpClient } from './support/http-client.js';
 import { canonical, readStored, type StoredItem, scanStored, sideBySide } from './support/model.js';
 import type { TestRequest } from './support/request.js';
@@ -56,6 +60,8 @@ const KB = 1024;
 // --- the model: what the answers said the table holds -------------------------------------
 
 const model = new Map<string, StoredItem>();
+/** Every ETag with an incarnation answered for each item, in order, and the state it named. */
+const history = new Map<string, Map<string, unknown>>();
 const statuses = new Map<number, number>();
 let sent = 0;
 let replays = 0;
@@ -70,6 +76,7 @@ type IfMatch =
   | { kind: 'stale'; by: number }
   | { kind: 'list'; others: number[] }
   | { kind: 'weak' }
+  | { kind: 'earlier'; back: number }
   | { kind: 'raw'; value: string };
 
 /** How `If-None-Match` is chosen, resolved likewise. */
@@ -77,6 +84,7 @@ type IfNoneMatch =
   | { kind: 'none' }
   | { kind: 'star' }
   | { kind: 'current'; weak: boolean }
+  | { kind: 'earlier'; back: number }
   | { kind: 'other' };
 
 type Intent =
@@ -239,6 +247,10 @@ const ifMatch: fc.Arbitrary<IfMatch> = fc.oneof(
       .map((others) => ({ kind: 'list' as const, others })),
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'weak' as const }) },
+  {
+    weight: 2,
+    arbitrary: fc.nat({ max: 20 }).map((back) => ({ kind: 'earlier' as const, back })),
+  },
 );
 
 const jsonTypes = fc.constantFrom(
@@ -773,9 +785,13 @@ const badIfMatch = fc
         '"1,2"',
         '"a,b", "1"',
         '"1",,"2",',
-        // DynamoDB compares a version with at most 100 values.
-        Array.from({ length: 100 }, (_, i) => `"${i + 1}"`).join(','),
-        Array.from({ length: 101 }, (_, i) => `"${i + 1}"`).join(','),
+        // Tags of a version of some incarnation; a token no ETag carries.
+        '"1.AAAAAAAAAAAA"',
+        '"1.AAAA AAAA"',
+        '"1.a!b", "1."',
+        // Each tag a clause of DynamoDB's condition: as many as it may take, and one more.
+        Array.from({ length: MAX_ENTITY_TAGS }, (_, i) => `"${i + 1}.tag${i}"`).join(','),
+        Array.from({ length: MAX_ENTITY_TAGS + 1 }, (_, i) => `"${i + 1}"`).join(','),
       ),
       fc.string({ unit: 'binary-ascii', maxLength: 40 }).map((s) => s.replace(/[\r\n]/g, '')),
     ),
@@ -900,6 +916,10 @@ const ifNoneMatch: fc.Arbitrary<IfNoneMatch> = fc.oneof(
     arbitrary: fc.boolean().map((weak) => ({ kind: 'current' as const, weak })),
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'other' as const }) },
+  {
+    weight: 1,
+    arbitrary: fc.nat({ max: 20 }).map((back) => ({ kind: 'earlier' as const, back })),
+  },
 );
 
 /** Reads and writes with both preconditions, predicted: 200, 304, 404 or 412. */
@@ -1144,32 +1164,45 @@ const OPERATIONS: Record<string, OperationId> = {
 
 /** `*` or a list of entity tags (RFC 9110 §8.8.3): what the header must be, else a 400. */
 const ENTITY_TAG = /^(W\/)?"[\x21\x23-\x7e\x80-\xff]*"$/;
-function entityTags(value: string): '*' | Array<{ weak: boolean; version?: number }> | undefined {
+function entityTags(value: string): '*' | Array<{ weak: boolean; opaque: string }> | undefined {
   const trimmed = value.trim();
   if (trimmed === '*') return '*';
   // Members split at commas outside quotes (a tag may hold a comma); empty members are allowed.
   const members = (trimmed.match(/(?:"[^"]*"?|[^,"])+|(?<=,|^)(?=,|$)/g) ?? [])
     .map((m) => m.trim())
     .filter((m) => m !== '');
-  if (members.length === 0 || members.length > 100) return undefined;
+  if (members.length === 0 || members.length > MAX_ENTITY_TAGS) return undefined;
   if (!members.every((m) => ENTITY_TAG.test(m))) return undefined;
-  return members.map((m) => {
-    const digits = /^(?:W\/)?"(0|[1-9]\d{0,14})"$/.exec(m)?.[1];
-    return {
-      weak: m.startsWith('W/'),
-      ...(digits === undefined ? {} : { version: Number(digits) }),
-    };
-  });
+  return members.map((m) => ({ weak: m.startsWith('W/'), opaque: m.replace(/^W\//, '') }));
 }
 
 /**
- * The `If-Match` header to send, and the versions it accepts by strong comparison (`undefined`:
- * any; `malformed`: the header is not `*` or entity tags, a 400).
+ * The tags a precondition names, in terms of the item as the model has it (`current`, absent
+ * when there is none) and the ETags it had: its own, `version` of its incarnation, or the
+ * `back`-th last one answered for it (of this incarnation or an earlier one).
+ */
+function tagsOf(target: string | undefined, current: StoredItem | undefined) {
+  const own = current?.etag ?? '"1"';
+  return {
+    own,
+    at: (version: number) => own.replace(/^"\d+/, `"${version}`),
+    earlier: (back: number) => {
+      const answered = [...(history.get(target ?? '')?.keys() ?? [])];
+      return answered.at(-1 - (back % Math.max(1, answered.length))) ?? own;
+    },
+  };
+}
+
+/**
+ * The `If-Match` header to send, and the ETags it accepts by strong comparison, character by
+ * character (`undefined`: any; `malformed`: the header is not `*` or entity tags, a 400).
  */
 function resolveIfMatch(
   condition: IfMatch | undefined,
+  target: string | undefined,
   current: StoredItem | undefined,
-): { header?: string; accepts?: number[]; malformed?: true } {
+): { header?: string; accepts?: string[]; malformed?: true } {
+  const tags = tagsOf(target, current);
   const version = current?.version ?? 1;
   switch (condition?.kind) {
     case undefined:
@@ -1178,30 +1211,39 @@ function resolveIfMatch(
     case 'star':
       return { header: '*' };
     case 'current':
-      return { header: `"${version}"`, accepts: [version] };
+      return { header: tags.own, accepts: [tags.own] };
     case 'stale':
-      return { header: `"${version + condition.by}"`, accepts: [version + condition.by] };
+      return {
+        header: tags.at(version + condition.by),
+        accepts: [tags.at(version + condition.by)],
+      };
     case 'list': {
-      const tags = [...condition.others, version];
-      return { header: tags.map((v) => `"${v}"`).join(', '), accepts: tags };
+      const listed = [...condition.others.map(tags.at), tags.own];
+      return { header: listed.join(', '), accepts: listed };
     }
     case 'weak':
-      return { header: `W/"${version}"`, accepts: [] };
+      return { header: `W/${tags.own}`, accepts: [] };
+    case 'earlier': {
+      const tag = tags.earlier(condition.back);
+      return { header: tag, accepts: [tag] };
+    }
     case 'raw': {
-      const tags = entityTags(condition.value);
-      if (tags === undefined) return { header: condition.value, malformed: true };
-      if (tags === '*') return { header: condition.value };
-      const accepts = tags.flatMap((t) => (t.weak || t.version === undefined ? [] : [t.version]));
+      const listed = entityTags(condition.value);
+      if (listed === undefined) return { header: condition.value, malformed: true };
+      if (listed === '*') return { header: condition.value };
+      const accepts = listed.flatMap((t) => (t.weak ? [] : [t.opaque]));
       return { header: condition.value, accepts };
     }
   }
 }
 
-/** The `If-None-Match` header to send, and the versions it excludes by weak comparison. */
+/** The `If-None-Match` header to send, and the ETags it excludes by weak comparison. */
 function resolveIfNoneMatch(
   condition: IfNoneMatch | undefined,
+  target: string | undefined,
   current: StoredItem | undefined,
-): { header?: string; excludes?: number[] | '*' } {
+): { header?: string; excludes?: string[] | '*' } {
+  const tags = tagsOf(target, current);
   const version = current?.version ?? 1;
   switch (condition?.kind) {
     case undefined:
@@ -1210,9 +1252,13 @@ function resolveIfNoneMatch(
     case 'star':
       return { header: '*', excludes: '*' };
     case 'current':
-      return { header: `${condition.weak ? 'W/' : ''}"${version}"`, excludes: [version] };
+      return { header: `${condition.weak ? 'W/' : ''}${tags.own}`, excludes: [tags.own] };
+    case 'earlier': {
+      const tag = tags.earlier(condition.back);
+      return { header: tag, excludes: [tag] };
+    }
     case 'other':
-      return { header: `"${version + 1000}"`, excludes: [version + 1000] };
+      return { header: tags.at(version + 1000), excludes: [tags.at(version + 1000)] };
   }
 }
 
@@ -1230,10 +1276,10 @@ const keyedHistory: KeyedRequest[] = [];
 /** What the API remembers of each key: the request it came with, and the 2xx it answered. */
 const remembered = new Map<string, { signature: string; response: SeenResponse }>();
 
-/** The versions a write's preconditions accept (`If-Match`) and exclude (`If-None-Match`). */
+/** The ETags a write's preconditions accept (`If-Match`) and exclude (`If-None-Match`). */
 interface Conditions {
-  readonly accepts: number[] | undefined;
-  readonly excludes: number[] | '*' | undefined;
+  readonly accepts: string[] | undefined;
+  readonly excludes: string[] | '*' | undefined;
 }
 
 /** Sends `c`, checks the answer against the contract and the model, then the stored item. */
@@ -1249,8 +1295,12 @@ async function run(c: Case, send: Send, table: ReturnType<typeof useTable>): Pro
     const before = c.target === undefined ? undefined : model.get(c.target);
     const intent = c.intent;
     const conditional = intent !== undefined && intent.op !== 'create';
-    const ifMatch = resolveIfMatch(conditional ? intent.ifMatch : undefined, before);
-    const ifNoneMatch = resolveIfNoneMatch(conditional ? intent.ifNoneMatch : undefined, before);
+    const ifMatch = resolveIfMatch(conditional ? intent.ifMatch : undefined, c.target, before);
+    const ifNoneMatch = resolveIfNoneMatch(
+      conditional ? intent.ifNoneMatch : undefined,
+      c.target,
+      before,
+    );
     const headers = {
       ...c.headers,
       ...(ifMatch.header === undefined ? {} : { 'if-match': ifMatch.header }),
@@ -1345,9 +1395,31 @@ async function seed(item: Record<string, AttributeValue>, table: TestTable): Pro
 }
 
 function comparable(stored: StoredItem | undefined) {
-  return stored === undefined
-    ? undefined
-    : { version: stored.version, item: canonical(stored.item) };
+  return stored === undefined ? undefined : { etag: stored.etag, item: canonical(stored.item) };
+}
+
+/**
+ * Records that `etag` was answered for `target` in the state `item`, and checks that it never
+ * named another (RFC 9110 §8.8.1). Tags without an incarnation are left out: "0" is every state
+ * of an item another program wrote without this API's metadata.
+ */
+function named(target: string, etag: string | undefined, item: unknown, what: string): void {
+  if (etag === undefined || !etag.includes('.')) return;
+  const answered = history.get(target) ?? new Map<string, unknown>();
+  history.set(target, answered);
+  const state = canonical(item);
+  if (answered.has(etag))
+    expect(state, `${etag} names one state: ${what}`).toEqual(answered.get(etag));
+  else answered.set(etag, state);
+}
+
+/**
+ * The ETag a write of `before` answers: the next version of its incarnation, or, for an item
+ * without one, of a new incarnation (a matcher).
+ */
+function nextEtag(before: StoredItem | undefined): string {
+  const version = (before?.version ?? 0) + 1;
+  return before?.etag.includes('.') ? etagAt(version, before.etag) : etagAt(version);
 }
 
 /** Checks the answer to `intent` against the model (when `predict`) and records what it said. */
@@ -1364,19 +1436,28 @@ function apply(
   const { accepts, excludes } = conditions;
   const matches =
     before !== undefined &&
-    (accepts === undefined || accepts.includes(before.version)) &&
+    (accepts === undefined || accepts.includes(before.etag)) &&
     excludes !== '*' &&
-    (excludes === undefined || !excludes.includes(before.version));
+    (excludes === undefined || !excludes.includes(before.etag));
   const body = response.status < 300 && response.body !== '' ? parseJson(response.body) : undefined;
-  const version = Number(/^"(\d+)"$/.exec(response.headers.etag ?? '')?.[1]);
+  const { etag } = response.headers;
+  /** Records the write's answer as what the table holds, and checks its ETag is `expected`. */
+  const wrote = (expected: string) => {
+    expect(etag, what).toEqual(expected);
+    named(target, etag, body, what);
+    model.set(target, {
+      item: body as JsonValue,
+      version: etagParts(etag).version,
+      etag: `${etag}`,
+    });
+  };
   switch (intent.op) {
     case 'create': {
       if (predict) expect(response.status, what).toBe(before === undefined ? 201 : 409);
       if (response.status === 201) {
         expect(before, what).toBeUndefined();
         expect(canonical(body), what).toEqual(canonical(intent.item));
-        expect(version, what).toBe(1);
-        model.set(target, { item: body as JsonValue, version: 1 });
+        wrote(etagAt(1));
       }
       return;
     }
@@ -1388,8 +1469,7 @@ function apply(
         expect(before, what).toBeDefined();
         const after = { ...(before?.item as object), [intent.key]: intent.value };
         expect(canonical(body), what).toEqual(canonical(after));
-        expect(version, what).toBe((before?.version ?? 0) + 1);
-        model.set(target, { item: body as JsonValue, version });
+        wrote(nextEtag(before));
       }
       return;
     }
@@ -1401,15 +1481,14 @@ function apply(
         expect(before, what).toBeDefined();
         const after = mergePatchOf(before?.item, { ...intent.patch, user_id: target });
         expect(canonical(body), what).toEqual(canonical(after));
-        expect(version, what).toBe((before?.version ?? 0) + 1);
-        model.set(target, { item: body as JsonValue, version });
+        wrote(nextEtag(before));
       }
       return;
     }
     case 'get': {
       // If-Match first (412), then If-None-Match (304), RFC 9110 §13.2.2.
       const matchesIfMatch =
-        before !== undefined && (accepts === undefined || accepts.includes(before.version));
+        before !== undefined && (accepts === undefined || accepts.includes(before.etag));
       const expected = before === undefined ? 404 : !matchesIfMatch ? 412 : matches ? 200 : 304;
       if (predict) expect(response.status, what).toBe(expected);
       if (response.status === 200 || response.status === 304) {
@@ -1418,7 +1497,8 @@ function apply(
         } else {
           expect(response.body, what).toBe('');
         }
-        expect(version, what).toBe(before?.version);
+        expect(etag, what).toBe(before?.etag);
+        named(target, etag, before?.item, what);
       }
       return;
     }
@@ -1513,7 +1593,9 @@ async function property(arbitrary: fc.Arbitrary<Case>, runs: number, send: Send)
     };
     for (const { item, etag } of page.items) {
       expect(listed.has(item.user_id), `${item.user_id} listed twice`).toBe(false);
-      listed.set(item.user_id, { item, version: Number(JSON.parse(etag)) });
+      const version = Number(/^"(\d+)/.exec(etag)?.[1]);
+      listed.set(item.user_id, { item, version, etag });
+      named(item.user_id, etag, item, 'the whole listing');
     }
     cursor = page.cursor;
   } while (cursor !== undefined);

@@ -25,10 +25,12 @@ import { createLogger } from '../src/logger.js';
 import {
   createDocumentClient,
   createDynamoDbStore,
+  INCARNATION_ATTRIBUTE,
   VERSION_ATTRIBUTE,
 } from '../src/store/dynamodb.js';
 import { checked, expectContractResponse, type OperationId } from './support/conformance.js';
 import { createTestClient, useTable } from './support/engine.js';
+import { etagAt } from './support/etags.js';
 import { type FaultProxy, startFaultProxy } from './support/fault-proxy.js';
 import { lambdaContext, restApiEvent, seenFromLambda } from './support/lambda-events.js';
 import type { TestRequest } from './support/request.js';
@@ -99,6 +101,7 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
         user_id: userId,
         name: 'Ada',
         [VERSION_ATTRIBUTE]: 1,
+        [INCARNATION_ATTRIBUTE]: expect.any(String),
       });
     });
   });
@@ -178,36 +181,40 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
 
     it('answers GET with If-None-Match of the current ETag with 304, the ETag and no body', async () => {
       const userId = newId();
-      await create({ user_id: userId });
+      const tag = (await create({ user_id: userId })).headers.etag;
 
-      const fresh = await get(userId, { 'if-none-match': '"1"' });
-      const weak = await get(userId, { 'if-none-match': 'W/"1"' });
-      const other = await get(userId, { 'if-none-match': '"7"' });
+      const fresh = await get(userId, { 'if-none-match': `${tag}` });
+      const weak = await get(userId, { 'if-none-match': `W/${tag}` });
+      const other = await get(userId, { 'if-none-match': etagAt(7, tag) });
+      const version = await get(userId, { 'if-none-match': '"1"' });
 
-      expect([fresh.status, fresh.headers.etag, fresh.body]).toEqual([304, '"1"', '']);
+      expect([fresh.status, fresh.headers.etag, fresh.body]).toEqual([304, tag, '']);
       expect(weak.status, 'If-None-Match compares weakly').toBe(304);
       expect(other.status).toBe(200);
+      expect(version.status, 'the version alone is not the tag').toBe(200);
     });
 
     it('answers GET with a stale If-Match 412, and 404 for a missing item whatever it says', async () => {
       const userId = newId();
-      await create({ user_id: userId });
+      const tag = (await create({ user_id: userId })).headers.etag;
 
-      expect((await get(userId, { 'if-match': '"2"' })).status).toBe(412);
-      expect((await get(userId, { 'if-match': '"1"' })).status).toBe(200);
-      expect((await get(newId(), { 'if-match': '"1"' })).status).toBe(404);
+      expect((await get(userId, { 'if-match': etagAt(2, tag) })).status).toBe(412);
+      expect((await get(userId, { 'if-match': `${tag}` })).status).toBe(200);
+      expect((await get(newId(), { 'if-match': `${tag}` })).status).toBe(404);
     });
 
-    it('compares If-Match character by character: "01" is not "1"', async () => {
+    it('compares If-Match character by character: "01.…" is not "1.…"', async () => {
       const userId = newId();
-      await create({ user_id: userId });
+      const tag = (await create({ user_id: userId })).headers.etag ?? '';
 
-      const response = await patch(
-        { user_id: userId, updatedKey: 'a', updatedValue: 1 },
-        { 'if-match': '"01"' },
-      );
+      for (const other of [tag.replace('"1.', '"01.'), tag.toLowerCase(), tag.toUpperCase()]) {
+        const response = await patch(
+          { user_id: userId, updatedKey: 'a', updatedValue: 1 },
+          { 'if-match': other },
+        );
 
-      expect(response.status).toBe(412);
+        expect(response.status).toBe(other === tag ? 200 : 412);
+      }
     });
 
     it('refuses an unquoted If-Match: 400 that says ETags are quoted', async () => {
@@ -260,12 +267,16 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
 
     it('answers HEAD as GET without the body, 404 included', async () => {
       const userId = newId();
-      await create({ user_id: userId, name: 'Ada' });
+      const created = await create({ user_id: userId, name: 'Ada' });
 
       const found = await get(userId, {}, 'HEAD');
       const missing = await get(newId(), {}, 'HEAD');
 
-      expect([found.status, found.headers.etag, found.body]).toEqual([200, '"1"', '']);
+      expect([found.status, found.headers.etag, found.body]).toEqual([
+        200,
+        created.headers.etag,
+        '',
+      ]);
       expect(found.headers['content-type']).toBe('application/json');
       expect([missing.status, missing.body]).toEqual([404, '']);
     });
@@ -321,6 +332,10 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
   });
 
   describe('values other programs wrote into the table', () => {
+    /** A PATCH setting `n` to 1, on condition of `ifMatch`. */
+    const setN = (userId: string, ifMatch: string) =>
+      patch({ user_id: userId, updatedKey: 'n', updatedValue: 1 }, { 'if-match': ifMatch });
+
     /** An item as the AWS CLI would put it: every DynamoDB type, and a version in a string. */
     async function putForeign(userId: string, version: unknown = { S: '7' }) {
       await table.client.send(
@@ -362,20 +377,16 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
       const userId = newId();
       await putForeign(userId);
 
-      const stale = await patch(
-        { user_id: userId, updatedKey: 'n', updatedValue: 1 },
-        { 'if-match': '"7"' },
-      );
-      const updated = await patch(
-        { user_id: userId, updatedKey: 'n', updatedValue: 1 },
-        { 'if-match': '"0"' },
-      );
+      const stale = await setN(userId, '"7"');
+      const updated = await setN(userId, '"0"');
 
       expect(stale.status).toBe(412);
       expect(updated.status).toBe(200);
-      expect(updated.headers.etag).toBe('"1"');
+      // The write gives it metadata of this API's: version 1 of a new incarnation.
+      expect(updated.headers.etag).toEqual(etagAt(1));
       const raw = await stored(userId);
       expect(raw?.[VERSION_ATTRIBUTE]).toBe(1);
+      expect(`"1.${raw?.[INCARNATION_ATTRIBUTE]}"`).toBe(updated.headers.etag);
       expect(raw?.tags, 'the set another program wrote stays a set').toBeInstanceOf(Set);
       expect(api.published.at(-1)).toMatchObject({
         operation: 'PATCH',
@@ -383,6 +394,39 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
         version: 1,
       });
     });
+
+    it.each([
+      ['a number', { N: '7' }],
+      ['a string no ETag can carry', { S: 'not "a" token' }],
+    ])(
+      'takes an item whose @incarnation is %s as version 0, and writes over it conditionally',
+      async (_what, incarnation) => {
+        const userId = newId();
+        await table.client.send(
+          new PutItemCommand({
+            TableName: table.tableName,
+            Item: {
+              user_id: { S: userId },
+              [VERSION_ATTRIBUTE]: { N: '5' },
+              [INCARNATION_ATTRIBUTE]: incarnation,
+            },
+          }),
+        );
+
+        const read = await get(userId);
+        const stale = await setN(userId, '"5"');
+        const updated = await setN(userId, '"0"');
+
+        expect(read.headers.etag).toBe('"0"');
+        expect(stale.status).toBe(412);
+        expect(updated.status).toBe(200);
+        expect(updated.headers.etag).toEqual(etagAt(1));
+        const raw = await stored(userId);
+        expect(`"${raw?.[VERSION_ATTRIBUTE]}.${raw?.[INCARNATION_ATTRIBUTE]}"`).toBe(
+          updated.headers.etag,
+        );
+      },
+    );
 
     it('lets exactly one of two racing writes over a foreign version through', async () => {
       const userId = newId();
@@ -403,7 +447,7 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
       await putForeign(userId);
 
       const updated = await patch({ user_id: userId, updatedKey: 'name', updatedValue: 'Ada' });
-      const deleted = await remove(userId, { 'if-match': '"1"' });
+      const deleted = await remove(userId, { 'if-match': updated.headers.etag ?? '' });
 
       expect(updated.status).toBe(200);
       expect(deleted.status).toBe(200);
@@ -660,7 +704,7 @@ describe.each([
       );
       expect(response.status).toBe(412);
       expect(response.json.detail).toBe(
-        `The item's current version, "2", does not meet If-Match or If-None-Match; read it again and retry.`,
+        `The item's current ETag, "2", does not meet If-Match or If-None-Match; read it again and retry.`,
       );
     }
     expect(await read(userId)).toEqual({ user_id: userId, a: 1, [VERSION_ATTRIBUTE]: 2 });
@@ -688,7 +732,7 @@ describe.each([
     if (engineReturnsItem) {
       expect(response.status).toBe(412);
       expect(response.json.detail).toBe(
-        `The item's current version, "2", does not meet If-Match or If-None-Match; read it again and retry.`,
+        `The item's current ETag, "2", does not meet If-Match or If-None-Match; read it again and retry.`,
       );
       expect(await read(userId)).toEqual({ user_id: userId, again: true, [VERSION_ATTRIBUTE]: 1 });
     } else {
@@ -718,7 +762,14 @@ describe.each([
 
       expect(response.status).toBe(200);
       if (request.method === 'DELETE') expect(await read(userId)).toBeUndefined();
-      else expect(await read(userId)).toEqual({ user_id: userId, a: 2, [VERSION_ATTRIBUTE]: 2 });
+      else {
+        expect(await read(userId)).toEqual({
+          user_id: userId,
+          a: 2,
+          [VERSION_ATTRIBUTE]: 2,
+          [INCARNATION_ATTRIBUTE]: expect.any(String),
+        });
+      }
     }
   });
 });

@@ -15,6 +15,7 @@ import { createDynamoDbIdempotency, IDEMPOTENCY_TTL_ATTRIBUTE } from '../src/ide
 import { createDynamoDbStore } from '../src/store/dynamodb.js';
 import { checked, expectContractResponse } from './support/conformance.js';
 import { createTestClient, type TestTable, useTable } from './support/engine.js';
+import { etagAt } from './support/etags.js';
 import { readStored } from './support/model.js';
 import { createRecordingPublisher } from './support/recorder.js';
 import type { SeenResponse, TestRequest } from './support/request.js';
@@ -73,7 +74,7 @@ describe.each(TRANSPORTS)('Idempotency-Key through the %s', (transport) => {
   const table = useTable();
   const api = useApi(transport, table, { maxBodyBytes: 1024 * 1024 });
 
-  const send = (operationId: 'createItem' | 'updateItem', request: TestRequest) =>
+  const send = (operationId: 'createItem' | 'updateItem' | 'deleteItem', request: TestRequest) =>
     checked(operationId, api.send(request));
   const eventsOf = (userId: string) => api.published.filter((e) => e.user_id === userId);
 
@@ -93,8 +94,39 @@ describe.each(TRANSPORTS)('Idempotency-Key through the %s', (transport) => {
     expect(again.headers.etag).toBe(first.headers.etag);
     expect(again.headers.location).toBe(first.headers.location);
     expect(again.headers['content-type']).toBe('application/json');
-    expect(await readStored(table, item.user_id)).toEqual({ item, version: 1 });
+    expect(await readStored(table, item.user_id)).toEqual({
+      item,
+      version: 1,
+      etag: first.headers.etag,
+    });
     expect(eventsOf(item.user_id).map((e) => e.operation)).toEqual(['POST']);
+  });
+
+  it('replays an answer whose ETag names no later item: not one deleted and created again', async () => {
+    const userId = newId();
+    const key = newKey();
+    const first = await send('createItem', post({ user_id: userId, owner: 'alice' }, key));
+    await send('deleteItem', { method: 'DELETE', query: { user_id: userId } });
+    const bobs = await send('createItem', post({ user_id: userId, owner: 'bob' }));
+
+    const replayed = await send('createItem', post({ user_id: userId, owner: 'alice' }, key));
+    const write = await send(
+      'updateItem',
+      patch(
+        { user_id: userId, updatedKey: 'owner', updatedValue: 'mallory' },
+        { 'if-match': replayed.headers.etag ?? '' },
+      ),
+    );
+
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    expect(replayed.headers.etag).toBe(first.headers.etag);
+    expect(replayed.headers.etag).not.toBe(bobs.headers.etag);
+    expect(write.status).toBe(412);
+    expect(await readStored(table, userId)).toEqual({
+      item: { user_id: userId, owner: 'bob' },
+      version: 1,
+      etag: bobs.headers.etag,
+    });
   });
 
   it('without a key, behaves as before: a repeated POST is a 409, and no record is kept', async () => {
@@ -115,24 +147,25 @@ describe.each(TRANSPORTS)('Idempotency-Key through the %s', (transport) => {
     ['a merge patch', mergePatch],
   ])('replays a PATCH (%s) without writing again: one version, one event', async (_what, as) => {
     const userId = newId();
-    await send('createItem', post({ user_id: userId, visits: 1 }));
+    const created = await send('createItem', post({ user_id: userId, visits: 1 }));
     const body =
       as === patch
         ? { user_id: userId, updatedKey: 'visits', updatedValue: 2 }
         : { user_id: userId, visits: 2 };
-    const headers = { 'idempotency-key': newKey(), 'if-match': '"1"' };
+    const headers = { 'idempotency-key': newKey(), 'if-match': created.headers.etag ?? '' };
 
     const first = await send('updateItem', as(body, headers));
-    // With If-Match "1" a second write would be a 412; the replay is the first answer.
+    // With If-Match of version 1 a second write would be a 412; the replay is the first answer.
     const again = await send('updateItem', as(body, headers));
 
     expect([first.status, again.status]).toEqual([200, 200]);
     expect(again.body).toBe(first.body);
-    expect(again.headers.etag).toBe('"2"');
+    expect(again.headers.etag).toBe(etagAt(2, created.headers.etag));
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(await readStored(table, userId)).toEqual({
       item: { user_id: userId, visits: 2 },
       version: 2,
+      etag: again.headers.etag,
     });
     expect(eventsOf(userId).map((e) => e.operation)).toEqual(['POST', 'PATCH']);
   });
@@ -165,7 +198,7 @@ describe.each(TRANSPORTS)('Idempotency-Key through the %s', (transport) => {
   ])('refuses the key with %s: 422, and nothing is written', async (_what, other) => {
     const userId = newId();
     const key = newKey();
-    await send('createItem', post({ user_id: userId, name: 'Ada' }, key));
+    const created = await send('createItem', post({ user_id: userId, name: 'Ada' }, key));
 
     const reused = await send(
       other(userId, key).method === 'PATCH' ? 'updateItem' : 'createItem',
@@ -178,6 +211,7 @@ describe.each(TRANSPORTS)('Idempotency-Key through the %s', (transport) => {
     expect(await readStored(table, userId)).toEqual({
       item: { user_id: userId, name: 'Ada' },
       version: 1,
+      etag: created.headers.etag,
     });
     expect(eventsOf(userId)).toHaveLength(1);
   });
@@ -307,7 +341,11 @@ describe.each(TRANSPORTS)('Idempotency-Key through the %s', (transport) => {
     expect(problem(sameRequest).type).toBe('urn:problem-type:dynamo-crud:conflict');
     expect(otherRequest.status).toBe(201);
     expect(otherRequest.headers['idempotent-replayed']).toBeUndefined();
-    expect(await readStored(table, grace.user_id)).toEqual({ item: grace, version: 1 });
+    expect(await readStored(table, grace.user_id)).toEqual({
+      item: grace,
+      version: 1,
+      etag: otherRequest.headers.etag,
+    });
   });
 });
 
@@ -384,7 +422,12 @@ describe.each(TRANSPORTS)(
       for (const answer of answers.filter((a) => a.status === 409)) {
         expect(problem(answer).type).toBe('urn:problem-type:dynamo-crud:request-in-progress');
       }
-      expect(await readStored(table, item.user_id)).toEqual({ item, version: 1 });
+      const created = answers.find((a) => a.status === 201);
+      expect(await readStored(table, item.user_id)).toEqual({
+        item,
+        version: 1,
+        etag: created?.headers.etag,
+      });
       expect(events.published.filter((e) => e.user_id === item.user_id)).toHaveLength(1);
     });
 

@@ -8,10 +8,11 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { handler as LambdaHandler } from '../src/lambda.js';
-import { VERSION_ATTRIBUTE } from '../src/store/dynamodb.js';
+import { INCARNATION_ATTRIBUTE, VERSION_ATTRIBUTE } from '../src/store/dynamodb.js';
 import { putEventsEntries, useAwsFakes } from './support/aws-fakes.js';
 import { expectContractResponse, type OperationId } from './support/conformance.js';
 import { useTable } from './support/engine.js';
+import { etagAt, etagParts } from './support/etags.js';
 import {
   httpApiEvent,
   lambdaContext,
@@ -102,8 +103,13 @@ describe('the Lambda entry, configured from the environment', () => {
     expect(created.isBase64Encoded).toBe(false);
     expect(read.status).toBe(200);
     expect(read.json).toEqual(item);
-    expect(read.headers.etag).toBe('"1"');
-    expect(await stored(item.user_id)).toEqual({ ...item, [VERSION_ATTRIBUTE]: 1 });
+    expect(read.headers.etag).toEqual(etagAt(1));
+    expect(read.headers.etag).toBe(created.headers.etag);
+    expect(await stored(item.user_id)).toEqual({
+      ...item,
+      [VERSION_ATTRIBUTE]: 1,
+      [INCARNATION_ATTRIBUTE]: etagParts(read.headers.etag).incarnation,
+    });
     // Location resolves to where the item is read, whatever prefixes the API's path on AWS.
     for (const posted of [
       'https://abc123.execute-api.us-east-1.amazonaws.com/prod/dynamo', // the stage
@@ -137,7 +143,11 @@ describe('the Lambda entry, configured from the environment', () => {
 
     expect(created.status).toBe(201);
     expect(created.json).toEqual(item);
-    expect(await stored(item.user_id)).toEqual({ ...item, [VERSION_ATTRIBUTE]: 1 });
+    expect(await stored(item.user_id)).toEqual({
+      ...item,
+      [VERSION_ATTRIBUTE]: 1,
+      [INCARNATION_ATTRIBUTE]: etagParts(created.headers.etag).incarnation,
+    });
   });
 
   it.each([
@@ -157,13 +167,16 @@ describe('the Lambda entry, configured from the environment', () => {
 
   it('updates and deletes through HTTP API (v2) events on the same warm handler', async () => {
     const userId = newId();
-    await invoke('createItem', httpApiEvent({ method: 'POST', json: { user_id: userId } }));
+    const created = await invoke(
+      'createItem',
+      httpApiEvent({ method: 'POST', json: { user_id: userId } }),
+    );
 
     const updated = await invoke(
       'updateItem',
       httpApiEvent({
         method: 'PATCH',
-        headers: { ...json, 'if-match': '"1"' },
+        headers: { ...json, 'if-match': created.headers.etag ?? '' },
         body: JSON.stringify({ user_id: userId, updatedKey: 'status', updatedValue: 'active' }),
       }),
     );
@@ -174,7 +187,7 @@ describe('the Lambda entry, configured from the environment', () => {
 
     expect(updated.status).toBe(200);
     expect(updated.json).toEqual({ user_id: userId, status: 'active' });
-    expect(updated.headers.etag).toBe('"2"');
+    expect(updated.headers.etag).toBe(etagAt(2, created.headers.etag));
     expect(deleted.status).toBe(200);
     expect(deleted.json).toEqual({ user_id: userId, status: 'active' });
     expect(await stored(userId)).toBeUndefined();

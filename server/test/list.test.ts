@@ -9,7 +9,7 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createCursorCodec } from '../src/core/cursor.js';
-import { VERSION_ATTRIBUTE } from '../src/store/dynamodb.js';
+import { INCARNATION_ATTRIBUTE, VERSION_ATTRIBUTE } from '../src/store/dynamodb.js';
 import { type CheckedResponse, checked } from './support/conformance.js';
 import { type TestTable, useTable } from './support/engine.js';
 import { type Api, TRANSPORTS, useApi } from './support/transports.js';
@@ -49,6 +49,9 @@ async function listAll(api: Api, limit?: number): Promise<{ pages: Page[]; ids: 
 }
 
 /** `count` items written straight into the table, as the API stores them (version 1). */
+/** The incarnation of every seeded item. */
+const SEEDED = 'seeded';
+
 async function seed(table: TestTable, count: number, prefix: string): Promise<string[]> {
   const ids = Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
   for (let i = 0; i < ids.length; i += 50) {
@@ -57,7 +60,7 @@ async function seed(table: TestTable, count: number, prefix: string): Promise<st
         table.documentClient.send(
           new PutCommand({
             TableName: table.tableName,
-            Item: { user_id, n: 1, [VERSION_ATTRIBUTE]: 1 },
+            Item: { user_id, n: 1, [VERSION_ATTRIBUTE]: 1, [INCARNATION_ATTRIBUTE]: SEEDED },
           }),
         ),
       ),
@@ -83,10 +86,11 @@ describe.each(TRANSPORTS)('listing through the %s', (transport) => {
         expect(sorted(mine)).toEqual(ids);
         expect(new Set(listed).size, 'no item twice').toBe(listed.length);
         expect(pages.at(-1)?.cursor, 'the last page has no cursor').toBeUndefined();
-        // Items are read as a GET reads them: no server metadata, the version as an ETag.
+        // Items are read as a GET reads them: no server metadata, the validator as an ETag.
         for (const { item, etag } of pages.flatMap((p) => p.items)) {
           expect(Object.keys(item)).not.toContain(VERSION_ATTRIBUTE);
-          expect(etag).toBe('"1"');
+          expect(Object.keys(item)).not.toContain(INCARNATION_ATTRIBUTE);
+          expect(etag).toBe(`"1.${SEEDED}"`);
         }
       },
     );

@@ -19,6 +19,7 @@ import {
   type SeenResponse,
 } from './support/conformance.js';
 import { useTable } from './support/engine.js';
+import { etagAt, etagParts } from './support/etags.js';
 import { createHttpClient, type HttpClient } from './support/http-client.js';
 import { canonical, readStored, type StoredItem } from './support/model.js';
 import { createTestApp, startTestServer } from './support/transports.js';
@@ -71,11 +72,11 @@ async function call(
   counts.set(response.status, (counts.get(response.status) ?? 0) + 1);
   expect(response.status, `${method} ${query}: ${response.body}`).toBeLessThan(500);
   expectContractResponse(operationId, response);
-  const version = /^"(\d+)"$/.exec(response.headers.etag ?? '')?.[1];
+  const { etag } = response.headers;
   return {
     ...response,
     json: parseJson(response.body),
-    version: version === undefined ? undefined : Number(version),
+    version: etag === undefined ? undefined : etagParts(etag).version,
   };
 }
 
@@ -142,19 +143,26 @@ describe(`${CLIENTS} clients mixing every operation on the local HTTP server`, {
           };
           const answer = await call('createItem', 'POST', { body: item });
           expect(answer.status).toBe(before === undefined ? 201 : 409);
-          if (answer.status === 201)
-            model.set(userId, { item: answer.json as JsonValue, version: 1 });
+          if (answer.status === 201) {
+            const etag = answer.headers.etag ?? '';
+            model.set(userId, { item: answer.json as JsonValue, version: 1, etag });
+          }
         } else if (pick < 0.65) {
           const answer = await call('getItem', 'GET', { userId });
           expect(answer.status).toBe(before === undefined ? 404 : 200);
           if (before !== undefined) {
             expect(canonical(answer.json)).toEqual(canonical(before.item));
-            expect(answer.version).toBe(before.version);
+            expect(answer.headers.etag).toBe(before.etag);
           }
         } else if (pick < 0.9) {
           const stale = next() < 0.2;
           const conditional = next() < 0.6;
-          const ifMatch = conditional ? `"${(before?.version ?? 1) + (stale ? 1 : 0)}"` : undefined;
+          const ifMatch =
+            !conditional || before === undefined
+              ? undefined
+              : stale
+                ? etagAt(before.version + 1, before.etag)
+                : before.etag;
           const answer = await call('updateItem', 'PATCH', {
             body: {
               user_id: userId,
@@ -164,13 +172,19 @@ describe(`${CLIENTS} clients mixing every operation on the local HTTP server`, {
             ...(ifMatch === undefined ? {} : { ifMatch }),
           });
           expect(answer.status).toBe(before === undefined ? 404 : stale && conditional ? 412 : 200);
-          if (answer.status === 200) {
-            model.set(userId, { item: answer.json as JsonValue, version: answer.version ?? -1 });
+          if (answer.status === 200 && before !== undefined) {
+            const etag = etagAt(before.version + 1, before.etag);
+            expect(answer.headers.etag).toBe(etag);
+            model.set(userId, {
+              item: answer.json as JsonValue,
+              version: before.version + 1,
+              etag,
+            });
           }
         } else {
           const answer = await call('deleteItem', 'DELETE', {
             userId,
-            ...(next() < 0.5 && before !== undefined ? { ifMatch: `"${before.version}"` } : {}),
+            ...(next() < 0.5 && before !== undefined ? { ifMatch: before.etag } : {}),
           });
           expect(answer.status).toBe(before === undefined ? 404 : 200);
           if (answer.status === 200) model.delete(userId);
@@ -196,7 +210,7 @@ describe(`${CLIENTS} clients mixing every operation on the local HTTP server`, {
         const userId = `load-${c}-${k}`;
         const stored = await readStored(table, userId);
         const expected = model.get(userId);
-        expect(stored?.version, userId).toBe(expected?.version);
+        expect(stored?.etag, userId).toBe(expected?.etag);
         expect(canonical(stored?.item), userId).toEqual(canonical(expected?.item));
       }
     }

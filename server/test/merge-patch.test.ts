@@ -11,6 +11,7 @@ import type { ItemStore } from '../src/core/ports.js';
 import { createDocumentClient, createDynamoDbStore } from '../src/store/dynamodb.js';
 import { checked } from './support/conformance.js';
 import { createTestClient, useTable } from './support/engine.js';
+import { etagAt } from './support/etags.js';
 import { readStored, readTypedItem } from './support/model.js';
 import type { SeenResponse, TestRequest } from './support/request.js';
 import { RFC_7396_EXAMPLES } from './support/rfc7396-examples.js';
@@ -46,24 +47,34 @@ describe.each(TRANSPORTS)('JSON Merge Patch through the %s', (transport) => {
 
   /**
    * Creates `item`, merges `patch` into it, and checks that the answer, the stored item and the
-   * one event all say `expected`, at version 2.
+   * one event all say `expected`, at version 2; returns the answer.
    */
   async function expectMerged(
     item: Record<string, unknown>,
     patch: Record<string, unknown>,
     expected: Record<string, unknown>,
   ) {
-    await create(item);
+    const created = await create(item);
 
     const merged = await merge(patch);
 
     expect(merged.status, merged.body).toBe(200);
     expect(JSON.parse(merged.body)).toEqual(expected);
-    expect(merged.headers.etag).toBe('"2"');
-    expect(await readStored(table, String(item.user_id))).toEqual({ item: expected, version: 2 });
+    expect(merged.headers.etag).toBe(etagAt(2, created.headers.etag));
+    expect(await readStored(table, String(item.user_id))).toEqual({
+      item: expected,
+      version: 2,
+      etag: merged.headers.etag,
+    });
     const events = eventsOf(String(item.user_id));
     expect(events.map((e) => e.operation)).toEqual(['POST', 'PATCH']);
-    expect(events[1]).toMatchObject({ item: expected, previous: item, version: 2 });
+    expect(events[1]).toMatchObject({
+      item: expected,
+      previous: item,
+      version: 2,
+      etag: merged.headers.etag,
+    });
+    return merged;
   }
 
   describe("RFC 7396 Appendix A, on the item's attributes", () => {
@@ -365,39 +376,44 @@ describe.each(TRANSPORTS)('JSON Merge Patch through the %s', (transport) => {
   it('counts a patch that changes nothing as a write: a new version and an event', async () => {
     const userId = newId();
 
-    await expectMerged(
+    const merged = await expectMerged(
       { user_id: userId, name: 'Ada' },
       { user_id: userId, name: 'Ada' },
       { user_id: userId, name: 'Ada' },
     );
     const alone = await merge({ user_id: userId });
     expect(alone.status).toBe(200);
-    expect(alone.headers.etag).toBe('"3"');
+    expect(alone.headers.etag).toBe(etagAt(3, merged.headers.etag));
     expect(eventsOf(userId)).toHaveLength(3);
   });
 
   it('honours If-Match: a stale version is a 412 and nothing is written; the current one writes', async () => {
     const userId = newId();
-    await create({ user_id: userId, name: 'Ada' });
-    await merge({ user_id: userId, visits: 1 });
+    const created = await create({ user_id: userId, name: 'Ada' });
+    const first = await merge({ user_id: userId, visits: 1 });
+    const ifMatch = (response: typeof created) => ({ 'if-match': response.headers.etag ?? '' });
 
-    const stale = await merge({ user_id: userId, name: 'Grace' }, { 'if-match': '"1"' });
-    const current = await merge({ user_id: userId, name: 'Grace' }, { 'if-match': '"2"' });
+    const stale = await merge({ user_id: userId, name: 'Grace' }, ifMatch(created));
+    const current = await merge({ user_id: userId, name: 'Grace' }, ifMatch(first));
 
     expect(stale.status).toBe(412);
-    expect(problem(stale).detail).toMatch(/"2"/);
+    expect(problem(stale).detail).toContain(first.headers.etag);
     expect(current.status).toBe(200);
     expect(await readStored(table, userId)).toEqual({
       item: { user_id: userId, name: 'Grace', visits: 1 },
       version: 3,
+      etag: etagAt(3, created.headers.etag),
     });
   });
 
   it('honours If-None-Match: the listed version is refused with a 412', async () => {
     const userId = newId();
-    await create({ user_id: userId });
+    const created = await create({ user_id: userId });
 
-    const refused = await merge({ user_id: userId, a: 1 }, { 'if-none-match': '"1"' });
+    const refused = await merge(
+      { user_id: userId, a: 1 },
+      { 'if-none-match': created.headers.etag ?? '' },
+    );
 
     expect(refused.status).toBe(412);
     expect((await readStored(table, userId))?.version).toBe(1);
@@ -414,7 +430,7 @@ describe.each(TRANSPORTS)('JSON Merge Patch through the %s', (transport) => {
 
   it('lets concurrent patches of other attributes both land: no update is lost', async () => {
     const userId = newId();
-    await create({ user_id: userId });
+    const created = await create({ user_id: userId });
 
     const [a, b] = await Promise.all([
       merge({ user_id: userId, a: 1 }),
@@ -425,6 +441,7 @@ describe.each(TRANSPORTS)('JSON Merge Patch through the %s', (transport) => {
     expect(await readStored(table, userId)).toEqual({
       item: { user_id: userId, a: 1, b: 2 },
       version: 3,
+      etag: etagAt(3, created.headers.etag),
     });
   });
 
@@ -455,7 +472,7 @@ describe.each(TRANSPORTS)('JSON Merge Patch through the %s', (transport) => {
     'refuses %s with a 400 naming the field, and writes nothing',
     async (_what, body, pointer, detail) => {
       const userId = newId();
-      await create({ user_id: userId, name: 'Ada' });
+      const created = await create({ user_id: userId, name: 'Ada' });
 
       const response = await send('updateItem', {
         method: 'PATCH',
@@ -472,6 +489,7 @@ describe.each(TRANSPORTS)('JSON Merge Patch through the %s', (transport) => {
       expect(await readStored(table, userId)).toEqual({
         item: { user_id: userId, name: 'Ada' },
         version: 1,
+        etag: created.headers.etag,
       });
     },
   );

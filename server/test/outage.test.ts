@@ -13,6 +13,7 @@ import type { App } from '../src/core/app.js';
 import {
   createDocumentClient,
   createDynamoDbStore,
+  INCARNATION_ATTRIBUTE,
   VERSION_ATTRIBUTE,
 } from '../src/store/dynamodb.js';
 import {
@@ -21,6 +22,7 @@ import {
   type SeenResponse,
 } from './support/conformance.js';
 import { createTestClient, useTable } from './support/engine.js';
+import { etagAt, etagParts } from './support/etags.js';
 import { type FaultProxy, faults, startFaultProxy } from './support/fault-proxy.js';
 import type { TestRequest } from './support/request.js';
 import { createTestApp, sendToCore, startTestServer } from './support/transports.js';
@@ -251,7 +253,11 @@ describe('when DynamoDB throttles once, then answers', () => {
     expect(created.status).toBe(201);
     expect(created.json).toEqual(item);
     expect(proxy.requests).toBe(2);
-    expect(await stored(item.user_id)).toEqual({ ...item, [VERSION_ATTRIBUTE]: 1 });
+    expect(await stored(item.user_id)).toEqual({
+      ...item,
+      [VERSION_ATTRIBUTE]: 1,
+      [INCARNATION_ATTRIBUTE]: etagParts(created.headers.etag).incarnation,
+    });
   });
 
   it('GET is 200 with the item', async () => {
@@ -276,7 +282,8 @@ describe('when DynamoDB throttles once, then answers', () => {
 
     expect(updated.status).toBe(200);
     expect(updated.json).toEqual({ user_id: userId, name: 'Grace' });
-    expect(updated.headers.etag).toBe('"2"');
+    // Seeded without an incarnation, as before incarnations: the write gives it one.
+    expect(updated.headers.etag).toEqual(etagAt(2));
     expect(proxy.requests).toBe(2);
   });
 });

@@ -18,7 +18,8 @@ console.log(`created ${created.item.user_id} at ${created.location}, ETag ${crea
 const read = await api.getItem(userId);
 console.log(`read ${JSON.stringify(read.item)}, ETag ${read.etag}`);
 
-// Conditional on the version just read: if someone else had written in between, this is a 412.
+// Conditional on the item as just read (its ETag, passed back as it came): if someone else had
+// written in between, or deleted the item and created another, this is a 412.
 const updated = await api.updateItem(
   { user_id: userId, updatedKey: 'name', updatedValue: 'Ada Lovelace' },
   { ifMatch: read },

@@ -37,7 +37,7 @@ export type ItemPage = {
 export type ListedItem = {
     item: Item;
     /**
-     * The item's version, as the `ETag` a GET would send, for `If-Match`.
+     * The item's `ETag`, as a GET would send it, for `If-Match`.
      */
     etag: string;
 };
@@ -125,9 +125,17 @@ export type WriteEventDetail = {
     item?: Item;
     previous?: Item;
     /**
-     * The item's version after the write (for DELETE, the version deleted).
+     * The item's version after the write (for DELETE, the version deleted). Versions
+     * start again at 1 when an item is deleted and created again: `etag` tells those apart.
+     *
      */
     version: number;
+    /**
+     * The item's `ETag` after the write (for DELETE, the one deleted), as the API answered
+     * it: unique over the item's whole history.
+     *
+     */
+    etag?: string;
     occurredAt: string;
     /**
      * The API request that made the write.
@@ -190,18 +198,19 @@ export type WriteEvent = {
 export type UserIdQuery = UserId;
 
 /**
- * `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
- * request is carried out only if the item's current version is one of them (strong
- * comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
+ * `*` or a list of at most 32 `ETag`s from earlier responses, quoted as sent
+ * (`"3.Hm7kQx0pZr1c"`, `"3.Hm7kQx0pZr1c", "4.Hm7kQx0pZr1c"`). The request is carried out
+ * only if the item's current `ETag` is one of them (strong comparison, character by
+ * character: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
  * says.
  *
  */
 export type IfMatch = string;
 
 /**
- * `*` or a list of `ETag`s, quoted as sent. A read answers 304 when the item's current
- * version is one of them (weak comparison); a write is refused with 412 when it is (and
- * `*` refuses any existing item).
+ * `*` or a list of at most 32 `ETag`s, quoted as sent. A read answers 304 when the item's
+ * current `ETag` is one of them (weak comparison); a write is refused with 412 when it is
+ * (and `*` refuses any existing item).
  *
  */
 export type IfNoneMatch = string;
@@ -228,17 +237,18 @@ export type DeleteItemData = {
     body?: never;
     headers?: {
         /**
-         * `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
-         * request is carried out only if the item's current version is one of them (strong
-         * comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
+         * `*` or a list of at most 32 `ETag`s from earlier responses, quoted as sent
+         * (`"3.Hm7kQx0pZr1c"`, `"3.Hm7kQx0pZr1c", "4.Hm7kQx0pZr1c"`). The request is carried out
+         * only if the item's current `ETag` is one of them (strong comparison, character by
+         * character: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
          * says.
          *
          */
         'If-Match'?: string;
         /**
-         * `*` or a list of `ETag`s, quoted as sent. A read answers 304 when the item's current
-         * version is one of them (weak comparison); a write is refused with 412 when it is (and
-         * `*` refuses any existing item).
+         * `*` or a list of at most 32 `ETag`s, quoted as sent. A read answers 304 when the item's
+         * current `ETag` is one of them (weak comparison); a write is refused with 412 when it is
+         * (and `*` refuses any existing item).
          *
          */
         'If-None-Match'?: string;
@@ -270,7 +280,7 @@ export type DeleteItemErrors = {
      */
     404: Problem;
     /**
-     * `If-Match` does not match the item's current version.
+     * `If-Match` does not match the item's current `ETag` (or `If-None-Match` does).
      */
     412: Problem;
     /**
@@ -304,17 +314,18 @@ export type GetItemData = {
     body?: never;
     headers?: {
         /**
-         * `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
-         * request is carried out only if the item's current version is one of them (strong
-         * comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
+         * `*` or a list of at most 32 `ETag`s from earlier responses, quoted as sent
+         * (`"3.Hm7kQx0pZr1c"`, `"3.Hm7kQx0pZr1c", "4.Hm7kQx0pZr1c"`). The request is carried out
+         * only if the item's current `ETag` is one of them (strong comparison, character by
+         * character: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
          * says.
          *
          */
         'If-Match'?: string;
         /**
-         * `*` or a list of `ETag`s, quoted as sent. A read answers 304 when the item's current
-         * version is one of them (weak comparison); a write is refused with 412 when it is (and
-         * `*` refuses any existing item).
+         * `*` or a list of at most 32 `ETag`s, quoted as sent. A read answers 304 when the item's
+         * current `ETag` is one of them (weak comparison); a write is refused with 412 when it is
+         * (and `*` refuses any existing item).
          *
          */
         'If-None-Match'?: string;
@@ -346,7 +357,7 @@ export type GetItemErrors = {
      */
     404: Problem;
     /**
-     * `If-Match` does not match the item's current version.
+     * `If-Match` does not match the item's current `ETag` (or `If-None-Match` does).
      */
     412: Problem;
     /**
@@ -397,17 +408,18 @@ export type UpdateItemData = {
          */
         'Idempotency-Key'?: string;
         /**
-         * `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
-         * request is carried out only if the item's current version is one of them (strong
-         * comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
+         * `*` or a list of at most 32 `ETag`s from earlier responses, quoted as sent
+         * (`"3.Hm7kQx0pZr1c"`, `"3.Hm7kQx0pZr1c", "4.Hm7kQx0pZr1c"`). The request is carried out
+         * only if the item's current `ETag` is one of them (strong comparison, character by
+         * character: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
          * says.
          *
          */
         'If-Match'?: string;
         /**
-         * `*` or a list of `ETag`s, quoted as sent. A read answers 304 when the item's current
-         * version is one of them (weak comparison); a write is refused with 412 when it is (and
-         * `*` refuses any existing item).
+         * `*` or a list of at most 32 `ETag`s, quoted as sent. A read answers 304 when the item's
+         * current `ETag` is one of them (weak comparison); a write is refused with 412 when it is
+         * (and `*` refuses any existing item).
          *
          */
         'If-None-Match'?: string;
@@ -440,7 +452,7 @@ export type UpdateItemErrors = {
      */
     409: Problem;
     /**
-     * `If-Match` does not match the item's current version.
+     * `If-Match` does not match the item's current `ETag` (or `If-None-Match` does).
      */
     412: Problem;
     /**
@@ -537,7 +549,7 @@ export type CreateItemErrors = {
      */
     409: Problem;
     /**
-     * `If-Match` does not match the item's current version.
+     * `If-Match` does not match the item's current `ETag` (or `If-None-Match` does).
      */
     412: Problem;
     /**

@@ -3,6 +3,7 @@
  * in domain terms becomes the one problem each case deserves, here and nowhere else.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { etagAt } from '../../test/support/etags.js';
 import { createMemoryIdempotency } from '../idempotency/store.js';
 import { createLogger } from '../logger.js';
 import { createMemoryStore } from '../store/memory.js';
@@ -69,9 +70,9 @@ const post = (app: App, item: unknown) =>
 const problem = (body: string) =>
   JSON.parse(body) as { type: string; detail: string; instance: string };
 
-/** The condition a write with these headers carries (If-Match "1", or none). */
+/** The condition a write with these headers carries (If-Match of version 1, or none). */
 const readPreconditionsOf = (headers: Record<string, string>): VersionCondition =>
-  headers['if-match'] === undefined ? {} : { ifMatch: [1] };
+  headers['if-match'] === undefined ? {} : { ifMatch: [{ version: 1, incarnation: 'a' }] };
 
 /** A store whose every call fails with what `error()` makes. */
 function failing(error: () => unknown): ItemStore {
@@ -89,7 +90,7 @@ describe('the core', () => {
     const read = await send(app, { method: 'GET', query: 'user_id=ada' });
     const updated = await send(app, {
       method: 'PATCH',
-      headers: { 'content-type': 'application/json', 'if-match': '"1"' },
+      headers: { 'content-type': 'application/json', 'if-match': read.headers.etag ?? '' },
       body: '{"user_id":"ada","updatedKey":"n","updatedValue":2}',
     });
     const deleted = await send(app, { method: 'DELETE', query: 'user_id=ada' });
@@ -97,13 +98,14 @@ describe('the core', () => {
     expect([created.statusCode, read.statusCode, updated.statusCode, deleted.statusCode]).toEqual([
       201, 200, 200, 200,
     ]);
-    expect(created.headers).toMatchObject({ etag: '"1"', location: '?user_id=ada' });
-    expect(updated.headers.etag).toBe('"2"');
+    expect(created.headers).toMatchObject({ etag: etagAt(1), location: '?user_id=ada' });
+    expect(read.headers.etag).toBe(created.headers.etag);
+    expect(updated.headers.etag).toBe(etagAt(2, created.headers.etag));
     expect(deleted.body).toBe('{"user_id":"ada","n":2}');
-    expect(published.map((e) => [e.operation, e.version, e.requestId])).toEqual([
-      ['POST', 1, 'req-1'],
-      ['PATCH', 2, 'req-1'],
-      ['DELETE', 2, 'req-1'],
+    expect(published.map((e) => [e.operation, e.version, e.etag, e.requestId])).toEqual([
+      ['POST', 1, created.headers.etag, 'req-1'],
+      ['PATCH', 2, updated.headers.etag, 'req-1'],
+      ['DELETE', 2, updated.headers.etag, 'req-1'],
     ]);
   });
 
@@ -146,12 +148,12 @@ describe('the core', () => {
 
   it.each([
     ['an existing user_id: 409', 409, 'conflict'],
-    ['a stale If-Match: 412 naming the current version', 412, 'precondition-failed'],
+    ['a stale If-Match: 412 naming the current ETag', 412, 'precondition-failed'],
     ['a missing item: 404', 404, 'not-found'],
   ])('maps the store’s answer to %s', async (_what, status, type) => {
     // Prepare
     const { app } = setup();
-    await post(app, { user_id: 'ada' });
+    const created = await post(app, { user_id: 'ada' });
 
     // Act
     const response =
@@ -167,7 +169,7 @@ describe('the core', () => {
     expect(response.statusCode).toBe(status);
     expect(response.headers['content-type']).toBe('application/problem+json');
     expect(problem(response.body).type).toBe(`urn:problem-type:dynamo-crud:${type}`);
-    if (status === 412) expect(problem(response.body).detail).toContain('"1"');
+    if (status === 412) expect(problem(response.body).detail).toContain(created.headers.etag);
   });
 
   it.each([

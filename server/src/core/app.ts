@@ -9,7 +9,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { answerText } from './answer.js';
-import { refuseUnevaluatedPreconditions } from './conditional.js';
+import { etag, refuseUnevaluatedPreconditions } from './conditional.js';
 import { allowedRequestHeaders, createCors } from './cors.js';
 import { createCursorCodec } from './cursor.js';
 import {
@@ -399,7 +399,7 @@ export function toApiError(error: unknown): ApiError {
     return new PreconditionFailedError(
       error.current === undefined
         ? 'The item changed while this request was carried out; read it again and retry.'
-        : `The item's current version, "${error.current}", does not meet If-Match or If-None-Match; read it again and retry.`,
+        : `The item's current ETag, ${etag(error.current)}, does not meet If-Match or If-None-Match; read it again and retry.`,
     );
   }
   if (error instanceof IdempotencyKeyInProgressError) {

@@ -1,15 +1,20 @@
 /**
- * Entity tags and conditional requests (RFC 9110 §8.8.3, §13). An item's version is its strong
- * entity tag, `"3"`. `If-Match` makes a write (or a read) conditional on it, `If-None-Match`
- * makes a read a cache validation (304) and a write conditional on the item not being at a
- * version. Every precondition header is evaluated or refused, never ignored.
+ * Entity tags and conditional requests (RFC 9110 §8.8.3, §13). An item's validator (its version
+ * and incarnation, `ports.ts`) is its strong entity tag, `"3.Hm7kQx0pZr1c"`. `If-Match` makes a
+ * write (or a read) conditional on it, `If-None-Match` makes a read a cache validation (304) and
+ * a write conditional on the item not being in a state. Tags are compared whole, character by
+ * character. Every precondition header is evaluated or refused, never ignored.
  */
-import type { VersionCondition, VersionedItem } from './ports.js';
+import { INCARNATION, type Validator, type VersionCondition } from './ports.js';
 import { PreconditionFailedError, ValidationError } from './problems.js';
 
-/** The strong entity tag of a version: `"3"`. */
-export function etag(version: number): string {
-  return `"${version}"`;
+/**
+ * The strong entity tag of a validator: `"<version>.<incarnation>"`, `"3.Hm7kQx0pZr1c"`; an item
+ * without an incarnation (stored before incarnations, or by another program) keeps the tag it
+ * had, `"3"`.
+ */
+export function etag({ version, incarnation }: Validator): string {
+  return incarnation === undefined ? `"${version}"` : `"${version}.${incarnation}"`;
 }
 
 export interface EntityTag {
@@ -29,11 +34,12 @@ export type EntityTags = '*' | readonly EntityTag[];
 const MEMBER = /[ \t]*(?:(W\/)?("[\x21\x23-\x7e\x80-\xff]*")[ \t]*(?:,|$)|,)/y;
 
 /**
- * DynamoDB compares a version with at most 100 values (`IN`, "Comparison operator and function
- * reference" in the DynamoDB Developer Guide), and an item has one version: a list longer than
- * this is refused rather than sent.
+ * A write's tags become one clause each of its DynamoDB condition, and DynamoDB takes at most
+ * 300 operators and 4 KB in an expression ("Expression parameters" in "Quotas in Amazon
+ * DynamoDB"): both headers at this many tags stay well within both. An item has one state at a
+ * time: a list longer than this is refused rather than sent.
  */
-export const MAX_ENTITY_TAGS = 100;
+export const MAX_ENTITY_TAGS = 32;
 
 /**
  * `If-Match` or `If-None-Match`: `*` or a comma-separated list of entity tags (RFC 9110 §13.1.1,
@@ -69,17 +75,24 @@ export function parseEntityTags(value: string, header: string): EntityTags {
     throw new ValidationError([
       {
         header,
-        detail: `lists ${tags.length} entity tags, more than the ${MAX_ENTITY_TAGS} it may; an item has one version at a time: send the ETag you last got`,
+        detail: `lists ${tags.length} entity tags, more than the ${MAX_ENTITY_TAGS} it may; an item has one ETag at a time: send the one you last got`,
       },
     ]);
   }
   return tags;
 }
 
-/** The version a tag names, if it is one this API sends: `"0"`, `"17"`, never `"017"`. */
-function versionOf(tag: EntityTag): number | undefined {
-  const m = /^"(0|[1-9]\d{0,14})"$/.exec(tag.opaque);
-  return m?.[1] === undefined ? undefined : Number(m[1]);
+/**
+ * The validator a tag names, if it is one this API sends: `"17.Hm7kQx0pZr1c"`, `"17"`, never
+ * `"017"`. Any other tag names no state of any item.
+ */
+function validatorOfTag(tag: EntityTag): Validator | undefined {
+  const m = /^"(0|[1-9]\d{0,14})(?:\.([^"]*))?"$/.exec(tag.opaque);
+  if (m?.[1] === undefined) return undefined;
+  const version = Number(m[1]);
+  const incarnation = m[2];
+  if (incarnation === undefined) return { version };
+  return INCARNATION.test(incarnation) ? { version, incarnation } : undefined;
 }
 
 /** The conditional headers of a request, parsed. */
@@ -148,42 +161,50 @@ export function readPreconditions(headers: {
 }
 
 /**
- * What a write requires of the item's version, from its preconditions: `If-Match` by strong
+ * What a write requires of the item's state, from its preconditions: `If-Match` by strong
  * comparison (a weak tag never matches, §13.1.1), `If-None-Match` by weak comparison (§13.1.2).
+ * Tags that name no state this API could be in are left out: they match nothing.
  */
 export function toVersionCondition(preconditions: Preconditions): VersionCondition {
   const { ifMatch, ifNoneMatch } = preconditions;
   return {
     ...(ifMatch === undefined || ifMatch === '*'
       ? {}
-      : { ifMatch: versions(ifMatch.filter((tag) => !tag.weak)) }),
+      : { ifMatch: validators(ifMatch.filter((tag) => !tag.weak)) }),
     ...(ifNoneMatch === undefined
       ? {}
-      : { ifNoneMatch: ifNoneMatch === '*' ? '*' : versions(ifNoneMatch) }),
+      : { ifNoneMatch: ifNoneMatch === '*' ? '*' : validators(ifNoneMatch) }),
   };
 }
 
-function versions(tags: readonly EntityTag[]): number[] {
-  return tags.flatMap((tag) => versionOf(tag) ?? []);
+/** The validators `tags` name, each once. */
+function validators(tags: readonly EntityTag[]): Validator[] {
+  const byTag = new Map<string, Validator>();
+  for (const tag of tags) {
+    const validator = validatorOfTag(tag);
+    if (validator !== undefined) byTag.set(tag.opaque, validator);
+  }
+  return [...byTag.values()];
 }
 
 /**
  * The outcome of a read's preconditions on the item as it is (RFC 9110 §13.2.2): `fresh` when
- * `If-None-Match` matches (answer 304), `proceed` otherwise.
+ * `If-None-Match` matches (answer 304), `proceed` otherwise. The current `ETag` is compared
+ * with each tag character by character: strongly for `If-Match`, weakly for `If-None-Match`.
  *
  * @throws PreconditionFailedError when `If-Match` does not match
  */
 export function evaluateRead(
   preconditions: Preconditions,
-  current: VersionedItem,
+  current: Validator,
 ): 'fresh' | 'proceed' {
-  const condition = toVersionCondition(preconditions);
-  if (condition.ifMatch !== undefined && !condition.ifMatch.includes(current.version)) {
-    throw new PreconditionFailedError(
-      `If-Match does not match the item's current version, "${current.version}".`,
-    );
+  const tag = etag(current);
+  const { ifMatch, ifNoneMatch } = preconditions;
+  if (ifMatch !== undefined && ifMatch !== '*') {
+    if (!ifMatch.some((t) => !t.weak && t.opaque === tag)) {
+      throw new PreconditionFailedError(`If-Match does not match the item's current ETag, ${tag}.`);
+    }
   }
-  const { ifNoneMatch } = condition;
-  if (ifNoneMatch === '*' || ifNoneMatch?.includes(current.version)) return 'fresh';
+  if (ifNoneMatch === '*' || ifNoneMatch?.some((t) => t.opaque === tag)) return 'fresh';
   return 'proceed';
 }

@@ -24,9 +24,11 @@ import {
   type ItemStore,
   meetsCondition,
   type UpdatedItem,
+  type Validator,
   type VersionCondition,
   type VersionedItem,
   VersionMismatchError,
+  validatorOf,
   type WriteEventDetail,
   writeContention,
 } from './ports.js';
@@ -82,15 +84,19 @@ export function createOperations({
 
   /**
    * The write is committed before this runs, so the client is told it succeeded whatever
-   * happens to the event: the publisher retries, then dead-letters, and never throws.
+   * happens to the event: the publisher retries, then dead-letters, and never throws. `state`
+   * is the item's after the write (for DELETE, the state deleted).
    */
   function announce(
     context: OperationContext,
-    detail: Pick<WriteEventDetail, 'operation' | 'user_id' | 'item' | 'version' | 'previous'>,
+    detail: Pick<WriteEventDetail, 'operation' | 'user_id' | 'item' | 'previous'>,
+    state: Validator,
   ): Promise<void> {
     return events.publish(
       {
         ...detail,
+        version: state.version,
+        etag: etag(state),
         message: 'success',
         occurredAt: new Date().toISOString(),
         requestId: context.requestId,
@@ -102,7 +108,7 @@ export function createOperations({
   /**
    * A change checked against the whole item it makes (`Item` says something of items as a
    * whole, or the change depends on the item): read the item, make the change, check the
-   * result, then write on condition that the item is still at the version read. When it moved
+   * result, then write on condition that the item is still as read (its ETag). When it moved
    * and the client's own condition allows, read again; a client's `If-Match` is never relaxed.
    *
    * @throws ValidationError with the item's problems (pointers into the item), and what
@@ -116,16 +122,16 @@ export function createOperations({
     for (let round = 1; ; round++) {
       const current = await store.get(userId);
       if (current === undefined) throw new ItemNotFoundError(userId);
-      if (!meetsCondition(condition, current.version)) {
-        throw new VersionMismatchError(userId, current.version);
+      if (!meetsCondition(condition, current)) {
+        throw new VersionMismatchError(userId, validatorOf(current));
       }
       const change = changeOf(current.item);
       assertStorable(checkItem(applyChange(current.item, change)));
       try {
-        return await store.update(userId, change, { ifMatch: [current.version] });
+        return await store.update(userId, change, { ifMatch: [validatorOf(current)] });
       } catch (error) {
         if (!(error instanceof VersionMismatchError)) throw error;
-        // The version this round read is not the item's any more: what the client sent (its
+        // The state this round read is not the item's any more: what the client sent (its
         // precondition, or none) decides what running out of rounds means.
         if (round >= CHECKED_WRITE_ROUNDS) throw writeContention(userId, condition);
       }
@@ -180,7 +186,7 @@ export function createOperations({
       // A missing item is 404 whatever the preconditions say (RFC 9110 §13.2.1).
       if (found === undefined) throw new ItemNotFoundError(query.user_id);
       warnIfUnvouched(query.user_id, found.item);
-      const tag = etag(found.version);
+      const tag = etag(found);
       if (evaluateRead(preconditions, found) === 'fresh') {
         return { status: 304, headers: { etag: tag }, body: undefined };
       }
@@ -208,16 +214,19 @@ export function createOperations({
         }
         throw error;
       });
-      await announce(context, {
-        operation: 'POST',
-        user_id: item.user_id,
-        item: created.item,
-        version: created.version,
-      });
+      await announce(
+        context,
+        {
+          operation: 'POST',
+          user_id: item.user_id,
+          item: created.item,
+        },
+        created,
+      );
       return {
         status: 201,
         headers: {
-          etag: etag(created.version),
+          etag: etag(created),
           // A relative reference keeping the request's path (RFC 3986 §4.2, §5.2.2): resolved
           // against the target URI (RFC 9110 §10.2.2) it is the item's URL behind any stage or
           // custom domain base path: /prod/dynamo gives /prod/dynamo?user_id=…
@@ -233,14 +242,17 @@ export function createOperations({
         body.mediaType === 'application/merge-patch+json'
           ? await mergeItem(body.value, headers)
           : await setAttribute(body.value, headers);
-      await announce(context, {
-        operation: 'PATCH',
-        user_id: userId,
-        item: updated.item,
-        previous: updated.previous.item,
-        version: updated.version,
-      });
-      return { status: 200, headers: { etag: etag(updated.version) }, body: updated.item };
+      await announce(
+        context,
+        {
+          operation: 'PATCH',
+          user_id: userId,
+          item: updated.item,
+          previous: updated.previous.item,
+        },
+        updated,
+      );
+      return { status: 200, headers: { etag: etag(updated) }, body: updated.item };
     },
 
     async listItems({ query }, context) {
@@ -278,12 +290,15 @@ export function createOperations({
         query.user_id,
         toVersionCondition(readPreconditions(headers)),
       );
-      await announce(context, {
-        operation: 'DELETE',
-        user_id: query.user_id,
-        item: deleted.item,
-        version: deleted.version,
-      });
+      await announce(
+        context,
+        {
+          operation: 'DELETE',
+          user_id: query.user_id,
+          item: deleted.item,
+        },
+        deleted,
+      );
       return { status: 200, headers: {}, body: deleted.item };
     },
   };
@@ -295,8 +310,8 @@ type MergePatch = components['schemas']['MergePatch'];
 type Preconditioned = Parameters<typeof readPreconditions>[0];
 
 /** An item as a listing page holds it: with the ETag its version has. */
-function pageEntry({ item, version }: VersionedItem): { item: Item; etag: string } {
-  return { item, etag: etag(version) };
+function pageEntry(found: VersionedItem): { item: Item; etag: string } {
+  return { item: found.item, etag: etag(found) };
 }
 
 /** How many times a checked write reads again when the item changed under it. */

@@ -6,6 +6,7 @@
  * Implementations speak in domain terms: they throw the `StoreError`s below, never HTTP errors;
  * the core alone decides what a client hears (status, problem, `Retry-After`).
  */
+import { randomBytes } from 'node:crypto';
 import type { components } from './openapi/types.gen.js';
 import type { ApiResponse } from './request.js';
 
@@ -25,10 +26,44 @@ export type WriteEventDetail = components['schemas']['WriteEventDetail'];
 
 export type WriteOperation = WriteEventDetail['operation'];
 
-/** An item with the version its `ETag` carries. */
-export interface VersionedItem {
-  readonly item: Item;
+/**
+ * What an `ETag` names: one version of one incarnation of an item. Versions count the writes of
+ * an incarnation from 1 and start again when an item is deleted and created again; the
+ * incarnation, a random token the store gives an item when it creates it, tells those runs
+ * apart, so that no validator ever names two states (RFC 9110 §8.8.1: a strong validator is
+ * unique across all versions of a resource over time). An item stored before incarnations (or
+ * by another program) has none until the API next writes it.
+ */
+export interface Validator {
   readonly version: number;
+  /** `INCARNATION` characters; absent on an item no write of this API has touched yet. */
+  readonly incarnation?: string;
+}
+
+/** An item with the validator its `ETag` carries. */
+export interface VersionedItem extends Validator {
+  readonly item: Item;
+}
+
+/**
+ * An incarnation as the stores write it and `ETag`s carry it: 1 to 64 characters of base64url
+ * (RFC 4648 §5), all of them allowed in an entity tag (RFC 9110 §8.8.3).
+ */
+export const INCARNATION = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** A new incarnation: 72 random bits, 12 characters of base64url. */
+export function newIncarnation(): string {
+  return randomBytes(9).toString('base64url');
+}
+
+/** Whether `a` and `b` name the same state: the same version of the same incarnation. */
+export function sameValidator(a: Validator, b: Validator): boolean {
+  return a.version === b.version && a.incarnation === b.incarnation;
+}
+
+/** Just the validator of `item` (its version and incarnation), without the item. */
+export function validatorOf({ version, incarnation }: Validator): Validator {
+  return incarnation === undefined ? { version } : { version, incarnation };
 }
 
 /**
@@ -46,15 +81,16 @@ export interface UpdatedItem extends VersionedItem {
 }
 
 /**
- * What a conditional write requires of the item's current version, from `If-Match` and
- * `If-None-Match` (RFC 9110 §13.1.1, §13.1.2) as versions. Both absent: any existing item.
- * An item written without a version (by older code or another program) is at version 0.
+ * What a conditional write requires of the item's current state, from `If-Match` and
+ * `If-None-Match` (RFC 9110 §13.1.1, §13.1.2) as validators, each compared whole (version and
+ * incarnation). Both absent: any existing item. An item written without a version (by another
+ * program) is at version 0.
  */
 export interface VersionCondition {
-  /** One of these (`If-Match`); empty: no version can match. */
-  readonly ifMatch?: readonly number[];
+  /** One of these (`If-Match`); empty: no state can match. */
+  readonly ifMatch?: readonly Validator[];
   /** None of these (`If-None-Match`); `'*'`: no item at all, which no update or delete meets. */
-  readonly ifNoneMatch?: readonly number[] | '*';
+  readonly ifNoneMatch?: readonly Validator[] | '*';
 }
 
 /**
@@ -130,12 +166,13 @@ function defineMember(map: Record<string, unknown>, name: string, value: unknown
   });
 }
 
-/** Whether an item at `version` meets `condition` (an item exists: `ifNoneMatch: '*'` never). */
-export function meetsCondition(condition: VersionCondition, version: number): boolean {
+/** Whether an item at `current` meets `condition` (an item exists: `ifNoneMatch: '*'` never). */
+export function meetsCondition(condition: VersionCondition, current: Validator): boolean {
   const { ifMatch, ifNoneMatch } = condition;
-  if (ifMatch !== undefined && !ifMatch.includes(version)) return false;
+  const named = (list: readonly Validator[]) => list.some((v) => sameValidator(v, current));
+  if (ifMatch !== undefined && !named(ifMatch)) return false;
   if (ifNoneMatch === '*') return false;
-  return ifNoneMatch === undefined || !ifNoneMatch.includes(version);
+  return ifNoneMatch === undefined || !named(ifNoneMatch);
 }
 
 /**
@@ -144,11 +181,15 @@ export function meetsCondition(condition: VersionCondition, version: number): bo
  */
 export interface ItemStore {
   get(userId: string): Promise<VersionedItem | undefined>;
-  /** @throws ItemExistsError when an item has `item.user_id`. */
+  /**
+   * Creates the item at version 1 of a new incarnation (`newIncarnation`).
+   * @throws ItemExistsError when an item has `item.user_id`.
+   */
   create(item: Item): Promise<VersionedItem>;
   /**
    * Makes `change` and bumps the version, if the item exists and meets `condition`, in one
    * conditional write; members `change` does not name are left as they are, types included.
+   * The incarnation stays; an item without one gets a new one.
    * @throws ItemNotFoundError, VersionMismatchError (it does not meet `condition`),
    *   StoreRefusedError `change-too-large` when one write cannot hold the change
    */
@@ -253,15 +294,15 @@ export class ItemNotFoundError extends StoreError {
   }
 }
 
-/** A conditional write found the item at a version its condition excludes. */
+/** A conditional write found the item in a state its condition excludes. */
 export class VersionMismatchError extends StoreError {
   /**
-   * @param current the item's version when the write was refused, when the store knows it for
-   *   sure (from the refusal itself); `undefined` when the item changed again meanwhile.
+   * @param current the item's validator when the write was refused, when the store knows it
+   *   for sure (from the refusal itself); `undefined` when the item changed again meanwhile.
    */
   constructor(
     readonly userId: string,
-    readonly current: number | undefined,
+    readonly current: Validator | undefined,
   ) {
     super('the item is at a version the condition excludes');
   }

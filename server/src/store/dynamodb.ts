@@ -1,11 +1,12 @@
 /**
  * The only code that speaks DynamoDB. Every write is conditional, every attribute name goes
- * through `ExpressionAttributeNames`, and the item's version lives in a reserved attribute.
+ * through `ExpressionAttributeNames`, and the item's validator (version and incarnation, see
+ * `Validator`) lives in reserved attributes, compared whole in every condition.
  *
  * Items other programs write into the table are read faithfully: every DynamoDB type has one
- * JSON shape (`toJsonValue`), and an item whose `@version` is missing or not a whole number
- * is at version 0, written over conditionally on that exact value, so optimistic concurrency
- * holds for it too.
+ * JSON shape (`toJsonValue`), and an item whose `@version` is missing or not a whole number,
+ * or whose `@incarnation` is not one this store writes, is at version 0 without incarnation,
+ * written over conditionally on those exact values, so optimistic concurrency holds for it too.
  */
 import {
   type AttributeValue,
@@ -26,15 +27,18 @@ import { fromDecimalText, NumberValue, setMember } from '../core/json.js';
 import {
   applyChange,
   type DocumentPath,
+  INCARNATION,
   type Item,
   type ItemChange,
   ItemExistsError,
   ItemNotFoundError,
   type ItemStore,
   meetsCondition,
+  newIncarnation,
   StoreRefusedError,
   StoreUnavailableError,
   type UpdatedItem,
+  type Validator,
   type VersionCondition,
   type VersionedItem,
   VersionMismatchError,
@@ -44,6 +48,12 @@ import { RESERVED_PREFIX } from '../core/storable.js';
 
 /** Where an item's version is kept: a name clients cannot write (see `RESERVED_PREFIX`). */
 export const VERSION_ATTRIBUTE = `${RESERVED_PREFIX}version`;
+
+/**
+ * Where an item's incarnation is kept (see `Validator`): written when the item is created, and
+ * by the first write to an item that has none; never changed after.
+ */
+export const INCARNATION_ATTRIBUTE = `${RESERVED_PREFIX}incarnation`;
 
 /** The DynamoDB actions this store calls; Terraform grants exactly these. */
 export const DYNAMODB_ACTIONS = [
@@ -79,8 +89,16 @@ interface Guard {
   readonly expression: string;
   readonly names: Record<string, string>;
   readonly values: Record<string, unknown>;
-  /** How an update sets the version (counted on from a number, or 1 over a foreign one). */
-  readonly nextVersion: { readonly expression: string; readonly values: Record<string, number> };
+  /**
+   * How an update sets the metadata (the version counted on from a number, or 1 over a foreign
+   * one; the incarnation kept, or a new one), and the validator that gives, from the item as it
+   * was.
+   */
+  readonly next: {
+    readonly set: readonly string[];
+    readonly values: Record<string, unknown>;
+    readonly validator: (old: Stored) => Validator;
+  };
 }
 
 export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: string): ItemStore {
@@ -109,9 +127,11 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
       // "Only if there is no item": an update or delete of one never meets it.
       const current = await read(userId);
       if (current === undefined) throw new ItemNotFoundError(userId);
-      throw new VersionMismatchError(userId, versionOf(current[VERSION_ATTRIBUTE]).version);
+      throw new VersionMismatchError(userId, metadataOf(current).validator);
     }
-    let guard = versionedGuard(condition);
+    // The incarnation an item without one gets from this write.
+    const fresh = newIncarnation();
+    let guard = versionedGuard(condition, fresh);
     for (let round = 1; ; round++) {
       try {
         return await write(guard);
@@ -123,13 +143,15 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
             : unmarshall(error.Item as Record<string, AttributeValue>, unmarshallOptions());
         const current = returned ?? (await read(userId));
         if (current === undefined) throw new ItemNotFoundError(userId);
-        const { version, foreign } = versionOf(current[VERSION_ATTRIBUTE]);
-        if (!meetsCondition(condition, version)) throw new VersionMismatchError(userId, version);
+        const { validator, foreign } = metadataOf(current);
+        if (!meetsCondition(condition, validator)) {
+          throw new VersionMismatchError(userId, validator);
+        }
         // It meets the condition now: it changed under this write (made, or deleted and made
-        // again, since the write found none or another version), or its version is one this
-        // store did not write. Either way the write is tried again, still under the condition.
+        // again, since the write found none or another state), or its metadata is not what
+        // this store writes. Either way the write is tried again, still under the condition.
         if (round >= MAX_WRITE_ROUNDS) throw writeContention(userId, condition);
-        guard = foreign ? foreignGuard(current[VERSION_ATTRIBUTE]) : versionedGuard(condition);
+        guard = foreign ? foreignGuard(current, fresh) : versionedGuard(condition, fresh);
       }
     }
   }
@@ -141,12 +163,13 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
     },
 
     async create(item) {
+      const incarnation = newIncarnation();
       try {
         await send(() =>
           db.send(
             new PutCommand({
               TableName: tableName,
-              Item: { ...item, [VERSION_ATTRIBUTE]: 1 },
+              Item: { ...item, [VERSION_ATTRIBUTE]: 1, [INCARNATION_ATTRIBUTE]: incarnation },
               ConditionExpression: 'attribute_not_exists(#pk)',
               ExpressionAttributeNames: { '#pk': 'user_id' },
             }),
@@ -158,7 +181,7 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
         }
         throw error;
       }
-      return { item, version: 1 };
+      return { item, version: 1, incarnation };
     },
 
     update(userId, change, condition): Promise<UpdatedItem> {
@@ -198,7 +221,7 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
         const previous = fromStored(Attributes ?? {});
         return {
           item: applyChange(previous.item, change),
-          version: previous.version + 1,
+          ...guard.next.validator(Attributes ?? {}),
           previous,
         };
       });
@@ -246,22 +269,44 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
   };
 }
 
+/** The names every guard's expressions use. */
+const NAMES = {
+  '#pk': 'user_id',
+  '#version': VERSION_ATTRIBUTE,
+  '#incarnation': INCARNATION_ATTRIBUTE,
+};
+
 /**
  * The condition for an item this store versions: it exists, its `@version` is a number or
- * absent (version 0), and it meets `condition` (`ifNoneMatch: '*'` is handled before).
+ * absent (version 0), its `@incarnation` a string or absent, and it meets `condition`
+ * (`ifNoneMatch: '*'` is handled before), each validator compared whole.
+ *
+ * @param fresh the incarnation an item without one gets
  */
-function versionedGuard(condition: VersionCondition): Guard {
+function versionedGuard(condition: VersionCondition, fresh: string): Guard {
   const clauses = [
     'attribute_exists(#pk)',
     '(attribute_not_exists(#version) OR attribute_type(#version, :number))',
+    '(attribute_not_exists(#incarnation) OR attribute_type(#incarnation, :string))',
   ];
-  const values: Record<string, unknown> = { ':number': 'N' };
-  const list = (versions: readonly number[], prefix: string) => {
-    const names = versions.map((v, i) => {
-      values[`:${prefix}${i}`] = v;
-      return `:${prefix}${i}`;
+  const values: Record<string, unknown> = { ':number': 'N', ':string': 'S' };
+  // True when the item is in one of these states. One clause per validator (at most
+  // `MAX_ENTITY_TAGS`): DynamoDB compares no pairs with `IN`.
+  const anyOf = (validators: readonly Validator[], prefix: string) => {
+    const states = validators.map(({ version, incarnation }, i) => {
+      const v = `:${prefix}${i}`;
+      values[v] = version;
+      if (incarnation !== undefined) {
+        values[`${v}i`] = incarnation;
+        return `(#incarnation = ${v}i AND #version = ${v})`;
+      }
+      // A missing `@version` is version 0, which DynamoDB does not compare equal to 0.
+      const at =
+        version === 0 ? `(attribute_not_exists(#version) OR #version = ${v})` : `#version = ${v}`;
+      return `(attribute_not_exists(#incarnation) AND ${at})`;
     });
-    return `#version IN (${names.join(', ')})`;
+    // DynamoDB refuses parentheses around what has them already.
+    return states.length === 1 ? (states[0] as string) : `(${states.join(' OR ')})`;
   };
   const { ifMatch, ifNoneMatch } = condition;
   if (ifMatch !== undefined) {
@@ -269,37 +314,63 @@ function versionedGuard(condition: VersionCondition): Guard {
       values[':never'] = -1;
       clauses.push('#version = :never');
     } else {
-      const among = list(ifMatch, 'm');
-      clauses.push(ifMatch.includes(0) ? `(attribute_not_exists(#version) OR ${among})` : among);
+      clauses.push(anyOf(ifMatch, 'm'));
     }
   }
   if (Array.isArray(ifNoneMatch) && ifNoneMatch.length > 0) {
-    // A missing `@version` (version 0) is in no list DynamoDB compares, so 0 is said apart.
-    clauses.push(`NOT ${list(ifNoneMatch, 'n')}`);
-    if (ifNoneMatch.includes(0)) clauses.push('attribute_exists(#version)');
+    clauses.push(`NOT ${anyOf(ifNoneMatch, 'n')}`);
   }
   return {
     expression: clauses.join(' AND '),
-    names: { '#pk': 'user_id', '#version': VERSION_ATTRIBUTE },
+    names: NAMES,
     values,
-    nextVersion: {
-      expression: 'if_not_exists(#version, :zero) + :one',
-      values: { ':zero': 0, ':one': 1 },
+    next: {
+      set: [
+        '#version = if_not_exists(#version, :zero) + :one',
+        '#incarnation = if_not_exists(#incarnation, :fresh)',
+      ],
+      values: { ':zero': 0, ':one': 1, ':fresh': fresh },
+      validator: (old) => {
+        const version = old[VERSION_ATTRIBUTE];
+        return metadataOf({
+          [VERSION_ATTRIBUTE]: typeof version === 'number' ? version + 1 : (version ?? 1),
+          [INCARNATION_ATTRIBUTE]: old[INCARNATION_ATTRIBUTE] ?? fresh,
+        }).validator;
+      },
     },
   };
 }
 
 /**
- * The condition for an item whose `@version` another program wrote as something else than a
- * whole number (version 0 here): exactly that value, so that a concurrent write of it fails.
- * The write makes it version 1. The caller has checked that version 0 meets the condition.
+ * The condition for an item whose metadata another program wrote as something else than this
+ * store does (version 0 here): exactly those values, so that a concurrent write of them fails.
+ * The write makes it version 1 of a new incarnation. The caller has checked that version 0
+ * meets the condition.
  */
-function foreignGuard(foreign: unknown): Guard {
+function foreignGuard(current: Stored, fresh: string): Guard {
+  const values: Record<string, unknown> = {};
+  const clauses = ['attribute_exists(#pk)'];
+  for (const [name, attribute] of [
+    ['#version', VERSION_ATTRIBUTE],
+    ['#incarnation', INCARNATION_ATTRIBUTE],
+  ] as const) {
+    const value = current[attribute];
+    if (value === undefined) {
+      clauses.push(`attribute_not_exists(${name})`);
+    } else {
+      values[`:foreign${name.slice(1)}`] = value;
+      clauses.push(`${name} = :foreign${name.slice(1)}`);
+    }
+  }
   return {
-    expression: 'attribute_exists(#pk) AND #version = :foreign',
-    names: { '#pk': 'user_id', '#version': VERSION_ATTRIBUTE },
-    values: { ':foreign': foreign },
-    nextVersion: { expression: ':one', values: { ':one': 1 } },
+    expression: clauses.join(' AND '),
+    names: NAMES,
+    values,
+    next: {
+      set: ['#version = :one', '#incarnation = :fresh'],
+      values: { ':one': 1, ':fresh': fresh },
+      validator: () => ({ version: 1, incarnation: fresh }),
+    },
   };
 }
 
@@ -349,19 +420,26 @@ function updateOf(change: ItemChange, guard: Guard, asRead?: Stored): Update {
   const remove = change.remove.map(path);
   let condition = guard.expression;
   if (asRead !== undefined) {
-    const version = asRead[VERSION_ATTRIBUTE];
-    const asReadVersion =
-      version === undefined ? 'attribute_not_exists(#version)' : `#version=${value(version)}`;
-    condition = `(${condition}) AND ${asReadVersion}`;
+    // Still the state that was read: the same version of the same incarnation.
+    const asReadState = (
+      [
+        ['#version', VERSION_ATTRIBUTE],
+        ['#incarnation', INCARNATION_ATTRIBUTE],
+      ] as const
+    ).map(([alias, attribute]) => {
+      const read = asRead[attribute];
+      return read === undefined ? `attribute_not_exists(${alias})` : `${alias}=${value(read)}`;
+    });
+    condition = `(${condition}) AND ${asReadState.join(' AND ')}`;
   }
   return {
     expression: [
-      `SET ${[...set, `#version=${guard.nextVersion.expression}`].join(',')}`,
+      `SET ${[...set, ...guard.next.set].join(',')}`,
       ...(remove.length === 0 ? [] : [`REMOVE ${remove.join(',')}`]),
     ].join(' '),
     condition,
     names: { ...guard.names, ...Object.fromEntries([...names].map(([n, a]) => [a, n])) },
-    values: { ...guard.values, ...guard.nextVersion.values, ...values },
+    values: { ...guard.values, ...guard.next.values, ...values },
   };
 }
 
@@ -383,23 +461,33 @@ function wholeAttributes(stored: Stored, change: ItemChange): ItemChange {
 }
 
 /**
- * The version an item is at: its `@version` when that is a whole number this store could have
- * written; otherwise 0, `foreign` when something else is there.
+ * The validator of a stored item: its `@version` and `@incarnation` when they are what this
+ * store writes (a whole number, absent meaning 0; `INCARNATION` characters, or absent);
+ * otherwise version 0 without incarnation, `foreign`.
  */
-function versionOf(value: unknown): { version: number; foreign: boolean } {
-  if (value === undefined) return { version: 0, foreign: false };
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
-    return { version: value, foreign: false };
-  }
-  return { version: 0, foreign: true };
+function metadataOf(stored: Stored): { validator: Validator; foreign: boolean } {
+  const version = stored[VERSION_ATTRIBUTE] ?? 0;
+  const incarnation = stored[INCARNATION_ATTRIBUTE];
+  const ours =
+    typeof version === 'number' &&
+    Number.isSafeInteger(version) &&
+    version >= 0 &&
+    (incarnation === undefined ||
+      (typeof incarnation === 'string' && INCARNATION.test(incarnation)));
+  if (!ours) return { validator: { version: 0 }, foreign: true };
+  return {
+    validator: incarnation === undefined ? { version } : { version, incarnation },
+    foreign: false,
+  };
 }
 
 function fromStored(stored: Stored): VersionedItem {
-  const { [VERSION_ATTRIBUTE]: version, ...attributes } = stored;
-  return {
-    item: toJsonValue(attributes) as Item,
-    version: versionOf(version).version,
-  };
+  const {
+    [VERSION_ATTRIBUTE]: _version,
+    [INCARNATION_ATTRIBUTE]: _incarnation,
+    ...attributes
+  } = stored;
+  return { item: toJsonValue(attributes) as Item, ...metadataOf(stored).validator };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Items in a `Map`: the store port with DynamoDB's conditional semantics and no I/O, for the
  * core's unit tests and for measuring the core alone (`npm run bench`). Values are kept as
- * given (copy on the way in and out), versions as the DynamoDB store keeps them.
+ * given (copy on the way in and out), versions and incarnations as the DynamoDB store keeps
+ * them.
  */
 import {
   applyChange,
@@ -9,9 +10,11 @@ import {
   ItemNotFoundError,
   type ItemStore,
   meetsCondition,
+  newIncarnation,
   type VersionCondition,
   type VersionedItem,
   VersionMismatchError,
+  validatorOf,
 } from '../core/ports.js';
 
 export interface MemoryStore extends ItemStore {
@@ -26,8 +29,8 @@ export function createMemoryStore(): MemoryStore {
   function current(userId: string, condition: VersionCondition): VersionedItem {
     const found = items.get(userId);
     if (found === undefined) throw new ItemNotFoundError(userId);
-    if (!meetsCondition(condition, found.version)) {
-      throw new VersionMismatchError(userId, found.version);
+    if (!meetsCondition(condition, found)) {
+      throw new VersionMismatchError(userId, validatorOf(found));
     }
     return found;
   }
@@ -39,13 +42,17 @@ export function createMemoryStore(): MemoryStore {
     },
     async create(item) {
       if (items.has(item.user_id)) throw new ItemExistsError(item.user_id);
-      const stored = { item: { ...item }, version: 1 };
+      const stored = { item: { ...item }, version: 1, incarnation: newIncarnation() };
       items.set(item.user_id, stored);
       return stored;
     },
     async update(userId, change, condition) {
       const previous = current(userId, condition);
-      const updated = { item: applyChange(previous.item, change), version: previous.version + 1 };
+      const updated = {
+        item: applyChange(previous.item, change),
+        version: previous.version + 1,
+        incarnation: previous.incarnation ?? newIncarnation(),
+      };
       items.set(userId, updated);
       return { ...updated, previous };
     },

@@ -6,13 +6,14 @@
 import { type AttributeValue, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type JsonValue, NumberValue, toDecimal } from '../../src/core/json.js';
-import { toJsonValue, VERSION_ATTRIBUTE } from '../../src/store/dynamodb.js';
+import { INCARNATION_ATTRIBUTE, toJsonValue, VERSION_ATTRIBUTE } from '../../src/store/dynamodb.js';
 import type { TestTable } from './engine.js';
 
-/** An item as the API said it stored it, with the version its `ETag` carried. */
+/** An item as the API said it stored it, with its `ETag` and the version that carries. */
 export interface StoredItem {
   readonly item: JsonValue;
   readonly version: number;
+  readonly etag: string;
 }
 
 /**
@@ -43,13 +44,26 @@ function decimal(text: string): string {
 
 /**
  * An item as the table holds it, in the JSON shape the API answers with (sets as sorted arrays,
- * binary as base64), and its version: `@version` when a whole number, else 0.
+ * binary as base64), its version and its `ETag`: `@version` when a whole number (absent: 0) and
+ * `@incarnation` when base64url, `"<version>.<incarnation>"`; else version 0, `"0"`.
  */
 function fromStored(stored: Record<string, unknown>): StoredItem {
-  const { [VERSION_ATTRIBUTE]: version, ...item } = stored;
+  const {
+    [VERSION_ATTRIBUTE]: version = 0,
+    [INCARNATION_ATTRIBUTE]: incarnation,
+    ...item
+  } = stored;
+  const whole = typeof version === 'number' && Number.isSafeInteger(version) && version >= 0;
+  const token = typeof incarnation === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(incarnation);
+  const ours = whole && (incarnation === undefined || token);
   return {
     item: toJsonValue(item) as JsonValue,
-    version: typeof version === 'number' && Number.isSafeInteger(version) ? version : 0,
+    version: ours ? version : 0,
+    etag: !ours
+      ? '"0"'
+      : incarnation === undefined
+        ? `"${version}"`
+        : `"${version}.${incarnation}"`,
   };
 }
 
@@ -91,7 +105,7 @@ export function sideBySide(
   const form = (m: ReadonlyMap<string, StoredItem>) =>
     [...m.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([id, { item, version }]) => [id, version, canonical(item)]);
+      .map(([id, { item, etag }]) => [id, etag, canonical(item)]);
   return { model: form(model), stored: form(stored) };
 }
 

@@ -8,7 +8,7 @@ import * as validators from './validators.gen.js';
 export type OperationId = keyof ContractOperations;
 
 /** SHA-256 of the parsed openapi.yaml this was generated from (`openApiFingerprint`). */
-export const OPENAPI_FINGERPRINT = "98ccc7d8de94dec4dc6abb64db510b5ad74f9a3cb8a19f2dd58fca64edea10cd";
+export const OPENAPI_FINGERPRINT = "9abea76268ba0ea2396bf302dbb1c45007293fdc18234af0d65ced8492124230";
 
 /**
  * The `Item` schema: `validate` checks a whole item, `validateAttributes` an object of some of

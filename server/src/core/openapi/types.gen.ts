@@ -110,7 +110,10 @@ export interface components {
         };
         ListedItem: {
             item: components["schemas"]["Item"];
-            /** @description The item's version, as the `ETag` a GET would send, for `If-Match`. */
+            /**
+             * @description The item's `ETag`, as a GET would send it, for `If-Match`.
+             * @example "3.Hm7kQx0pZr1c"
+             */
             etag: string;
         };
         /** @description Set the attribute `updatedKey` of the item `user_id` to `updatedValue`. */
@@ -194,8 +197,17 @@ export interface components {
             user_id: components["schemas"]["UserId"];
             item?: components["schemas"]["Item"];
             previous?: components["schemas"]["Item"];
-            /** @description The item's version after the write (for DELETE, the version deleted). */
+            /**
+             * @description The item's version after the write (for DELETE, the version deleted). Versions
+             *     start again at 1 when an item is deleted and created again: `etag` tells those apart.
+             */
             version: number;
+            /**
+             * @description The item's `ETag` after the write (for DELETE, the one deleted), as the API answered
+             *     it: unique over the item's whole history.
+             * @example "3.Hm7kQx0pZr1c"
+             */
+            etag?: string;
             /** Format: date-time */
             occurredAt: string;
             /** @description The API request that made the write. */
@@ -299,7 +311,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description `If-Match` does not match the item's current version. */
+        /** @description `If-Match` does not match the item's current `ETag` (or `If-None-Match` does). */
         PreconditionFailed: {
             headers: {
                 [name: string]: unknown;
@@ -381,16 +393,17 @@ export interface components {
         /** @description The item's key. */
         UserIdQuery: components["schemas"]["UserId"];
         /**
-         * @description `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
-         *     request is carried out only if the item's current version is one of them (strong
-         *     comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
+         * @description `*` or a list of at most 32 `ETag`s from earlier responses, quoted as sent
+         *     (`"3.Hm7kQx0pZr1c"`, `"3.Hm7kQx0pZr1c", "4.Hm7kQx0pZr1c"`). The request is carried out
+         *     only if the item's current `ETag` is one of them (strong comparison, character by
+         *     character: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
          *     says.
          */
         IfMatch: string;
         /**
-         * @description `*` or a list of `ETag`s, quoted as sent. A read answers 304 when the item's current
-         *     version is one of them (weak comparison); a write is refused with 412 when it is (and
-         *     `*` refuses any existing item).
+         * @description `*` or a list of at most 32 `ETag`s, quoted as sent. A read answers 304 when the item's
+         *     current `ETag` is one of them (weak comparison); a write is refused with 412 when it is
+         *     (and `*` refuses any existing item).
          */
         IfNoneMatch: string;
         /**
@@ -413,7 +426,13 @@ export interface components {
     };
     requestBodies: never;
     headers: {
-        /** @description The item's version, as a strong entity tag, for `If-Match`. */
+        /**
+         * @description The item's state, as a strong entity tag for `If-Match` and `If-None-Match`, such as
+         *     `"3.Hm7kQx0pZr1c"`: its version and, after a dot, a random token the item got when it
+         *     was created, so that no tag is ever sent for two states, even across a delete and a
+         *     create. Opaque: compare it whole. Items stored before tokens were given keep the tag
+         *     they had (`"3"`) until their next write.
+         */
         ETag: string;
         /** @description Seconds to wait before retrying. */
         RetryAfter: number;
@@ -430,16 +449,17 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
-                 *     request is carried out only if the item's current version is one of them (strong
-                 *     comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
+                 * @description `*` or a list of at most 32 `ETag`s from earlier responses, quoted as sent
+                 *     (`"3.Hm7kQx0pZr1c"`, `"3.Hm7kQx0pZr1c", "4.Hm7kQx0pZr1c"`). The request is carried out
+                 *     only if the item's current `ETag` is one of them (strong comparison, character by
+                 *     character: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
                  *     says.
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
-                 * @description `*` or a list of `ETag`s, quoted as sent. A read answers 304 when the item's current
-                 *     version is one of them (weak comparison); a write is refused with 412 when it is (and
-                 *     `*` refuses any existing item).
+                 * @description `*` or a list of at most 32 `ETag`s, quoted as sent. A read answers 304 when the item's
+                 *     current `ETag` is one of them (weak comparison); a write is refused with 412 when it is
+                 *     (and `*` refuses any existing item).
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
@@ -458,7 +478,7 @@ export interface operations {
                     "application/json": components["schemas"]["Item"];
                 };
             };
-            /** @description `If-None-Match` names the item's current version: the copy you have is current. */
+            /** @description `If-None-Match` names the item's current ETag: the copy you have is current. */
             304: {
                 headers: {
                     ETag: components["headers"]["ETag"];
@@ -545,16 +565,17 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
-                 *     request is carried out only if the item's current version is one of them (strong
-                 *     comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
+                 * @description `*` or a list of at most 32 `ETag`s from earlier responses, quoted as sent
+                 *     (`"3.Hm7kQx0pZr1c"`, `"3.Hm7kQx0pZr1c", "4.Hm7kQx0pZr1c"`). The request is carried out
+                 *     only if the item's current `ETag` is one of them (strong comparison, character by
+                 *     character: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
                  *     says.
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
-                 * @description `*` or a list of `ETag`s, quoted as sent. A read answers 304 when the item's current
-                 *     version is one of them (weak comparison); a write is refused with 412 when it is (and
-                 *     `*` refuses any existing item).
+                 * @description `*` or a list of at most 32 `ETag`s, quoted as sent. A read answers 304 when the item's
+                 *     current `ETag` is one of them (weak comparison); a write is refused with 412 when it is
+                 *     (and `*` refuses any existing item).
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
@@ -603,16 +624,17 @@ export interface operations {
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /**
-                 * @description `*` or a list of `ETag`s from earlier responses, quoted as sent (`"3"`, `"3", "4"`). The
-                 *     request is carried out only if the item's current version is one of them (strong
-                 *     comparison: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
+                 * @description `*` or a list of at most 32 `ETag`s from earlier responses, quoted as sent
+                 *     (`"3.Hm7kQx0pZr1c"`, `"3.Hm7kQx0pZr1c", "4.Hm7kQx0pZr1c"`). The request is carried out
+                 *     only if the item's current `ETag` is one of them (strong comparison, character by
+                 *     character: a weak tag never matches); otherwise 412. A missing item is 404 whatever it
                  *     says.
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
-                 * @description `*` or a list of `ETag`s, quoted as sent. A read answers 304 when the item's current
-                 *     version is one of them (weak comparison); a write is refused with 412 when it is (and
-                 *     `*` refuses any existing item).
+                 * @description `*` or a list of at most 32 `ETag`s, quoted as sent. A read answers 304 when the item's
+                 *     current `ETag` is one of them (weak comparison); a write is refused with 412 when it is
+                 *     (and `*` refuses any existing item).
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
