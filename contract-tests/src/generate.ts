@@ -193,7 +193,8 @@ export function createGenerator(options: GenerateOptions): Generator {
     }
     // A name required without a property of its own (an `anyOf` branch's `required: [x]`).
     for (const name of required) model[name] ??= extraValue;
-    const known = fc.record(model, { requiredKeys: [...required] });
+    // Plain objects: a null prototype would make a value unequal to its own JSON round trip.
+    const known = fc.record(model, { requiredKeys: [...required], noNullPrototype: true });
     if (extra === false || depth > 1) return known;
     const extras = fc.dictionary(
       freeName.filter((n) => !(n in model)),
