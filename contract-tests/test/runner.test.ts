@@ -109,6 +109,14 @@ function runner(args: readonly string[], env: Record<string, string> = {}): Prom
 
 const FAST = ['--rate', '500', '--quiet'];
 
+/** openapi.yaml's example of an `Item`. */
+function itemExample(): Record<string, unknown> {
+  const document = parse(readFileSync(join(ROOT, 'openapi.yaml'), 'utf8')) as {
+    components: { schemas: { Item: { example: Record<string, unknown> } } };
+  };
+  return document.components.schemas.Item.example;
+}
+
 /** A deployment (`npm start`'s, unless `target`) whose answers pass through `alter` (and are recorded). */
 async function withProxy<T>(
   options: {
@@ -156,10 +164,12 @@ describe('installed from its tarball, against npm start', () => {
     'passes, writes JUnit XML, touches nothing it did not create and leaves nothing behind',
     async () => {
       const bystander = `bystander-${crypto.randomUUID()}`;
+      // The contract's own example of an item, so that it is one whatever a team made `Item`.
+      const theirs = { ...itemExample(), user_id: bystander };
       await fetch(`${api.url}/dynamo`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ user_id: bystander, name: 'not yours' }),
+        body: JSON.stringify(theirs),
       });
       const junit = join(work, 'passing.xml');
 
@@ -196,7 +206,7 @@ describe('installed from its tarball, against npm start', () => {
       }
       const bystanderNow = await fetch(`${api.url}/dynamo?user_id=${bystander}`);
       expect(bystanderNow.headers.get('etag')).toBe('"1"');
-      expect(await bystanderNow.json()).toEqual({ user_id: bystander, name: 'not yours' });
+      expect(await bystanderNow.json()).toEqual(theirs);
       const written = new Set(
         requests
           .flatMap(keysOf)
