@@ -124,7 +124,7 @@ const COMPATIBLE = {
 };
 
 describe('the breaking-change gate', () => {
-  it('is clean for openapi.yaml today against the released contract (npm test runs it)', async () => {
+  it('passes openapi.yaml today against the released contract (npm test runs it)', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ['--import', 'tsx', 'scripts/breaking-changes.ts'],
@@ -133,8 +133,10 @@ describe('the breaking-change gate', () => {
       },
     );
 
+    // Clean, or breaking with the major bump a team that narrows Item makes (README "Make it
+    // yours"); execFile rejects on any other exit.
     expect(stdout).toMatch(
-      /^breaking-change gate: no breaking change since the contract released with the SDK \d+\.\d+\.\d+/,
+      /^breaking-change gate: (no breaking change|\d+ breaking changes) since the contract released with the SDK \d+\.\d+\.\d+[ ,]/,
     );
   });
 
