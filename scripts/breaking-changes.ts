@@ -11,7 +11,10 @@
  * with two rules of this project on top, since the SDK's types are generated from the schemas:
  * a property removed from any request or response schema is breaking (code naming it stops
  * compiling), and so is a response property that stops being required. Schemas no operation
- * reaches (the event details consumers receive) are compared as responses.
+ * reaches (the event details consumers receive) are compared as responses. A change at or under
+ * an annotation (`example`, `description`, ...) is never breaking, whatever the library says of
+ * it (it calls a change inside an example's value unclassified), and every change is described
+ * by what changed, where the library's text leaves that out.
  *
  * `npm run check:contract` runs the gate (part of `npm test`); `npm run contract:release`
  * records openapi.yaml as released with the SDK's current version, when the SDK is published.
@@ -39,6 +42,46 @@ export interface Change {
 /** Where compared event details are put: a path no API has. */
 const EVENTS_PATH = '/(events)/';
 
+/**
+ * Keywords that document and constrain nothing a client sends or receives: JSON Schema's
+ * annotations (https://json-schema.org/draft/2020-12/json-schema-validation#section-9.1 and
+ * 9.5: `title`, `description`, `examples`; `$comment`, Core §8.3) and OpenAPI 3.0's
+ * documentation fields (`summary`, `description`, `example`, `examples`, `externalDocs`:
+ * https://spec.openapis.org/oas/v3.0.3). `default`, `readOnly`, `writeOnly` and `deprecated`
+ * are left to the library: they change what a client may send or must expect.
+ */
+const ANNOTATIONS = new Set([
+  'title',
+  'description',
+  'summary',
+  'example',
+  'examples',
+  'externalDocs',
+  '$comment',
+]);
+
+/** Keywords whose members are names an author chose (a property, a path, a status), not keywords. */
+const NAMED_MEMBERS = new Set([
+  'properties',
+  'patternProperties',
+  'definitions',
+  'paths',
+  'responses',
+  'headers',
+  'content',
+  'encoding',
+  'links',
+  'callbacks',
+  'schemas',
+  'parameters',
+  'requestBodies',
+  'securitySchemes',
+  'variables',
+  'mapping',
+]);
+
+const PAST_TENSE = { add: 'Added', remove: 'Removed', replace: 'Replaced', rename: 'Renamed' };
+
 /** Every change from `before` to `after` that a client or consumer can see, classified. */
 export function compareContracts(before: object, after: object): Change[] {
   const { diffs } = apiCompare(withEvents(before), withEvents(after));
@@ -47,21 +90,66 @@ export function compareContracts(before: object, after: object): Change[] {
     const path = diff.path.map(String);
     // Components are compared where operations use them; on their own they have no side.
     if (path[0] === 'components') continue;
-    const where = describePath(path);
-    const description = diff.description ?? `${diff.action} ${where}`;
     changes.push({
-      type: reclassify(diff.type as ChangeType, diff.action, path),
+      type: isAnnotation(path)
+        ? 'annotation'
+        : reclassify(diff.type as ChangeType, diff.action, path),
       action: diff.action,
-      where,
-      description: where.startsWith('event.')
-        ? description.replace(
-            / in Response 200 content \(application\/json\)$/,
-            ` in the event ${path[1]?.slice(EVENTS_PATH.length)}`,
-          )
-        : description,
+      where: describePath(path),
+      description: describeChange(diff, path),
     });
   }
   return changes;
+}
+
+/**
+ * Whether `path` goes through an annotation keyword (`ANNOTATIONS`): a segment in a keyword's
+ * place, not a name an author chose (`properties.description` is a property named so).
+ */
+function isAnnotation(path: readonly string[]): boolean {
+  let previousWasName = false;
+  for (let i = 0; i < path.length; i += 1) {
+    const isName: boolean = !previousWasName && i > 0 && NAMED_MEMBERS.has(path[i - 1] ?? '');
+    if (!isName && ANNOTATIONS.has(path[i] ?? '')) return true;
+    previousWasName = isName;
+  }
+  return false;
+}
+
+/**
+ * The library's description (`[Removed] property \`title\` in Response 400 content
+ * (application/problem+json)`), with what changed filled in where it leaves it out (`[Replaced]
+ * in query parameter`, ` in Request Body content`, or nothing) or says only `annotation (name)`
+ * (which it also says of a schema it meets a second time: `[Removed] annotation (1)` for an
+ * entry of `required`): the path below the schema, e.g. `example.name`, or the name whose
+ * required status changed. An event's change says which event.
+ */
+function describeChange(
+  diff: {
+    action: keyof typeof PAST_TENSE;
+    description?: string;
+    before?: unknown;
+    after?: unknown;
+  },
+  path: readonly string[],
+): string {
+  const given = diff.description ?? '';
+  const verb = /^\[\w+\]/.exec(given)?.[0] ?? `[${PAST_TENSE[diff.action]}]`;
+  const rest = given.slice(/^\[\w+\]/.test(given) ? verb.length : 0);
+  const at = rest.search(/(?:^|\s)in\s/);
+  const subject = (at === -1 ? rest : rest.slice(0, at)).trim();
+  const context = at === -1 ? '' : ` ${rest.slice(at).trim()}`;
+  const schemaAt = path.lastIndexOf('schema');
+  const below = schemaAt === -1 ? path.slice(-2) : path.slice(schemaAt + 1);
+  const value = diff.action === 'add' ? diff.after : diff.before;
+  const what =
+    subject !== '' && !subject.startsWith('annotation')
+      ? subject
+      : path.at(-2) === 'required' && typeof value === 'string'
+        ? `required status of \`${value}\``
+        : `\`${below.join('.') || 'schema'}\``;
+  const event = path[1]?.startsWith(EVENTS_PATH) ? path[1].slice(EVENTS_PATH.length) : undefined;
+  return `${verb} ${what}${event === undefined ? context : ` in the event ${event}`}`;
 }
 
 /**

@@ -8,10 +8,11 @@ const document = parse(readFileSync(new URL('../../openapi.yaml', import.meta.ur
 document.paths['/dynamo'].head = { ...document.paths['/dynamo'].get, operationId: 'headItem' };
 const conformance = createConformance(document);
 
+/** The contract's own example of an item: an item whatever a team made `Item`. */
 const item: SeenResponse = {
   status: 200,
   headers: { 'content-type': 'application/json', etag: '"3.Hm7kQx0pZr1c"' },
-  body: '{"user_id":"ada"}',
+  body: JSON.stringify(document.components.schemas.Item.example),
 };
 const problem = (
   status: number,

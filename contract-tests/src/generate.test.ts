@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { readContract } from './contract.js';
-import { createGenerator, type PlannedRequest } from './generate.js';
+import { typedItemContract } from '../../server/test/support/typed-contract.js';
+import { type Contract, readContract } from './contract.js';
+import { createGenerator, type PlannedRequest, UnsatisfiableSchemaError } from './generate.js';
 import { xml } from './report.js';
 import { createSchemaCheck } from './schemas.js';
 
 const seedDocument = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8'));
+/** README "Make it yours"'s worked example: a typed `Item`, with a rule about the whole item. */
+const typedDocument = parse(typedItemContract()) as object;
 const document = seedDocument;
 const contract = readContract(document);
 const check = createSchemaCheck(document);
@@ -14,8 +17,8 @@ const KEYS = ['run-g0', 'run-g1'];
 const generator = (seed = 1) =>
   createGenerator({ contract, check, keyName: 'user_id', keys: KEYS, seed });
 
-function partsOf(request: PlannedRequest) {
-  const operation = contract.operation(request.operationId);
+function partsOf(request: PlannedRequest, of: Contract = contract) {
+  const operation = of.operation(request.operationId);
   const query = new Map<string, string[]>();
   for (const [name, value] of request.query) query.set(name, [...(query.get(name) ?? []), value]);
   return {
@@ -124,6 +127,102 @@ describe('generated requests', () => {
     expect(generator(7).valid(create, 10)).toEqual(generator(7).valid(create, 10));
     expect(generator(7).hostile(create, 10)).toEqual(generator(7).hostile(create, 10));
     expect(generator(8).valid(create, 10)).not.toEqual(generator(7).valid(create, 10));
+  });
+});
+
+describe('generated requests for a typed Item (README "Make it yours")', () => {
+  const typed = readContract(typedDocument);
+  const typedCheck = createSchemaCheck(typedDocument);
+  const typedGenerator = createGenerator({
+    contract: typed,
+    check: typedCheck,
+    keyName: 'user_id',
+    keys: KEYS,
+    seed: 1,
+  });
+  const ITEM = '#/components/schemas/Item';
+  const attribute = (name: string) => `${ITEM}/properties/${name}`;
+  const DECLARED = [
+    'name',
+    'email',
+    'plan',
+    'seats',
+    'visits',
+    'balance',
+    'verified',
+    'joinedAt',
+    'nickname',
+    'address',
+    'tags',
+  ];
+
+  it.each(typed.operations.map((o) => [o.id, o] as const))(
+    'valid ones for %s: each body valid, and the item writes as Item takes them',
+    (_id, operation) => {
+      const requests = typedGenerator.valid(operation, 40);
+
+      expect(requests).toHaveLength(40);
+      for (const request of requests) {
+        const { body } = partsOf(request, typed);
+        if (body === undefined) continue;
+        const mediaType = request.headers['content-type'] ?? '';
+        expect(typedCheck(operation.body?.content.get(mediaType) ?? {}, body)).toEqual([]);
+        const { user_id: key, ...members } = body as Record<string, unknown>;
+        expect(KEYS).toContain(key);
+        if (mediaType === 'application/merge-patch+json') {
+          for (const [name, value] of Object.entries(members)) {
+            expect(DECLARED).toContain(name);
+            if (value !== null) expect(typedCheck(attribute(name), value), name).toEqual([]);
+          }
+        } else if ('updatedKey' in members) {
+          const { updatedKey, updatedValue } = members as {
+            updatedKey: string;
+            updatedValue: unknown;
+          };
+          expect(DECLARED).toContain(updatedKey);
+          expect(typedCheck(attribute(updatedKey), updatedValue), updatedKey).toEqual([]);
+        }
+      }
+    },
+  );
+
+  it('draws items from both branches of its anyOf: a team plan with seats, and the others', () => {
+    const items = typedGenerator
+      .valid(typed.operation('createItem'), 60)
+      .map((r) => JSON.parse(r.body ?? '{}') as { plan?: string; seats?: number });
+
+    expect(items.every((item) => typedCheck(ITEM, item).length === 0)).toBe(true);
+    expect(items.some((item) => item.plan === 'team' && item.seats !== undefined)).toBe(true);
+    expect(items.some((item) => item.plan === 'free' || item.plan === 'pro')).toBe(true);
+  });
+
+  it.each([
+    ['a `not` that refuses every item', { not: { required: ['user_id'] } }, 'must NOT be valid'],
+    [
+      'an anyOf whose only branch wants a plan the enum does not have',
+      { anyOf: [{ required: ['plan'], properties: { plan: { enum: ['gold'] } } }] },
+      'must be equal to one of the allowed values',
+    ],
+  ])('gives up on %s, naming the schema and what was wrong', (_what, rule, problem) => {
+    const impossible = structuredClone(typedDocument) as {
+      components: { schemas: { Item: Record<string, unknown> } };
+    };
+    Object.assign(impossible.components.schemas.Item, rule);
+    const strict = createGenerator({
+      contract: readContract(impossible),
+      check: createSchemaCheck(impossible),
+      keyName: 'user_id',
+      keys: KEYS,
+      seed: 1,
+    });
+
+    const attempt = () => strict.valid(readContract(impossible).operation('createItem'), 1);
+
+    expect(attempt).toThrow(UnsatisfiableSchemaError);
+    expect(attempt).toThrow(
+      /^could not generate a value valid against the createItem application\/json body \(#\/components\/schemas\/Item\) in 200 attempts; the last one: .+/,
+    );
+    expect(attempt).toThrow(problem);
   });
 });
 

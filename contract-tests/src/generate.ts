@@ -15,9 +15,21 @@
  *   generated.
  * - Free-form values (an open object's extra attributes) are drawn from JSON any store takes:
  *   names `[a-z][a-z0-9_]*`, integers and two-decimal numbers, short text, nesting to 2 levels.
+ * - `allOf`, `anyOf` and `oneOf` are generated from: each branch is merged with the schema
+ *   around it (its `properties`, `required`, bounds and `enum`s intersected), at most
+ *   `MAX_VARIANTS` such combinations. `not`, `oneOf`'s "only one", `uniqueItems` and a pattern
+ *   beside length bounds are left to the check.
+ * - Every value is checked with Ajv before it is used; `MAX_ATTEMPTS` candidates drawn in vain
+ *   are an `UnsatisfiableSchemaError` naming the schema, never an endless search.
+ * - The item's writes are drawn as `Item` takes them (see `./item.ts`): a PATCH's `updatedKey`
+ *   is a name `Item` allows and its `updatedValue` fits that name; a merge patch's members too
+ *   (or `null`). Whether the whole item a write makes is valid depends on the stored item, so
+ *   the run judges that (`./ledger.ts`).
  */
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import type { Contract, Operation, Parameter, Schema } from './contract.js';
+import { isAttributeUpdate, MERGE_PATCH, readItemSchema } from './item.js';
 import type { SchemaCheck } from './schemas.js';
 
 /** A request ready to send, and why it was made. */
@@ -50,14 +62,45 @@ export interface GenerateOptions {
 export interface Generator {
   valid(operation: Operation, count: number): PlannedRequest[];
   hostile(operation: Operation, count: number): PlannedRequest[];
+  /**
+   * `count` values valid against `schema` (an object or a reference such as
+   * `#/components/schemas/Item`), seeded by the run's seed and `label`; `label` also names the
+   * schema in the error.
+   * @throws UnsatisfiableSchemaError when `MAX_ATTEMPTS` candidates in a row are invalid.
+   */
+  instances(schema: Schema | string, count: number, label: string): unknown[];
+}
+
+/** No valid value was found for a schema: it is contradictory, or beyond what is generated. */
+export class UnsatisfiableSchemaError extends Error {
+  override readonly name = 'UnsatisfiableSchemaError';
+  constructor(
+    /** What the value was for, e.g. `the createItem application/json body (#/components/schemas/Item)`. */
+    readonly schema: string,
+    /** What Ajv had against the last candidate. */
+    readonly problems: readonly string[],
+  ) {
+    super(
+      `could not generate a value valid against ${schema} in ${MAX_ATTEMPTS} attempts; ` +
+        `the last one: ${problems.slice(0, 3).join('; ')}. Simplify the schema, or give it ` +
+        'an enum or an example of what to send',
+    );
+  }
 }
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
 const MAX_STRING = 24;
+/** Candidates drawn for one value before giving up. */
+export const MAX_ATTEMPTS = 200;
+/** Combinations of `anyOf`/`oneOf`/`allOf` branches generated from, at most, per schema. */
+const MAX_VARIANTS = 16;
+/** `allOf` inside `allOf` followed this deep, at most (a `$ref` cycle otherwise). */
+const MAX_NESTING = 8;
 
 export function createGenerator(options: GenerateOptions): Generator {
   const { contract, check, keyName } = options;
   const keys = fc.constantFrom(...options.keys);
+  const item = readItemSchema(contract, keyName);
   const freeName = fc.stringMatching(/^[a-z][a-z0-9_]{0,11}$/);
   const { free } = fc.letrec<{ free: unknown }>((tie) => ({
     free: fc.oneof(
@@ -72,19 +115,44 @@ export function createGenerator(options: GenerateOptions): Generator {
     ),
   }));
 
-  /** Values valid against `schema`, or nearly so: the caller filters with Ajv. */
+  /** Values valid against `schema`, or nearly so: the caller checks them (`valid`). */
   function instanceOf(input: unknown, depth = 0): fc.Arbitrary<unknown> {
-    const schema = contract.resolve(input as Schema);
-    const nullable = schema.nullable === true;
-    const base = plain(schema, depth);
-    return nullable ? fc.oneof({ weight: 4, arbitrary: base }, fc.constant(null)) : base;
+    const arbitraries = variants(input as Schema).map((schema) => {
+      const base = plain(schema, depth);
+      return schema.nullable === true
+        ? fc.oneof({ weight: 4, arbitrary: base }, fc.constant(null))
+        : base;
+    });
+    const [only] = arbitraries;
+    if (only === undefined) return free;
+    return arbitraries.length === 1 ? only : fc.oneof(...arbitraries);
+  }
+
+  /**
+   * `schema` as schemas without `allOf`/`anyOf`/`oneOf`, one per combination of branches, each
+   * branch merged with what surrounds it (`intersect`). Contradictory ones are left out.
+   */
+  function variants(input: Schema, nesting = 0): Schema[] {
+    const schema = contract.resolve(input);
+    const { allOf, anyOf, oneOf, not: _checkedNotGenerated, ...base } = schema;
+    if (nesting > MAX_NESTING) return [base];
+    let found: Schema[] = [base];
+    const times = (branches: readonly Schema[]) => {
+      found = found
+        .flatMap((a) => branches.map((b) => intersect(a, b)))
+        .filter(possible)
+        .slice(0, MAX_VARIANTS);
+    };
+    for (const part of asSchemas(allOf)) times(variants(part, nesting + 1));
+    for (const choices of [anyOf, oneOf]) {
+      if (Array.isArray(choices))
+        times(asSchemas(choices).flatMap((c) => variants(c, nesting + 1)));
+    }
+    return found;
   }
 
   function plain(schema: Schema, depth: number): fc.Arbitrary<unknown> {
     if (Array.isArray(schema.enum)) return fc.constantFrom(...(schema.enum as unknown[]));
-    if (Array.isArray(schema.allOf)) return instanceOf(mergeAllOf(schema, contract), depth);
-    const choices = (schema.oneOf ?? schema.anyOf) as unknown[] | undefined;
-    if (Array.isArray(choices)) return fc.oneof(...choices.map((c) => instanceOf(c, depth)));
     switch (typeOf(schema)) {
       case 'string':
         return stringOf(schema);
@@ -98,10 +166,14 @@ export function createGenerator(options: GenerateOptions): Generator {
         return fc.boolean();
       case 'array': {
         const minLength = Number(schema.minItems ?? 0);
-        return fc.array(instanceOf(schema.items ?? {}, depth + 1), {
+        const bounds = {
           minLength,
           maxLength: Math.max(minLength, Math.min(Number(schema.maxItems ?? 3), 3)),
-        });
+        };
+        const items = instanceOf(schema.items ?? {}, depth + 1);
+        return schema.uniqueItems === true
+          ? fc.uniqueArray(items, { ...bounds, selector: (v) => JSON.stringify(v) })
+          : fc.array(items, bounds);
       }
       case 'object':
         return objectOf(schema, depth);
@@ -113,24 +185,108 @@ export function createGenerator(options: GenerateOptions): Generator {
   function objectOf(schema: Schema, depth: number): fc.Arbitrary<unknown> {
     const properties = (schema.properties ?? {}) as Record<string, unknown>;
     const required = new Set((schema.required ?? []) as string[]);
+    const extra = schema.additionalProperties;
+    const extraValue = typeof extra === 'object' ? instanceOf(extra, depth + 1) : free;
     const model: Record<string, fc.Arbitrary<unknown>> = {};
     for (const [name, sub] of Object.entries(properties)) {
       model[name] = depth === 0 && name === keyName ? keys : instanceOf(sub, depth + 1);
     }
-    const known = fc.record(model, { requiredKeys: [...required].filter((k) => k in model) });
-    const extra = schema.additionalProperties;
+    // A name required without a property of its own (an `anyOf` branch's `required: [x]`).
+    for (const name of required) model[name] ??= extraValue;
+    // Plain objects: a null prototype would make a value unequal to its own JSON round trip.
+    const known = fc.record(model, { requiredKeys: [...required], noNullPrototype: true });
     if (extra === false || depth > 1) return known;
-    const extraValue = typeof extra === 'object' ? instanceOf(extra, depth + 1) : free;
     const extras = fc.dictionary(
-      freeName.filter((n) => !(n in properties)),
+      freeName.filter((n) => !(n in model)),
       extraValue,
       { maxKeys: 3, noNullPrototype: true },
     );
     return fc.tuple(extras, known).map(([more, fixed]) => ({ ...more, ...(fixed as object) }));
   }
 
+  /**
+   * What `arbitrary` draws that `schema` takes: candidates are checked with Ajv, at most
+   * `MAX_ATTEMPTS` in a row (then `UnsatisfiableSchemaError`, naming `label`).
+   */
+  function valid(
+    arbitrary: fc.Arbitrary<unknown>,
+    schema: Schema | string,
+    label: string,
+  ): fc.Arbitrary<unknown> {
+    return new Satisfying(arbitrary, (value) => check(schema, value), label);
+  }
+
+  /** A label for a schema in errors: what it is for, and its `$ref` when it has one. */
+  function labelOf(what: string, schema: Schema | string): string {
+    const ref = typeof schema === 'string' ? schema : (schema as { $ref?: unknown }).$ref;
+    return typeof ref === 'string' ? `${what} (${ref})` : what;
+  }
+
   function parameterValue(p: Parameter): fc.Arbitrary<unknown> {
     return p.name === keyName ? keys : instanceOf(p.schema);
+  }
+
+  /**
+   * A body as the item's writes need it, beyond its own schema: the seed's PATCH sets an
+   * attribute `Item` allows to a value of its schema, and a merge patch's members are such
+   * attributes, set or removed (`null`). Any other body: an instance of its schema.
+   */
+  function bodyOf(mediaType: string, schema: Schema): fc.Arbitrary<unknown> {
+    const resolved = contract.resolve(schema);
+    if (mediaType === MERGE_PATCH) {
+      const members = fc
+        .uniqueArray(attributeName(), { maxLength: 3 })
+        .chain((names) =>
+          fc.tuple(
+            ...names.map((name) =>
+              fc.option(attributeValue(name), { nil: null, freq: 4 }).map((v) => [name, v]),
+            ),
+          ),
+        );
+      return fc.tuple(keys, members).map(([key, set]) => ({
+        ...Object.fromEntries(set),
+        [keyName]: key,
+      }));
+    }
+    if (isAttributeUpdate(resolved)) {
+      const nameSchema = (resolved.properties as Record<string, Schema>).updatedKey ?? {};
+      return fc
+        .tuple(
+          keys,
+          attributeName(nameSchema).chain((name) =>
+            attributeValue(name).map((value) => [name, value] as const),
+          ),
+        )
+        .map(([key, [updatedKey, updatedValue]]) => ({
+          [keyName]: key,
+          updatedKey,
+          updatedValue,
+        }));
+    }
+    return instanceOf(schema);
+  }
+
+  /**
+   * A top-level attribute name `Item` allows: one it declares, or, when it is open, one drawn
+   * from `nameSchema` (what the body says of a name), never the key.
+   */
+  function attributeName(nameSchema: Schema = {}): fc.Arbitrary<string> {
+    const declared = item.declared.map((name) => fc.constant(name));
+    const others = (
+      typeOf(contract.resolve(nameSchema)) === 'string' ? instanceOf(nameSchema) : freeName
+    ).filter(
+      (name): name is string =>
+        typeof name === 'string' && name !== keyName && item.schemaFor(name) !== undefined,
+    );
+    const choices = [...declared, ...(item.open ? [others] : [])];
+    const [first] = choices;
+    if (first === undefined) return fc.constant(keyName);
+    return choices.length === 1 ? first : fc.oneof(...choices);
+  }
+
+  function attributeValue(name: string): fc.Arbitrary<unknown> {
+    const schema = item.schemaFor(name) ?? {};
+    return valid(instanceOf(schema, 1), schema, `the value of the Item attribute ${name}`);
   }
 
   /** A valid request, as its parts before serialization. */
@@ -140,7 +296,8 @@ export function createGenerator(options: GenerateOptions): Generator {
     for (const p of operation.parameters) {
       if (p.in === 'cookie') continue;
       if (!p.required && isToken(contract.resolve(p.schema))) continue;
-      params[slot(p)] = parameterValue(p).filter((v) => check(p.schema, v).length === 0);
+      const where = `the ${p.in} parameter ${p.name} of ${operation.id}`;
+      params[slot(p)] = valid(parameterValue(p), p.schema, labelOf(where, p.schema));
       if (p.required) requiredParams.push(slot(p));
     }
     const parameters = fc.record(params, { requiredKeys: requiredParams });
@@ -148,9 +305,11 @@ export function createGenerator(options: GenerateOptions): Generator {
     if (bodies.length === 0) return parameters.map((values) => ({ values }));
     const body = fc.oneof(
       ...bodies.map(([mediaType, schema]) =>
-        instanceOf(schema)
-          .filter((v) => check(schema, v).length === 0)
-          .map((value) => ({ mediaType, value })),
+        valid(
+          bodyOf(mediaType, schema),
+          schema,
+          labelOf(`the ${operation.id} ${mediaType} body`, schema),
+        ).map((value) => ({ mediaType, value })),
       ),
     );
     const optional = operation.body?.required !== true;
@@ -330,21 +489,63 @@ export function createGenerator(options: GenerateOptions): Generator {
     hostile(operation, count) {
       const ways = mutations(operation);
       if (count === 0 || ways.length === 0) return [];
-      const broken = fc
-        .tuple(fc.nat(ways.length - 1), validParts(operation))
-        .map(([i, parts]) => {
-          const way = ways[i] as Mutation;
-          const applied = way.apply(parts);
-          return applied === undefined ? undefined : { way, parts: applied };
-        })
-        .filter((x) => x !== undefined);
+      const broken = fc.tuple(fc.nat(ways.length - 1), validParts(operation)).map(([i, parts]) => {
+        const way = ways[i] as Mutation;
+        const applied = way.apply(parts);
+        return applied === undefined ? undefined : { way, parts: applied };
+      });
+      // A way that does not apply to the parts drawn (another media type) is drawn again.
+      const applicable = new Satisfying(
+        broken,
+        (x) => (x === undefined ? ['none of its ways to break it applies'] : []),
+        `a hostile ${operation.id} request`,
+      );
       return fc
-        .sample(broken, { seed: seedFor(operation, 'hostile'), numRuns: count })
+        .sample(applicable, { seed: seedFor(operation, 'hostile'), numRuns: count })
+        .map((x) => x as NonNullable<typeof x>)
         .map(({ way, parts }) =>
           serialize(operation, parts, 'hostile', way.description, way.expectStatus),
         );
     },
+    instances(schema, count, label) {
+      const arbitrary = instanceOf(typeof schema === 'string' ? { $ref: schema } : schema);
+      const seed = (options.seed ^ hash(`instances:${label}`)) | 0;
+      return fc.sample(valid(arbitrary, schema, labelOf(label, schema)), { seed, numRuns: count });
+    },
   };
+}
+
+/**
+ * `arbitrary`'s values that `problems` has nothing against: fast-check's `filter` draws until
+ * one passes, forever when none can; this gives up after `MAX_ATTEMPTS` with what was wrong.
+ * Values are not shrunk: the runner samples, it does not search for counterexamples.
+ */
+class Satisfying<T> extends fc.Arbitrary<T> {
+  constructor(
+    private readonly arbitrary: fc.Arbitrary<T>,
+    private readonly problems: (value: T) => readonly string[],
+    private readonly label: string,
+  ) {
+    super();
+  }
+
+  generate(random: fc.Random, biasFactor: number | undefined): fc.Value<T> {
+    let last: readonly string[] = [];
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      const candidate = this.arbitrary.generate(random, biasFactor);
+      last = this.problems(candidate.value);
+      if (last.length === 0) return new fc.Value(candidate.value, undefined);
+    }
+    throw new UnsatisfiableSchemaError(this.label, last);
+  }
+
+  canShrinkWithoutContext(_value: unknown): _value is T {
+    return false;
+  }
+
+  shrink(): fc.Stream<fc.Value<T>> {
+    return fc.Stream.nil();
+  }
 }
 
 interface Parts {
@@ -391,7 +592,12 @@ function asObject(value: unknown): object {
 
 function typeOf(schema: Schema): string | undefined {
   if (typeof schema.type === 'string') return schema.type;
-  if (schema.properties !== undefined || schema.additionalProperties !== undefined) return 'object';
+  if (
+    schema.properties !== undefined ||
+    schema.additionalProperties !== undefined ||
+    schema.required !== undefined
+  )
+    return 'object';
   if (schema.items !== undefined) return 'array';
   return undefined;
 }
@@ -410,6 +616,13 @@ function isToken(schema: Schema): boolean {
   );
 }
 
+/** Dates RFC 3339 can write (four-digit years), so that `toISOString` gives a `date-time`. */
+const dates = fc.date({
+  min: new Date('1900-01-01T00:00:00Z'),
+  max: new Date('2199-12-31T23:59:59Z'),
+  noInvalidDate: true,
+});
+
 function stringOf(schema: Schema): fc.Arbitrary<string> {
   const minLength = Number(schema.minLength ?? 0);
   const maxLength = Math.max(
@@ -417,14 +630,17 @@ function stringOf(schema: Schema): fc.Arbitrary<string> {
     Math.min(Number(schema.maxLength ?? MAX_STRING), minLength + MAX_STRING),
   );
   if (typeof schema.pattern === 'string') {
-    return fc
-      .stringMatching(new RegExp(schema.pattern))
-      .filter((s) => s.length >= minLength && s.length <= maxLength);
+    return new Satisfying(
+      fc.stringMatching(new RegExp(schema.pattern)),
+      (s) =>
+        s.length >= minLength && s.length <= maxLength
+          ? []
+          : [`a string matching ${schema.pattern} is ${s.length} characters long`],
+      `a string matching ${schema.pattern}, ${minLength} to ${maxLength} characters long`,
+    );
   }
-  if (schema.format === 'date-time')
-    return fc.date({ noInvalidDate: true }).map((d) => d.toISOString());
-  if (schema.format === 'date')
-    return fc.date({ noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+  if (schema.format === 'date-time') return dates.map((d) => d.toISOString());
+  if (schema.format === 'date') return dates.map((d) => d.toISOString().slice(0, 10));
   if (schema.format === 'uuid') return fc.uuid();
   if (schema.format === 'email') return fc.emailAddress();
   if (schema.format === 'uri') return fc.webUrl();
@@ -443,24 +659,110 @@ function bound(schema: Schema, side: 'min' | 'max', decimals: number): number {
   return exclusive ? scaled + (side === 'min' ? 1 : -1) : scaled;
 }
 
-/** `allOf` of object schemas as one (properties and required lists merged). */
-function mergeAllOf(schema: Schema, contract: Contract): Schema {
-  const merged: { properties: Record<string, unknown>; required: string[]; type: string } = {
-    type: 'object',
-    properties: {},
-    required: [],
-  };
-  for (const part of [schema, ...((schema.allOf as unknown[]) ?? [])]) {
-    const s = contract.resolve(part as Schema);
-    if (Array.isArray(s.allOf) && s !== schema) {
-      const inner = mergeAllOf(s, contract);
-      Object.assign(merged.properties, inner.properties);
-      merged.required.push(...((inner.required as string[]) ?? []));
+/** The schemas of an `allOf`/`anyOf`/`oneOf` list (anything else: none). */
+function asSchemas(value: unknown): Schema[] {
+  return Array.isArray(value) ? (value as Schema[]) : [];
+}
+
+/**
+ * A schema whose instances are instances of both `a` and `b` (neither has `allOf`, `anyOf` or
+ * `oneOf`), as far as generation needs: properties merged (both schemas of a property kept, as
+ * an `allOf`), `required` joined, `enum`s intersected, the tighter of each bound, `items` and
+ * `additionalProperties` combined (`false` wins). Other keywords are `a`'s when both have them;
+ * the check decides the rest.
+ */
+function intersect(a: Schema, b: Schema): Schema {
+  const merged: Record<string, unknown> = { ...a };
+  for (const [keyword, value] of Object.entries(b)) {
+    const mine = merged[keyword];
+    if (mine === undefined) {
+      merged[keyword] = value;
+      continue;
     }
-    Object.assign(merged.properties, s.properties ?? {});
-    merged.required.push(...((s.required as string[] | undefined) ?? []));
+    switch (keyword) {
+      case 'properties': {
+        const properties = { ...(mine as Record<string, unknown>) };
+        for (const [name, sub] of Object.entries(value as Record<string, unknown>)) {
+          properties[name] = name in properties ? { allOf: [properties[name], sub] } : sub;
+        }
+        merged.properties = properties;
+        break;
+      }
+      case 'required':
+        merged.required = [...new Set([...(mine as string[]), ...(value as string[])])];
+        break;
+      case 'enum':
+        merged.enum = (mine as unknown[]).filter((x) =>
+          (value as unknown[]).some((y) => isDeepStrictEqual(x, y)),
+        );
+        break;
+      case 'type':
+        // An integer is a number; other types have no instance in common.
+        if (mine !== value) {
+          if ([mine, value].every((t) => t === 'integer' || t === 'number'))
+            merged.type = 'integer';
+          else merged.enum = [];
+        }
+        break;
+      case 'items':
+        merged.items = { allOf: [mine, value] };
+        break;
+      case 'additionalProperties':
+        merged.additionalProperties =
+          mine === false || value === false
+            ? false
+            : mine === true
+              ? value
+              : value === true
+                ? mine
+                : { allOf: [mine, value] };
+        break;
+      case 'minLength':
+      case 'minItems':
+      case 'minProperties':
+        merged[keyword] = Math.max(Number(mine), Number(value));
+        break;
+      case 'maxLength':
+      case 'maxItems':
+      case 'maxProperties':
+        merged[keyword] = Math.min(Number(mine), Number(value));
+        break;
+      case 'minimum':
+      case 'maximum': {
+        const exclusive = keyword === 'minimum' ? 'exclusiveMinimum' : 'exclusiveMaximum';
+        const tighter =
+          keyword === 'minimum' ? Number(value) > Number(mine) : Number(value) < Number(mine);
+        if (tighter) {
+          merged[keyword] = value;
+          merged[exclusive] = b[exclusive];
+        } else if (value === mine && b[exclusive] === true) {
+          merged[exclusive] = true;
+        }
+        break;
+      }
+      default:
+        // `exclusive*` go with their bound, above; anything else is `a`'s, and checked.
+        break;
+    }
   }
+  // OpenAPI 3.0's `nullable` adds `null` to a schema's `type`: a part with a type that does
+  // not say `nullable` refuses `null`.
+  const refusesNull = (s: Schema) => s.type !== undefined && s.nullable !== true;
+  if (refusesNull(a) || refusesNull(b)) delete merged.nullable;
   return merged;
+}
+
+/** Whether instances of `schema` can exist, as far as `intersect` can tell. */
+function possible(schema: Schema): boolean {
+  if (Array.isArray(schema.enum) && schema.enum.length === 0) return false;
+  const below = (low: unknown, high: unknown) =>
+    typeof low !== 'number' || typeof high !== 'number' || low <= high;
+  return (
+    below(schema.minimum, schema.maximum) &&
+    below(schema.minLength, schema.maxLength) &&
+    below(schema.minItems, schema.maxItems) &&
+    below(schema.minProperties, schema.maxProperties)
+  );
 }
 
 /** FNV-1a, 32 bits. */

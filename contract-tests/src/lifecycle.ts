@@ -2,9 +2,11 @@
  * The stateful run: one item of this run's own, taken through its whole life (create, read,
  * conditional update, stale update 412, a JSON Merge Patch and its replay for its
  * Idempotency-Key, delete, 404 after, created again under ETags none of the first had), each
- * answer checked against what the steps before it said. Method and path come from openapi.yaml by operation id; the steps say what to send and
- * what must come back. A step that needs what the contract does not have (a media type, a
- * header) is left out.
+ * answer checked against what the steps before it said. Method and path come from openapi.yaml
+ * by operation id; the steps say what to send and what must come back, and what they write is
+ * the plan's (`./lifecycle-plan.ts`: made from the contract's `Item`, so a typed item is written
+ * as it allows). A step that needs what the contract does not have (a media type, a header, a
+ * merge patch `Item` allows) is left out.
  *
  * A step for a new operation is one more entry in `LIFECYCLE` (the listing's is one). A step
  * never lists more than one page: a deployment's table may be large, and a Scan costs what it
@@ -13,13 +15,17 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Operation } from './contract.js';
+import { MERGE_PATCH } from './item.js';
+import type { LifecyclePlan } from './lifecycle-plan.js';
 
 /** What the steps know: the item's key and what earlier answers said. */
 export interface LifecycleState {
   /** This run's own item key (namespaced, fresh). */
   readonly id: string;
-  /** The item as created. */
+  /** The item as created (the plan's). */
   readonly item: Readonly<Record<string, unknown>>;
+  /** What the steps write. */
+  readonly plan: LifecyclePlan;
   /** ETags by the name a step recorded them under. */
   readonly etags: Record<string, string>;
   /** Items (parsed bodies) by the name a step recorded them under. */
@@ -51,24 +57,8 @@ export interface Step {
   readonly status: number;
   /** What else is wrong with the answer (empty: nothing); may record what later steps use. */
   check?(response: StepResponse, state: LifecycleState): string[];
-  /** Whether the contract's operation has what the step sends; default: it does. */
-  applies?(operation: Operation): boolean;
-}
-
-const ATTRIBUTE = 'contract_test_note';
-
-/** A fresh item for a run: a few types, nested, so a store that loses one shows it. */
-export function lifecycleItem(id: string): Record<string, unknown> {
-  return {
-    user_id: id,
-    name: 'Contract test',
-    visits: 1,
-    ratio: 0.25,
-    active: true,
-    nothing: null,
-    tags: ['a', 'b'],
-    profile: { city: 'Zürich', scores: [1, 2, 3] },
-  };
+  /** Whether the contract's operation has what the step sends, and the plan has it; default: yes. */
+  applies?(operation: Operation, plan: LifecyclePlan): boolean;
 }
 
 export const LIFECYCLE: readonly Step[] = [
@@ -121,7 +111,7 @@ export const LIFECYCLE: readonly Step[] = [
   {
     name: 'create it again: 409, nothing overwritten',
     operationId: 'createItem',
-    send: (s) => ({ body: { user_id: s.id, name: 'overwritten?' } }),
+    send: (s) => ({ body: s.plan.rival }),
     status: 409,
   },
   {
@@ -129,11 +119,11 @@ export const LIFECYCLE: readonly Step[] = [
     operationId: 'updateItem',
     send: (s) => ({
       headers: { 'if-match': s.etags.created ?? '' },
-      body: { user_id: s.id, updatedKey: ATTRIBUTE, updatedValue: 'updated' },
+      body: updateBody(s, s.plan.update.value),
     }),
     status: 200,
     check: (r, s) => {
-      s.items.updated = { ...s.item, [ATTRIBUTE]: 'updated' };
+      s.items.updated = { ...s.item, [s.plan.update.key]: s.plan.update.value };
       const problems = [...sameBody(r, s.items.updated), ...recordEtag(r, s, 'updated')];
       if (s.etags.updated !== undefined && s.etags.updated === s.etags.created) {
         problems.push(`the ETag did not change on update (${s.etags.created})`);
@@ -157,13 +147,11 @@ export const LIFECYCLE: readonly Step[] = [
   {
     name: 'merge a patch with If-Match and an Idempotency-Key: 200, set, removed and merged in one version',
     operationId: 'updateItem',
-    applies: (o) => takesMergePatch(o) && takesIdempotencyKey(o),
+    applies: mergesWithKey,
     send: mergeStep,
     status: 200,
     check: (r, s) => {
-      const updated = s.items.updated as Record<string, unknown>;
-      const { [ATTRIBUTE]: _set, nothing: _null, ...kept } = updated;
-      s.items.merged = { ...kept, visits: 2, profile: { city: 'Basel', zip: '4051' } };
+      s.items.merged = s.plan.merge?.result;
       const problems = [...sameBody(r, s.items.merged), ...recordEtag(r, s, 'merged')];
       if (s.etags.merged === s.etags.updated) problems.push('the ETag did not change');
       if (r.headers['idempotent-replayed'] !== undefined)
@@ -174,7 +162,7 @@ export const LIFECYCLE: readonly Step[] = [
   {
     name: 'send that patch again with its Idempotency-Key: the first answer, replayed, nothing written',
     operationId: 'updateItem',
-    applies: (o) => takesMergePatch(o) && takesIdempotencyKey(o),
+    applies: mergesWithKey,
     send: mergeStep,
     status: 200,
     check: (r, s) => [
@@ -186,8 +174,9 @@ export const LIFECYCLE: readonly Step[] = [
   {
     name: 'send another patch with the same Idempotency-Key: 422, nothing written',
     operationId: 'updateItem',
-    applies: (o) => takesMergePatch(o) && takesIdempotencyKey(o),
-    send: (s) => ({ ...mergeStep(s), body: { user_id: s.id, visits: 3 } }),
+    applies: mergesWithKey,
+    // Another patch: one that changes nothing, so that only the key's reuse can refuse it.
+    send: (s) => ({ ...mergeStep(s), body: { user_id: s.id } }),
     status: 422,
   },
   {
@@ -222,7 +211,7 @@ export const LIFECYCLE: readonly Step[] = [
   {
     name: 'update it after the delete: 404 (PATCH never creates)',
     operationId: 'updateItem',
-    send: (s) => ({ body: { user_id: s.id, updatedKey: ATTRIBUTE, updatedValue: 'revived?' } }),
+    send: (s) => ({ body: updateBody(s, s.plan.update.value) }),
     status: 404,
   },
   {
@@ -276,13 +265,16 @@ export const LIFECYCLE: readonly Step[] = [
 function updateAtFirstEtag(s: LifecycleState): StepRequest {
   return {
     headers: { 'if-match': s.etags.created ?? '' },
-    body: { user_id: s.id, updatedKey: ATTRIBUTE, updatedValue: 'lost update' },
+    body: updateBody(s, s.plan.update.stale),
   };
 }
 
-const MERGE_PATCH = 'application/merge-patch+json';
+/** The seed's PATCH of the plan's attribute to `value`. */
+function updateBody(s: LifecycleState, value: unknown): Record<string, unknown> {
+  return { user_id: s.id, updatedKey: s.plan.update.key, updatedValue: value };
+}
 
-/** A merge patch of the item: one attribute removed, one set, one map merged into. */
+/** The plan's merge patch of the item: one attribute removed, one set, one map merged into. */
 function mergeStep(s: LifecycleState): StepRequest {
   return {
     mediaType: MERGE_PATCH,
@@ -291,18 +283,17 @@ function mergeStep(s: LifecycleState): StepRequest {
       // The run's own: a token no other run, and no client, sends.
       'idempotency-key': createHash('sha256').update(`${s.id}:merge`).digest('hex'),
     },
-    body: {
-      user_id: s.id,
-      [ATTRIBUTE]: null,
-      nothing: null,
-      visits: 2,
-      profile: { city: 'Basel', scores: null, zip: '4051' },
-    },
+    body: s.plan.merge?.patch,
   };
 }
 
-function takesMergePatch(operation: Operation): boolean {
-  return operation.body?.content.has(MERGE_PATCH) ?? false;
+/** The merge steps need a merge patch with an Idempotency-Key, and a patch `Item` allows. */
+function mergesWithKey(operation: Operation, plan: LifecyclePlan): boolean {
+  return (
+    (operation.body?.content.has(MERGE_PATCH) ?? false) &&
+    takesIdempotencyKey(operation) &&
+    plan.merge !== undefined
+  );
 }
 
 function takesIdempotencyKey(operation: Operation): boolean {
@@ -320,8 +311,9 @@ function latestEtag(s: LifecycleState): string {
   return s.etags.merged === undefined ? 'updated' : 'merged';
 }
 
+/** Whether the body is `expected` as JSON carries it (what was sent, not its JavaScript form). */
 function sameBody(r: StepResponse, expected: unknown): string[] {
-  return isDeepStrictEqual(r.json, expected)
+  return isDeepStrictEqual(r.json, JSON.parse(JSON.stringify(expected ?? null)))
     ? []
     : [`the body is ${JSON.stringify(r.json)}, expected ${JSON.stringify(expected)}`];
 }

@@ -1,7 +1,9 @@
 /**
  * One contract-test run against a deployment: the lifecycle, then the generated requests, then
  * the cleanup of every item this run may have written. Every answer is checked against
- * openapi.yaml (status, headers, body), and never a 5xx.
+ * openapi.yaml (status, headers, body), and never a 5xx. What the run writes is made from the
+ * contract's `Item`; a valid write may be refused (400) exactly when the item it would make is
+ * not an `Item` (`./ledger.ts`).
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import fc from 'fast-check';
@@ -10,13 +12,10 @@ import { createConformance } from './conformance.js';
 import { type Contract, readContract } from './contract.js';
 import { createGenerator, type PlannedRequest } from './generate.js';
 import { BudgetExhaustedError, createSender, type Exchange, type Sender } from './http.js';
-import {
-  LIFECYCLE,
-  type LifecycleState,
-  lifecycleItem,
-  type Step,
-  type StepResponse,
-} from './lifecycle.js';
+import { ITEM_REF } from './item.js';
+import { createLedger, keysIn, type Refusal } from './ledger.js';
+import { LIFECYCLE, type LifecycleState, type Step, type StepResponse } from './lifecycle.js';
+import { planLifecycle } from './lifecycle-plan.js';
 import { createSchemaCheck } from './schemas.js';
 
 export interface RunOptions {
@@ -76,8 +75,9 @@ export interface RunReport {
 const POOL_SIZE = 4;
 
 /**
- * @throws Error before sending anything when the plan cannot fit `maxRequests`, or when the
- *   document lacks an operation a lifecycle step names.
+ * @throws Error before sending anything when the plan cannot fit `maxRequests`, when the
+ *   document lacks an operation a lifecycle step names or `components.schemas.Item`, or when a
+ *   schema has no value the generator can find (`UnsatisfiableSchemaError`, naming it).
  */
 export async function runContractTests(options: RunOptions): Promise<RunReport> {
   const started = Date.now();
@@ -88,12 +88,14 @@ export async function runContractTests(options: RunOptions): Promise<RunReport> 
   const cases = options.cases ?? 20;
   const keyName = options.keyName ?? 'user_id';
   const runId = `${options.prefix ?? 'contract-test'}-${randomBytes(4).toString('hex')}`;
-  const steps = (options.lifecycle ?? LIFECYCLE).filter(
-    (step) => step.applies?.(contract.operation(step.operationId)) ?? true,
-  );
-
   const pool = Array.from({ length: POOL_SIZE }, (_, i) => `${runId}-g${i}`);
   const generator = createGenerator({ contract, check, keyName, keys: pool, seed });
+  const lifecycleId = `${runId}-lifecycle`;
+  const plan = planLifecycle({ contract, check, generator, keyName, id: lifecycleId });
+  const steps = (options.lifecycle ?? LIFECYCLE).filter(
+    (step) => step.applies?.(contract.operation(step.operationId), plan) ?? true,
+  );
+  const ledger = createLedger({ check, itemRef: ITEM_REF, keyName, keys: pool });
   const planned: PlannedRequest[] = [];
   for (const operation of contract.operations) {
     planned.push(...generator.valid(operation, Math.ceil(cases / 2)));
@@ -127,7 +129,7 @@ export async function runContractTests(options: RunOptions): Promise<RunReport> 
     options.onResult?.(result);
   };
   /** Keys this run may have written, to delete at the end. */
-  const written = new Set<string>([`${runId}-lifecycle`, ...pool]);
+  const written = new Set<string>([lifecycleId, ...pool]);
 
   /** What is wrong with any answer, whatever was asked. */
   const judge = (operationId: string, exchange: Exchange): string[] => {
@@ -140,12 +142,7 @@ export async function runContractTests(options: RunOptions): Promise<RunReport> 
   };
 
   try {
-    const state: LifecycleState = {
-      id: `${runId}-lifecycle`,
-      item: lifecycleItem(`${runId}-lifecycle`),
-      etags: {},
-      items: {},
-    };
+    const state: LifecycleState = { id: lifecycleId, item: plan.item, plan, etags: {}, items: {} };
     let failedStep: string | undefined;
     for (const step of steps) {
       if (failedStep !== undefined) {
@@ -172,10 +169,12 @@ export async function runContractTests(options: RunOptions): Promise<RunReport> 
     }
 
     for (const request of order) {
+      const refusal = ledger.refusal(request);
       const exchange = await sender.send(request);
+      ledger.record(request, exchange.response);
       const violations = judge(request.operationId, exchange);
       const status = exchange.response?.status;
-      if (status !== undefined) violations.push(...expectationOf(request, status));
+      if (status !== undefined) violations.push(...expectationOf(request, status, refusal));
       if (status !== undefined && status < 300) {
         for (const key of keysIn(request, keyName)) if (key.startsWith(runId)) written.add(key);
       }
@@ -221,14 +220,21 @@ export async function runContractTests(options: RunOptions): Promise<RunReport> 
   };
 }
 
-/** What the answer to a generated request must be, beyond any answer's rules. */
-function expectationOf(request: PlannedRequest, status: number): string[] {
+/**
+ * What the answer to a generated request must be, beyond any answer's rules; `refusal` is what
+ * the item it would make says of a 400.
+ */
+function expectationOf(request: PlannedRequest, status: number, refusal: Refusal): string[] {
   if (request.expectStatus !== undefined && status !== request.expectStatus) {
     return [`expected ${request.expectStatus}, got ${status}`];
   }
   if (request.kind === 'hostile' && (status < 400 || status >= 500)) {
     return [`a request openapi.yaml does not allow was answered ${status}, not a 4xx`];
   }
+  if (request.kind === 'valid' && refusal === 'required' && status < 300) {
+    return [`a write that makes an item the Item schema does not allow was answered ${status}`];
+  }
+  if (request.kind === 'valid' && status === 400 && refusal !== 'wrong') return [];
   if (request.kind === 'valid' && (status === 400 || status === 415 || status === 422)) {
     return [`a request openapi.yaml allows was refused with ${status}`];
   }
@@ -266,18 +272,4 @@ function parsed(response: NonNullable<Exchange['response']>): StepResponse {
     json = undefined;
   }
   return { status: response.status, headers: response.headers, json };
-}
-
-/** The keys a request names, in its query or its JSON body. */
-function keysIn(request: PlannedRequest, keyName: string): string[] {
-  const keys = request.query.filter(([name]) => name === keyName).map(([, value]) => value);
-  if (request.body !== undefined) {
-    try {
-      const value = (JSON.parse(request.body) as Record<string, unknown> | null)?.[keyName];
-      if (typeof value === 'string') keys.push(value);
-    } catch {
-      // Not JSON: it names nothing.
-    }
-  }
-  return keys;
 }

@@ -61,6 +61,12 @@ const FIXTURES = {
   'user_id narrowed to 100 characters': fixture((d) => {
     d.components.schemas.UserId.maxLength = 100;
   }),
+  // Named like annotations, and still properties a client reads.
+  'a response property named title removed (Problem.title)': fixture((d) => {
+    const s = d.components.schemas.Problem;
+    delete s.properties.title;
+    s.required = s.required.filter((n: string) => n !== 'title');
+  }),
 };
 
 const COMPATIBLE = {
@@ -99,10 +105,26 @@ const COMPATIBLE = {
     d.info.description = 'Reworded.';
     d.paths['/dynamo'].get.summary = 'Read one item';
   }),
+  // README's own example of what is not breaking: Item reaches every operation and event.
+  "an example edited (Item's name Ada → Grace)": fixture((d) => {
+    d.components.schemas.Item.example.name = 'Grace';
+  }),
+  'annotations of schemas and operations: titles, descriptions, examples, external docs': fixture(
+    (d) => {
+      const item = d.components.schemas.Item;
+      item.title = 'An item';
+      item.description = 'Reworded.';
+      item.example = { user_id: 'user-9', visits: 4 };
+      d.components.schemas.UserId.example = 'user-9';
+      d.components.schemas.UserId.examples = ['user-9'];
+      d.components.schemas.WriteEventDetail.properties.requestId.description = 'Reworded.';
+      d.paths['/dynamo'].get.externalDocs = { url: 'https://example.com/' };
+    },
+  ),
 };
 
 describe('the breaking-change gate', () => {
-  it('is clean for openapi.yaml today against the released contract (npm test runs it)', async () => {
+  it('passes openapi.yaml today against the released contract (npm test runs it)', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ['--import', 'tsx', 'scripts/breaking-changes.ts'],
@@ -111,7 +133,8 @@ describe('the breaking-change gate', () => {
       },
     );
 
-    // Clean: nothing breaking, or what is breaking released as a major version.
+    // Clean: nothing breaking, or what is breaking released as a major version (as a team that
+    // narrows Item does, README "Make it yours"); execFile rejects on any other exit.
     expect(stdout).toMatch(
       /^breaking-change gate: (no breaking change|\d+ breaking changes?) since the contract released with the SDK \d+\.\d+\.\d+(, with the major bump to \d+\.\d+\.\d+)?$/m,
     );
@@ -151,6 +174,38 @@ describe('the breaking-change gate', () => {
     expect(result.breaking).toEqual([]);
     expect(result.ok).toBe(true);
     expect(result.others.length).toBeGreaterThan(0);
+  });
+
+  it.each(Object.entries({ ...FIXTURES, ...COMPATIBLE }))(
+    'says what changed in every change it reports: %s',
+    (_what, current) => {
+      const changes = compareContracts(released, current);
+
+      expect(changes.length).toBeGreaterThan(0);
+      for (const change of changes) {
+        // A verb, then what changed: not empty, not straight into where (`[Replaced]  in ...`).
+        expect(change.description, change.where).toMatch(
+          /^\[(Added|Removed|Replaced|Renamed)\] (?!in )\S/,
+        );
+        expect(change.description, change.where).not.toMatch(/^\S+ annotation \(/);
+      }
+    },
+  );
+
+  it('names the example field an edit changed, in each event it reaches', () => {
+    const changes = compareContracts(
+      released,
+      COMPATIBLE["an example edited (Item's name Ada → Grace)"],
+    );
+
+    expect(changes.every((c) => c.type === 'annotation')).toBe(true);
+    expect(changes).toContainEqual(
+      expect.objectContaining({
+        where: 'event.ItemUpdatedDetail.allOf.0.properties.item.example.name',
+        description:
+          '[Replaced] `allOf.0.properties.item.example.name` in the event ItemUpdatedDetail',
+      }),
+    );
   });
 
   it('says what broke and where', () => {

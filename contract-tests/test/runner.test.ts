@@ -9,11 +9,19 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type * as LocalModule from '@dynamo-crud/server/local';
 import { type LocalApi, startLocal } from '@dynamo-crud/server/local';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  type GeneratedCopy,
+  generateServerCopy,
+} from '../../server/test/support/generated-copy.js';
+import { typedItemContract } from '../../server/test/support/typed-contract.js';
+import { createSchemaCheck } from '../src/schemas.js';
 import {
   type BreakingProxy,
   type ProxiedRequest,
@@ -101,9 +109,18 @@ function runner(args: readonly string[], env: Record<string, string> = {}): Prom
 
 const FAST = ['--rate', '500', '--quiet'];
 
-/** A deployment whose answers pass through `alter` (and are recorded). */
+/** openapi.yaml's example of an `Item`. */
+function itemExample(): Record<string, unknown> {
+  const document = parse(readFileSync(join(ROOT, 'openapi.yaml'), 'utf8')) as {
+    components: { schemas: { Item: { example: Record<string, unknown> } } };
+  };
+  return document.components.schemas.Item.example;
+}
+
+/** A deployment (`npm start`'s, unless `target`) whose answers pass through `alter` (and are recorded). */
 async function withProxy<T>(
   options: {
+    target?: string;
     alter?: (r: ProxiedResponse, q: ProxiedRequest) => ProxiedResponse;
     refuse?: (q: ProxiedRequest) => Promise<ProxiedResponse | undefined>;
   },
@@ -147,10 +164,12 @@ describe('installed from its tarball, against npm start', () => {
     'passes, writes JUnit XML, touches nothing it did not create and leaves nothing behind',
     async () => {
       const bystander = `bystander-${crypto.randomUUID()}`;
+      // The contract's own example of an item, so that it is one whatever a team made `Item`.
+      const theirs = { ...itemExample(), user_id: bystander };
       const bystanderCreated = await fetch(`${api.url}/dynamo`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ user_id: bystander, name: 'not yours' }),
+        body: JSON.stringify(theirs),
       });
       const junit = join(work, 'passing.xml');
 
@@ -187,7 +206,7 @@ describe('installed from its tarball, against npm start', () => {
       }
       const bystanderNow = await fetch(`${api.url}/dynamo?user_id=${bystander}`);
       expect(bystanderNow.headers.get('etag')).toBe(bystanderCreated.headers.get('etag'));
-      expect(await bystanderNow.json()).toEqual({ user_id: bystander, name: 'not yours' });
+      expect(await bystanderNow.json()).toEqual(theirs);
       const written = new Set(
         requests
           .flatMap(keysOf)
@@ -263,6 +282,69 @@ describe('installed from its tarball, against npm start', () => {
       expect(proxy.requests).toEqual([]);
     });
   });
+});
+
+describe('installed from its tarball, against a deployment of a typed Item (README "Make it yours")', () => {
+  /** The worked example's contract, served as `npm run generate` and `npm start` would. */
+  const contract = typedItemContract();
+  let copy: GeneratedCopy;
+  let typedApi: LocalApi;
+
+  beforeAll(async () => {
+    copy = await generateServerCopy(contract);
+    const { startLocal: startTyped } = await copy.import<typeof LocalModule>('local/start.ts');
+    typedApi = await startTyped(
+      { HOST: '127.0.0.1', PORT: '0', DATA_DIR: ':memory:' },
+      { writeEvent: () => {} },
+    );
+  }, INSTALL_TIMEOUT_MS);
+  afterAll(async () => {
+    await typedApi?.close();
+    copy?.remove();
+  });
+
+  it(
+    'passes with --openapi: its lifecycle and generated writes are items that Item allows',
+    async () => {
+      const { ran, requests } = await withProxy({ target: typedApi.url }, async (proxy) => ({
+        ran: await runner([
+          '--base-url',
+          proxy.url,
+          '--openapi',
+          join(copy.root, 'openapi.yaml'),
+          '--cases',
+          '20',
+          '--seed',
+          '1',
+          ...FAST,
+        ]),
+        requests: [...proxy.requests],
+      }));
+
+      expect(ran.code, ran.stdout + ran.stderr).toBe(0);
+      expect(ran.stdout).toMatch(/lifecycle\.+ 17 passed\n/);
+      for (const id of ['getItem', 'createItem', 'updateItem', 'deleteItem', 'listItems']) {
+        expect(ran.stdout).toMatch(new RegExp(`generated ${id}\\.+ 20 passed\\n`));
+      }
+      // The lifecycle's item, its update and its merge patch are the typed Item's.
+      const check = createSchemaCheck(parse(contract) as object);
+      const [created] = requests;
+      expect(created?.method).toBe('POST');
+      const item = JSON.parse(created?.body ?? '{}') as Record<string, unknown>;
+      expect(check('#/components/schemas/Item', item)).toEqual([]);
+      expect(Object.keys(item)).toEqual(expect.arrayContaining(['name', 'email', 'plan']));
+      const update = JSON.parse(
+        requests.find((q) => q.method === 'PATCH' && q.body.includes('updatedKey'))?.body ?? '{}',
+      ) as { updatedKey?: string; updatedValue?: unknown };
+      expect(
+        check(`#/components/schemas/Item/properties/${update.updatedKey}`, update.updatedValue),
+      ).toEqual([]);
+      expect(
+        requests.some((q) => q.headers['content-type'] === 'application/merge-patch+json'),
+      ).toBe(true);
+    },
+    RUN_TIMEOUT_MS,
+  );
 });
 
 /** A problem body, as the API would send one. */
