@@ -322,7 +322,7 @@ describe('installed from its tarball, against a deployment of a typed Item (READ
       }));
 
       expect(ran.code, ran.stdout + ran.stderr).toBe(0);
-      expect(ran.stdout).toMatch(/lifecycle\.+ 17 passed\n/);
+      expect(ran.stdout).toMatch(/lifecycle\.+ 21 passed\n/);
       for (const id of ['getItem', 'createItem', 'updateItem', 'deleteItem', 'listItems']) {
         expect(ran.stdout).toMatch(new RegExp(`generated ${id}\\.+ 20 passed\\n`));
       }
