@@ -4,7 +4,6 @@
  * touches nothing it did not create and leaves nothing behind; in front of a deliberately broken
  * deployment (a proxy that changes the API's answers) it fails, naming the request.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { type Ran, runCommand, runOrThrow } from '../../server/test/support/commands.js';
 import {
   type GeneratedCopy,
   generateServerCopy,
@@ -33,60 +33,22 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const INSTALL_TIMEOUT_MS = 180_000;
 const RUN_TIMEOUT_MS = 60_000;
 
-interface Ran {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/**
- * Runs `command`; resolves with its exit code and output whatever the code. npm's own `npm_*`
- * variables are left out: inherited from `npm test`, they would point a nested npm back here.
- */
-function run(
-  command: string,
-  args: readonly string[],
-  cwd: string,
-  env: Record<string, string> = {},
-): Promise<Ran> {
-  const inherited = Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name));
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      {
-        cwd,
-        env: { ...Object.fromEntries(inherited), ...env },
-        timeout: INSTALL_TIMEOUT_MS,
-        maxBuffer: 32 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-async function succeed(command: string, args: readonly string[], cwd: string): Promise<Ran> {
-  const ran = await run(command, args, cwd);
-  if (ran.code !== 0)
-    throw new Error(`${command} ${args.join(' ')} failed:\n${ran.stdout}\n${ran.stderr}`);
-  return ran;
-}
-
 let work: string;
 let folder: string;
 let api: LocalApi;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'dynamo-crud-contract-tests-'));
-  await succeed('npm', ['pack', '--workspace', 'contract-tests', '--pack-destination', work], ROOT);
+  await runOrThrow(
+    'npm',
+    ['pack', '--workspace', 'contract-tests', '--pack-destination', work],
+    ROOT,
+  );
   const tarball = readdirSync(work).find((name) => name.endsWith('.tgz')) ?? '';
   folder = join(work, 'empty');
   mkdirSync(folder);
   writeFileSync(join(folder, 'package.json'), '{ "name": "empty", "private": true }\n');
-  await succeed(
+  await runOrThrow(
     'npm',
     ['install', join(work, tarball), '--no-audit', '--no-fund', '--prefer-offline'],
     folder,
@@ -104,7 +66,9 @@ afterAll(async () => {
 
 /** `npx dynamo-crud-contract-tests ...args` in the folder it was installed in. */
 function runner(args: readonly string[], env: Record<string, string> = {}): Promise<Ran> {
-  return run('npx', ['--no-install', 'dynamo-crud-contract-tests', ...args], folder, env);
+  return runCommand('npx', ['--no-install', 'dynamo-crud-contract-tests', ...args], folder, {
+    env,
+  });
 }
 
 const FAST = ['--rate', '500', '--quiet'];

@@ -4,7 +4,6 @@
  * examples/client-app, whose create → get → update with If-Match → merge → delete flow runs against the
  * local server. npm installs aws4fetch and the example's TypeScript from the registry.
  */
-import { execFile } from 'node:child_process';
 import {
   cpSync,
   mkdirSync,
@@ -18,49 +17,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runOrThrow } from '../../server/test/support/commands.js';
 import { useLocalApi } from './support/local-api.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 const INSTALL_TIMEOUT_MS = 120_000;
 
-interface Ran {
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/**
- * Runs `command` in `cwd` and resolves to its output; rejects with that output on failure.
- * npm's own `npm_*` variables are left out: inherited from `npm test`, they would point a nested
- * npm back at this repository.
- */
-function run(
-  command: string,
-  args: readonly string[],
-  cwd: string,
-  env: Record<string, string> = {},
-): Promise<Ran> {
-  const inherited = Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name));
-  return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      {
-        cwd,
-        env: { ...Object.fromEntries(inherited), ...env },
-        timeout: INSTALL_TIMEOUT_MS,
-        maxBuffer: 16 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => {
-        if (error) {
-          reject(new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stdout}\n${stderr}`));
-        } else {
-          resolve({ stdout, stderr });
-        }
-      },
-    );
-  });
-}
+/** Runs a step that must work, in `cwd`, within the install time limit. */
+const run = (command: string, args: readonly string[], cwd: string, env?: Record<string, string>) =>
+  runOrThrow(command, args, cwd, { env, timeoutMs: INSTALL_TIMEOUT_MS });
 
 const npmInstall = (cwd: string, ...specs: string[]) =>
   run('npm', ['install', ...specs, '--no-audit', '--no-fund', '--prefer-offline'], cwd);
