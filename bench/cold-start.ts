@@ -8,6 +8,25 @@ import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { median, now } from './stats.js';
 
+/**
+ * The end of a cold-start child script: invokes `handler` with its `event` in a Lambda context
+ * whose request id is `requestId`, writes the status and the times `t0` (start), `loaded` (the
+ * bundle imported) and `answered` as one JSON line, and exits.
+ */
+export function invokeAndReport(requestId: string): string {
+  return `const context = {
+  awsRequestId: '${requestId}', functionName: 'dynamo-crud', functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dynamo-crud',
+  memoryLimitInMB: '512', logGroupName: '/aws/lambda/dynamo-crud', logStreamName: 'stream',
+  callbackWaitsForEmptyEventLoop: false, getRemainingTimeInMillis: () => 10000,
+};
+const result = await handler(event, context);
+const answered = performance.now();
+process.stdout.write(JSON.stringify({ status: result.statusCode, t0, loaded, answered }) + '\\n');
+process.exit(0);
+`;
+}
+
 /** Imports the bundle, invokes `handler` with one API Gateway REST (v1) GET, reports, exits. */
 const CHILD = `
 const t0 = performance.now();
@@ -22,17 +41,7 @@ const event = {
   pathParameters: null, stageVariables: null, body: null, isBase64Encoded: false,
   requestContext: { requestId: 'cold-start', stage: 'prod', httpMethod: 'GET', path: '/prod/dynamo' },
 };
-const context = {
-  awsRequestId: 'cold-start', functionName: 'dynamo-crud', functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dynamo-crud',
-  memoryLimitInMB: '512', logGroupName: '/aws/lambda/dynamo-crud', logStreamName: 'stream',
-  callbackWaitsForEmptyEventLoop: false, getRemainingTimeInMillis: () => 10000,
-};
-const result = await handler(event, context);
-const answered = performance.now();
-process.stdout.write(JSON.stringify({ status: result.statusCode, t0, loaded, answered }) + '\\n');
-process.exit(0);
-`;
+${invokeAndReport('cold-start')}`;
 
 export interface ColdStartOptions {
   /**

@@ -34,6 +34,7 @@ import { ensureTable } from '../server/src/local/dynalite.js';
 import { createDocumentClient, createDynamoDbStore } from '../server/src/store/dynamodb.js';
 import { createMemoryStore } from '../server/src/store/memory.js';
 import type { Bundle } from './bundles.js';
+import { invokeAndReport } from './cold-start.js';
 import { type Figure, figure } from './report.js';
 import { median, now, perCallUs, percentile } from './stats.js';
 
@@ -276,17 +277,7 @@ const event = {
   body: JSON.stringify({ user_id: process.argv[2], name: 'Ada', visits: 1 }),
   requestContext: { requestId: 'cold-post', stage: 'prod', httpMethod: 'POST', path: '/prod/dynamo' },
 };
-const context = {
-  awsRequestId: 'cold-post', functionName: 'dynamo-crud', functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dynamo-crud',
-  memoryLimitInMB: '512', logGroupName: '/aws/lambda/dynamo-crud', logStreamName: 'stream',
-  callbackWaitsForEmptyEventLoop: false, getRemainingTimeInMillis: () => 10000,
-};
-const result = await handler(event, context);
-const answered = performance.now();
-process.stdout.write(JSON.stringify({ status: result.statusCode, t0, loaded, answered }) + '\\n');
-process.exit(0);
-`;
+${invokeAndReport('cold-post')}`;
 
 interface ColdPost {
   readonly wallMs: number;
