@@ -14,9 +14,9 @@ export interface Ran {
 
 export interface CommandOptions {
   /** Added to the environment. */
-  readonly env?: Record<string, string>;
+  readonly env?: Record<string, string> | undefined;
   /** Killed after this many ms; default 180,000 (an `npm install` on a busy machine). */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
 }
 
 /** Runs `command` in `cwd`; resolves with its exit code and output, whatever the code. */
