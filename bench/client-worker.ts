@@ -198,6 +198,13 @@ async function httpThroughput(durationMs: number, amount: number | undefined, in
   return { requests: result.requests.total, perSecond: result.requests.total / seconds };
 }
 
+/** Each variant's call times in ms, in the order they were made: `sdkVersusFetch`'s answer. */
+export interface SdkCalls {
+  readonly sdk: number[];
+  readonly ky: number[];
+  readonly raw: number[];
+}
+
 /** The part of the SDK measured here. */
 interface Sdk {
   createClient(options: { baseUrl: string }): { getItem(userId: string): Promise<unknown> };
@@ -211,7 +218,7 @@ type Ky = (url: string) => Promise<Response>;
  * dependency, as its docs show a GET) and a raw `fetch` of the same URL, taking turns call by
  * call: ky alone is the least the SDK can cost.
  */
-async function sdkVersusFetch(count: number) {
+async function sdkVersusFetch(count: number): Promise<SdkCalls> {
   // From source, through tsx. Not a static import: the SDK is type-checked by its own tsconfig
   // (DOM types), not this one. ky is the one the SDK resolves.
   const sdkEntry = new URL('../sdk/src/index.ts', import.meta.url).href;

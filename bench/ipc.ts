@@ -20,6 +20,8 @@ export interface WorkerOptions {
   readonly env: NodeJS.ProcessEnv;
   /** Told of the child, so that it can be stopped if the bench stops early. */
   readonly track: (child: ChildProcess) => void;
+  /** The `node` binary to run it on; default this process's. */
+  readonly execPath?: string | undefined;
 }
 
 export function startWorker<Command>(
@@ -30,6 +32,7 @@ export function startWorker<Command>(
     cwd: options.cwd,
     execArgv: ['--import', 'tsx'],
     env: options.env,
+    ...(options.execPath === undefined ? {} : { execPath: options.execPath }),
   });
   options.track(child);
   let next = 0;

@@ -42,7 +42,7 @@ import {
 } from '../server/src/store/dynamodb.js';
 import { findNode22 } from '../server/test/support/node22.js';
 import { buildBundles } from './bundles.js';
-import type { Command, Operation, Setup } from './client-worker.js';
+import type { Command, Operation, SdkCalls, Setup } from './client-worker.js';
 import { BARE_NODE, measureColdStart } from './cold-start.js';
 import { coldStartVariantFigures, coldStartVariants } from './cold-start-variants.js';
 import { measureCoreOverhead } from './core.js';
@@ -194,19 +194,23 @@ async function main(): Promise<void> {
     log('starting the local server (npm start) and the client process');
     const serverUrl = await startLocalServer(engine.endpoint, tableName);
     const hopUrl = await startHopServer();
-    const worker = await startWorker<Command>(join(ROOT, 'bench/client-worker.ts'), {
-      setup: {
-        endpoint: engine.endpoint,
-        tableName,
-        serverUrl,
-        hopUrl,
-        userIds,
-        prefix: `bench-${randomUUID()}`,
-      } satisfies Setup,
-      cwd: ROOT,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      track: (child) => children.add(child),
-    });
+    /** A client process, on this Node.js or on `execPath`. */
+    const startClient = (execPath?: string) =>
+      startWorker<Command>(join(ROOT, 'bench/client-worker.ts'), {
+        setup: {
+          endpoint: engine.endpoint,
+          tableName,
+          serverUrl,
+          hopUrl,
+          userIds,
+          prefix: `bench-${randomUUID()}`,
+        } satisfies Setup,
+        cwd: ROOT,
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        track: (child) => children.add(child),
+        execPath,
+      });
+    const worker = await startClient();
 
     log('warm latency');
     type Via = 'http' | 'direct' | 'hop';
@@ -252,12 +256,15 @@ async function main(): Promise<void> {
     }
 
     log('SDK getItem and ky alone vs raw fetch');
-    const sdkCalls = (await worker.run({ kind: 'sdk', count: COUNTS.sdkCalls })) as {
-      sdk: number[];
-      ky: number[];
-      raw: number[];
-    };
+    const sdkCalls = (await worker.run({ kind: 'sdk', count: COUNTS.sdkCalls })) as SdkCalls;
     worker.stop();
+    // The same on Node.js 22 when installed: what a call costs depends on the runtime's `fetch`
+    // (undici) and AbortSignal, both faster there.
+    const sdkNode22 = node22 === undefined ? undefined : await startClient(node22);
+    const sdkCalls22 = (await sdkNode22?.run({ kind: 'sdk', count: COUNTS.sdkCalls })) as
+      | SdkCalls
+      | undefined;
+    sdkNode22?.stop();
 
     log('peers: warm GET and POST, throughput, cost with no I/O, each in its own process');
     const warm = await peers.measure({
@@ -426,6 +433,27 @@ async function main(): Promise<void> {
         'raw fetch',
         median(sdkCalls.raw),
       ),
+      ...(sdkCalls22 === undefined
+        ? []
+        : [
+            figure(
+              'sdk.getItem.node22',
+              'SDK getItem on Node.js 22, median',
+              'ms',
+              median(sdkCalls22.sdk),
+              'raw fetch',
+              median(sdkCalls22.raw),
+              { on: 'ratio', op: '<=', value: 1.1 },
+            ),
+            figure(
+              'sdk.kyGet.node22',
+              'ky alone, GET, on Node.js 22, median',
+              'ms',
+              median(sdkCalls22.ky),
+              'raw fetch',
+              median(sdkCalls22.raw),
+            ),
+          ]),
       ...writes,
       ...listingFigures(listing),
     ];
@@ -488,11 +516,8 @@ async function main(): Promise<void> {
         core,
         sdkSize,
         listingMs: listing,
-        sdkCallMs: {
-          sdk: { p50: median(sdkCalls.sdk), p99: percentile(sdkCalls.sdk, 99) },
-          ky: { p50: median(sdkCalls.ky), p99: percentile(sdkCalls.ky, 99) },
-          raw: { p50: median(sdkCalls.raw), p99: percentile(sdkCalls.raw, 99) },
-        },
+        sdkCallMs: callFigures(sdkCalls),
+        ...(sdkCalls22 === undefined ? {} : { sdkCallMsNode22: callFigures(sdkCalls22) }),
       },
     };
     mkdirSync(dirname(outFile), { recursive: true });
@@ -531,6 +556,16 @@ async function main(): Promise<void> {
 }
 
 /** The empty hop: a `node:http` server in its own process that answers every request at once. */
+/** p50 and p99 of each variant of the SDK measure. */
+function callFigures(calls: SdkCalls) {
+  return Object.fromEntries(
+    Object.entries(calls).map(([name, samples]) => [
+      name,
+      { p50: median(samples), p99: percentile(samples, 99) },
+    ]),
+  );
+}
+
 function startHopServer(): Promise<string> {
   const code = `
     const item = JSON.stringify({ user_id: 'bench-0', name: 'Ada Lovelace', visits: 1, tags: ['a', 'b'] });
