@@ -43,6 +43,12 @@ export async function startEngine(dataDir: string): Promise<Engine> {
     deleteTableMs: 0,
     updateTableMs: 0,
   });
+  // Idle connections stay open until the client closes them. With Node's default (5 s) the
+  // engine closes a pooled connection the AWS SDK may be sending on at that moment, and the
+  // request fails with ECONNRESET; the SDK's agent keeps idle connections without a limit of
+  // its own. Node: "A value of 0 will disable the keep-alive timeout behavior on incoming
+  // connections" (http `server.keepAliveTimeout`).
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
