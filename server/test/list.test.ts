@@ -76,24 +76,26 @@ describe.each(TRANSPORTS)('listing through the %s', (transport) => {
     const table = useTable();
     const api = useApi(transport, table);
 
-    it.each([undefined, 1, 25, 100])(
-      'lists each exactly once with limit=%s (undefined: the default, 25)',
-      async (limit) => {
-        const ids = await seed(table, count, `list-${limit}`);
-        const { pages, ids: listed } = await listAll(api, limit);
+    it.each([
+      { limit: undefined, shown: 'left out (the default, 25)' },
+      { limit: 1, shown: '1' },
+      { limit: 25, shown: '25' },
+      { limit: 100, shown: '100' },
+    ])('lists each exactly once with limit $shown', async ({ limit }) => {
+      const ids = await seed(table, count, `list-${limit}`);
+      const { pages, ids: listed } = await listAll(api, limit);
 
-        const mine = listed.filter((id) => id.startsWith(`list-${limit}-`));
-        expect(sorted(mine)).toEqual(ids);
-        expect(new Set(listed).size, 'no item twice').toBe(listed.length);
-        expect(pages.at(-1)?.cursor, 'the last page has no cursor').toBeUndefined();
-        // Items are read as a GET reads them: no server metadata, the validator as an ETag.
-        for (const { item, etag } of pages.flatMap((p) => p.items)) {
-          expect(Object.keys(item)).not.toContain(VERSION_ATTRIBUTE);
-          expect(Object.keys(item)).not.toContain(INCARNATION_ATTRIBUTE);
-          expect(etag).toBe(`"1.${SEEDED}"`);
-        }
-      },
-    );
+      const mine = listed.filter((id) => id.startsWith(`list-${limit}-`));
+      expect(sorted(mine)).toEqual(ids);
+      expect(new Set(listed).size, 'no item twice').toBe(listed.length);
+      expect(pages.at(-1)?.cursor, 'the last page has no cursor').toBeUndefined();
+      // Items are read as a GET reads them: no server metadata, the validator as an ETag.
+      for (const { item, etag } of pages.flatMap((p) => p.items)) {
+        expect(Object.keys(item)).not.toContain(VERSION_ATTRIBUTE);
+        expect(Object.keys(item)).not.toContain(INCARNATION_ATTRIBUTE);
+        expect(etag).toBe(`"1.${SEEDED}"`);
+      }
+    });
   });
 
   describe('items large enough that DynamoDB stops a Scan at 1 MB', () => {
