@@ -74,6 +74,8 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
 
       expect(again.status).toBe(409);
       expect(problem(again).detail).toContain(userId);
+      // It says what to send instead.
+      expect(problem(again).detail).toMatch(/PATCH .*DELETE/);
       expect((await getItem(userId)).json).toEqual({ user_id: userId, v: 'first' });
     });
 

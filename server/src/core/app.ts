@@ -393,7 +393,9 @@ export function toApiError(error: unknown): ApiError {
     return new NotFoundError(`No item has user_id ${quote(error.userId)}.`);
   }
   if (error instanceof ItemExistsError) {
-    return new ConflictError(`An item with user_id ${quote(error.userId)} already exists.`);
+    return new ConflictError(
+      `An item with user_id ${quote(error.userId)} already exists; POST never overwrites one. Change it with PATCH (If-Match: its ETag, to change only the version you read), or DELETE it first.`,
+    );
   }
   if (error instanceof VersionMismatchError) {
     return new PreconditionFailedError(
