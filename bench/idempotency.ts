@@ -34,7 +34,7 @@ import { ensureTable } from '../server/src/local/dynalite.js';
 import { createDocumentClient, createDynamoDbStore } from '../server/src/store/dynamodb.js';
 import { createMemoryStore } from '../server/src/store/memory.js';
 import type { Bundle } from './bundles.js';
-import { invokeAndReport } from './cold-start.js';
+import { invokeAndReport, START_CLOCK } from './cold-start.js';
 import { type Figure, figure } from './report.js';
 import { median, now, perCallUs, percentile } from './stats.js';
 
@@ -264,9 +264,9 @@ async function interleaved<K extends string>(
 
 /** Imports the bundle, invokes it with one REST (v1) POST, with the key given, reports, exits. */
 const CHILD = `
-const t0 = performance.now();
+${START_CLOCK}
 const { handler } = await import(process.argv[1]);
-const loaded = performance.now();
+const loaded = clock();
 const headers = { 'content-type': 'application/json', host: 'api.example',
   ...(process.argv[3] ? { 'idempotency-key': process.argv[3] } : {}) };
 const event = {
