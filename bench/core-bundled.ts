@@ -2,8 +2,8 @@
  * The core overhead (`core.ts`) as Lambda runs the core: bundled with the function's own esbuild
  * options (`lambdaBuildOptions`: minified, no `keepNames`) and measured in a process of its own,
  * on this Node.js or on another (Node.js 22, the Lambda runtime). Run from source through tsx,
- * the same requests cost 10 to 30% more (tsx keeps names: every function a request creates is
- * renamed as it is made), and on Node.js 20 writes cost more than on 22.
+ * the same requests cost 5 to 35% more (tsx keeps names: every function a request creates is
+ * named as it is made), and on Node.js 20 a write costs up to twice what it does on 22.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
