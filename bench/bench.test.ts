@@ -67,9 +67,12 @@ describe('npm run bench -- --quick', () => {
         measure,
       ).toBe(true);
     }
-    // Where Node.js 22 is installed (CI installs it), the cold start and the SDK run on it too.
+    // Where Node.js 22 is installed (CI installs it), the cold start, the core and the SDK run
+    // on it too.
     if (findNode22() !== undefined) {
-      expect(ids).toEqual(expect.arrayContaining(['coldStart.node22', 'sdk.getItem.node22']));
+      expect(ids).toEqual(
+        expect.arrayContaining(['coldStart.node22', 'core.GET.node22', 'sdk.getItem.node22']),
+      );
     }
     for (const f of results.figures) {
       for (const value of [f.ours, f.baseline, f.ratio]) {

@@ -8,7 +8,8 @@
  *    DynamoDB calls made directly (and GET vs direct plus an empty HTTP hop: the floor of any
  *    server in front of the SDK);
  * 4. throughput with 32 requests in flight, local server vs direct;
- * 5. core overhead: µs per request for routing, validation and response, store in memory;
+ * 5. core overhead: µs per request for routing, validation and response, store in memory, the
+ *    core bundled as Lambda runs it (`core-bundled.ts`), and on Node.js 22 too when installed;
  * 6. the SDK: its min+gzip size without ky, and `getItem` (and ky alone) vs a raw `fetch`;
  * 7. listing: a page of 25 and a full listing of 10,000 items vs the same Scans made directly;
  * 8. `Idempotency-Key` and merge patch: each beside the same request without (`idempotency.ts`);
@@ -45,7 +46,7 @@ import { buildBundles } from './bundles.js';
 import type { Command, Operation, SdkCalls, Setup } from './client-worker.js';
 import { BARE_NODE, measureColdStart } from './cold-start.js';
 import { coldStartVariantFigures, coldStartVariants } from './cold-start-variants.js';
-import { measureCoreOverhead } from './core.js';
+import { buildCoreOverhead, measureBundledCoreOverhead } from './core-bundled.js';
 import { measureIdempotency } from './idempotency.js';
 import { startWorker } from './ipc.js';
 import { listingFigures, measureListing } from './listing.js';
@@ -290,8 +291,17 @@ async function main(): Promise<void> {
       startServer: (table) => startLocalServer(engine.endpoint, table),
     });
 
-    log('core overhead, store in memory');
-    const core = await measureCoreOverhead(COUNTS.coreIterations);
+    log('core overhead, store in memory, bundled as Lambda runs it');
+    const coreBundle = await buildCoreOverhead(join(workDir, 'build', 'core'));
+    const core = await measureBundledCoreOverhead(
+      coreBundle,
+      process.execPath,
+      COUNTS.coreIterations,
+    );
+    const core22 =
+      node22 === undefined
+        ? undefined
+        : await measureBundledCoreOverhead(coreBundle, node22, COUNTS.coreIterations);
     log('SDK size');
     const sdkSize = await measureSdkSize();
     log('Idempotency-Key and merge patch, each beside the same request without');
@@ -407,6 +417,19 @@ async function main(): Promise<void> {
           { on: 'ours', op: '<=', value: 30 },
         ),
       ),
+      ...(core22 === undefined
+        ? []
+        : OPERATIONS.map((op) =>
+            figure(
+              `core.${op}.node22`,
+              `core overhead ${op} on Node.js 22`,
+              'µs',
+              core22.coreUs[op],
+              'store + JSON only',
+              core22.baselineUs[op],
+              { on: 'ours', op: '<=', value: 30 },
+            ),
+          )),
       figure(
         'sdk.size',
         'SDK min+gzip, no ky',
@@ -514,6 +537,7 @@ async function main(): Promise<void> {
           noIoUs: warm.noIoUs,
         },
         core,
+        ...(core22 === undefined ? {} : { coreNode22: core22 }),
         sdkSize,
         listingMs: listing,
         sdkCallMs: callFigures(sdkCalls),

@@ -101,11 +101,20 @@ export interface Preconditions {
   readonly ifNoneMatch?: EntityTags;
 }
 
-/** The precondition headers of RFC 9110 §13.1 this API evaluates, where an operation lists them. */
-const EVALUATED: Readonly<Record<string, string>> = {
-  'if-match': 'If-Match',
-  'if-none-match': 'If-None-Match',
-};
+/**
+ * The precondition headers of RFC 9110 §13.1 this API evaluates, where an operation lists them,
+ * as requests carry them and as problems name them.
+ */
+const EVALUATED = [
+  ['if-match', 'If-Match'],
+  ['if-none-match', 'If-None-Match'],
+] as const;
+
+/** Those it never evaluates: items have versions, not modification dates. */
+const UNSUPPORTED = [
+  ['if-modified-since', 'If-Modified-Since'],
+  ['if-unmodified-since', 'If-Unmodified-Since'],
+] as const;
 
 /**
  * Refuses every precondition header the operation cannot evaluate: `If-Match` and
@@ -121,8 +130,8 @@ export function refuseUnevaluatedPreconditions(
   headers: Readonly<Record<string, string>>,
   declared: readonly string[],
 ): void {
-  for (const header of ['If-Modified-Since', 'If-Unmodified-Since']) {
-    if (headers[header.toLowerCase()] !== undefined) {
+  for (const [key, header] of UNSUPPORTED) {
+    if (headers[key] !== undefined) {
       throw new ValidationError([
         {
           header,
@@ -132,7 +141,7 @@ export function refuseUnevaluatedPreconditions(
       ]);
     }
   }
-  for (const [key, header] of Object.entries(EVALUATED)) {
+  for (const [key, header] of EVALUATED) {
     if (headers[key] !== undefined && !declared.includes(key)) {
       throw new ValidationError([
         { header, detail: 'is not supported by this operation; send the request without it' },

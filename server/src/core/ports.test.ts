@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NumberValue } from './json.js';
-import { applyChange, StoreRefusedError } from './ports.js';
+import { applyChange, INCARNATION, newIncarnation, StoreRefusedError } from './ports.js';
 
 describe('applyChange', () => {
   it('sets and removes members at their paths and leaves every other member as it is', () => {
@@ -58,5 +58,18 @@ describe('applyChange', () => {
     expect(() =>
       applyChange(item, { set: [{ path: ['doc', 'a'], value: 1 }], remove: [] }),
     ).toThrow(StoreRefusedError);
+  });
+});
+
+describe('newIncarnation', () => {
+  it('gives 12 characters of base64url, never the same twice, past each refill of its random bytes', () => {
+    // 256 come from one draw of random bytes; 1,000 cross three refills.
+    const incarnations = Array.from({ length: 1000 }, () => newIncarnation());
+
+    for (const incarnation of incarnations) {
+      expect(incarnation).toMatch(INCARNATION);
+      expect(incarnation).toHaveLength(12);
+    }
+    expect(new Set(incarnations).size).toBe(incarnations.length);
   });
 });
