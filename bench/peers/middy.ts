@@ -26,13 +26,8 @@ import {
   proxyResult,
   refusals,
   requestIdOf,
+  type UpdateRequest,
 } from './shared.js';
-
-interface UpdateBody {
-  user_id: string;
-  updatedKey: string;
-  updatedValue: unknown;
-}
 
 const PARTS = { queryStringParameters: 'parameter', headers: 'header', body: 'pointer' } as const;
 
@@ -84,7 +79,7 @@ export const createMiddyHandler: CreateHandler = ({ store, events, logger, maxBo
           {
             query: {},
             headers: ifMatchOf(event),
-            body: { mediaType: 'application/json', value: parsed<UpdateBody>(event) },
+            body: { mediaType: 'application/json', value: parsed<UpdateRequest>(event) },
           },
           { requestId: requestIdOf(event, context) },
         ),

@@ -20,15 +20,10 @@ import {
   proxyResult,
   refusals,
   requestIdOf,
+  type UpdateRequest,
 } from './shared.js';
 
 const PARTS = { query: 'parameter', header: 'header', requestBody: 'pointer' } as const;
-
-interface UpdateBody {
-  user_id: string;
-  updatedKey: string;
-  updatedValue: unknown;
-}
 
 export const createOpenApiBackendHandler: CreateHandler = ({
   store,
@@ -67,7 +62,7 @@ export const createOpenApiBackendHandler: CreateHandler = ({
         {
           query: {},
           headers: ifMatchOf(c),
-          body: { mediaType: 'application/json', value: c.request.requestBody as UpdateBody },
+          body: { mediaType: 'application/json', value: c.request.requestBody as UpdateRequest },
         },
         requestId(event, context),
       ),

@@ -14,6 +14,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { toApiError } from '../../server/src/core/app.js';
 import type { CursorCodec } from '../../server/src/core/cursor.js';
 import { matchMediaType } from '../../server/src/core/media-type.js';
+import type { components } from '../../server/src/core/openapi/types.gen.js';
 import { createOperations, type Operations } from '../../server/src/core/operations.js';
 import {
   type EventPublisher,
@@ -57,6 +58,9 @@ export type PeerOperations = Pick<
   'getItem' | 'createItem' | 'updateItem' | 'deleteItem'
 >;
 export type PeerOperationId = keyof PeerOperations;
+
+/** The seed's PATCH body (schema `UpdateRequest`), as the peers hand it to the operations. */
+export type UpdateRequest = components['schemas']['UpdateRequest'];
 
 /** No peer lists items, so none signs a cursor: using one is a bug in the peer. */
 const NO_CURSORS: CursorCodec = {
