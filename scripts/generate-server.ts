@@ -23,6 +23,7 @@ import ajvStandalone from 'ajv/dist/standalone/index.js';
 import ajvFormats from 'ajv-formats';
 import type { OpenAPIV3 } from 'openapi-types';
 import openapiTS, { astToString } from 'openapi-typescript';
+import { escapePointer } from '../server/src/core/storable.js';
 import {
   type OpenApiDocument,
   openApiFingerprint,
@@ -250,6 +251,12 @@ function generateOperationsTable(
                   ];
             }),
             '      },',
+            '      closedObjects: {',
+            ...content.map(
+              ([mediaType, media]) =>
+                `        ${JSON.stringify(mediaType)}: ${JSON.stringify(closedObjects(document, media.schema ?? {}))},`,
+            ),
+            '      },',
             '    }',
           ].join('\n');
     return [
@@ -280,12 +287,14 @@ function generateOperationsTable(
     ' * The `Item` schema: `validate` checks a whole item, `validateAttributes` an object of some of',
     " * an item's top-level attributes against what `Item` says of each (its property schema,",
     ' * pattern properties, additional properties); `wholeItemKeywords` are what `Item` says of the',
-    ' * item as a whole, which only a whole item can be checked against.',
+    ' * item as a whole, which only a whole item can be checked against; `closedObjects` are the',
+    ' * members `Item` takes where it closes an object.',
     ' */',
     'export const itemSchema: ItemSchemaSpec = {',
     '  validate: validators.item,',
     '  validateAttributes: validators.itemAttributes,',
     `  wholeItemKeywords: ${JSON.stringify(wholeItemKeywords(itemSchemaOf(document)))},`,
+    `  closedObjects: ${JSON.stringify(closedObjects(document, itemSchemaOf(document)))},`,
     '};',
     '',
     '/** Each operation of openapi.yaml, by operation id. */',
@@ -355,6 +364,55 @@ const ATTRIBUTE_KEYWORDS = new Set([
  */
 function wholeItemKeywords(item: OpenAPIV3.SchemaObject): string[] {
   return Object.keys(item).filter((k) => !ATTRIBUTE_KEYWORDS.has(k) && !k.startsWith('x-'));
+}
+
+/**
+ * Where `schema` closes an object (`additionalProperties: false`), the members it takes there:
+ * its `properties`, and `names matching <pattern>` for each of its `patternProperties`. Keyed
+ * by a JSON Pointer into the value, `*` standing for any array index or member name; a 400 for
+ * a member no schema allows lists them (`core/validation.ts`). Branches (`allOf`, `anyOf`,
+ * `oneOf`) at one place add to its list; a schema that refers back to itself is walked once.
+ */
+export function closedObjects(
+  document: OpenApiDocument,
+  schema: Schema,
+  at = '',
+  walking: ReadonlySet<OpenAPIV3.SchemaObject> = new Set(),
+  found: Record<string, string[]> = {},
+): Record<string, string[]> {
+  const resolved = resolveSchema(document, schema);
+  if (walking.has(resolved)) return found;
+  const inside = new Set(walking).add(resolved);
+  const walk = (child: Schema | boolean | undefined, where: string) => {
+    if (typeof child === 'object') closedObjects(document, child, where, inside, found);
+  };
+  if (resolved.additionalProperties === false) {
+    const members = [
+      ...Object.keys(resolved.properties ?? {}),
+      ...Object.keys(
+        (resolved as { patternProperties?: Record<string, unknown> }).patternProperties ?? {},
+      ).map((pattern) => `names matching ${pattern}`),
+    ];
+    found[at] = [...new Set([...(found[at] ?? []), ...members])];
+  }
+  for (const [name, property] of Object.entries(resolved.properties ?? {})) {
+    walk(property, `${at}/${escapePointer(name)}`);
+  }
+  for (const property of Object.values(
+    (resolved as { patternProperties?: Record<string, Schema> }).patternProperties ?? {},
+  )) {
+    walk(property, `${at}/*`);
+  }
+  walk(resolved.additionalProperties, `${at}/*`);
+  if (resolved.type === 'array') walk(resolved.items, `${at}/*`);
+  for (const branch of [
+    ...(resolved.allOf ?? []),
+    ...(resolved.anyOf ?? []),
+    ...(resolved.oneOf ?? []),
+  ]) {
+    walk(branch, at);
+  }
+  return found;
 }
 
 function validatorName(operationId: string, part: string, mediaType?: string): string {

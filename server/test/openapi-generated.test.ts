@@ -15,7 +15,11 @@ import fc from 'fast-check';
 import { type Document, OpenAPIBackend } from 'openapi-backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { generateServerFiles, staleServerFiles } from '../../scripts/generate-server.js';
+import {
+  closedObjects,
+  generateServerFiles,
+  staleServerFiles,
+} from '../../scripts/generate-server.js';
 import { type JsonValue, parseJson, withDoubles } from '../src/core/json.js';
 import type { OperationSpec } from '../src/core/openapi/operation.js';
 import { OPENAPI_FINGERPRINT, operations } from '../src/core/openapi/operations.gen.js';
@@ -77,6 +81,37 @@ describe('the generated code', () => {
     await expect(generateServerFiles(stringify(changed))).rejects.toThrow(
       'components.schemas.Item must require user_id, a string: it is the key of the DynamoDB table',
     );
+  });
+
+  it('lists the members of each object a schema closes, by where it is in the value', () => {
+    const changed = structuredClone(document);
+    const schemas = changed.components?.schemas as Record<string, unknown>;
+    schemas.Room = {
+      type: 'object',
+      additionalProperties: false,
+      patternProperties: { '^x-': {} },
+      properties: { name: { type: 'string' }, rooms: { $ref: '#/components/schemas/Room' } },
+    };
+    schemas.House = {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        rooms: { type: 'array', items: { $ref: '#/components/schemas/Room' } },
+        byName: { type: 'object', additionalProperties: { $ref: '#/components/schemas/Room' } },
+      },
+      anyOf: [
+        { type: 'object', additionalProperties: false, properties: { rooms: {}, floors: {} } },
+      ],
+    };
+
+    const closed = closedObjects(changed, { $ref: '#/components/schemas/House' });
+
+    expect(closed).toEqual({
+      '': ['rooms', 'byName', 'floors'],
+      '/rooms/*': ['name', 'rooms', 'names matching ^x-'],
+      // A schema that refers to itself is walked once.
+      '/byName/*': ['name', 'rooms', 'names matching ^x-'],
+    });
   });
 
   it('refuses a format it cannot check, rather than let it pass unchecked', async () => {

@@ -9,7 +9,7 @@ import { withDoubles } from './json.js';
 import { itemSchema } from './openapi/operations.gen.js';
 import type { FieldError } from './problems.js';
 import { escapePointer } from './storable.js';
-import { describe } from './validation.js';
+import { describe, listMembers, notAllowedHere } from './validation.js';
 
 /**
  * Whether `Item` says something of the item as a whole (`allOf`, `minProperties`, ...), so that
@@ -49,7 +49,10 @@ export function checkAttributes(
           unescapeSegment(attribute),
           path.length === 0 ? '' : `/${path.join('/')}`,
         ),
-        detail: error.keyword === 'additionalProperties' ? 'is not allowed here' : detail(error),
+        detail:
+          error.keyword === 'additionalProperties'
+            ? notAllowedHere(itemSchema.closedObjects, error.instancePath)
+            : detail(error),
       },
     ];
   });
@@ -66,7 +69,10 @@ export function checkItem(item: unknown, base = ''): FieldError[] {
       return [
         {
           pointer: `${base}${error.instancePath}/${escapePointer(name)}`,
-          detail: notAllowed(name),
+          detail:
+            error.instancePath === ''
+              ? notAllowed(name)
+              : notAllowedHere(itemSchema.closedObjects, error.instancePath),
         },
       ];
     }
@@ -90,8 +96,10 @@ function namedProperty(error: ErrorObject): string | undefined {
   return undefined;
 }
 
+/** For a top-level attribute `Item` does not allow: which ones it does. */
 function notAllowed(name: string): string {
-  return `is not an attribute the item schema allows (${JSON.stringify(name)})`;
+  const allowed = listMembers(itemSchema.closedObjects, '');
+  return `is not an attribute the item schema allows (${JSON.stringify(name)})${allowed === undefined ? '' : `; it allows ${allowed}`}`;
 }
 
 function detail(error: ErrorObject): string {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseJson } from './json.js';
 import { operations } from './openapi/operations.gen.js';
-import { describe as describeError, type RequestParts, validateRequest } from './validation.js';
+import {
+  describe as describeError,
+  listMembers,
+  type RequestParts,
+  validateRequest,
+} from './validation.js';
 
 const parts = (given: Partial<RequestParts> = {}): RequestParts => ({
   query: new Map(),
@@ -129,7 +134,12 @@ describe('validateRequest', () => {
 
     expect(result).toEqual({
       valid: false,
-      errors: [{ pointer: '/a~1b~0c', detail: 'is not allowed here' }],
+      errors: [
+        {
+          pointer: '/a~1b~0c',
+          detail: 'is not allowed here; this object takes user_id, updatedKey, updatedValue',
+        },
+      ],
     });
   });
 
@@ -167,5 +177,37 @@ describe('the words for each kind of error', () => {
     const error = { keyword, params, instancePath: '', schemaPath: '' };
 
     expect(describeError(error)).toBe(words);
+  });
+});
+
+describe('listMembers', () => {
+  const closed = {
+    '': ['user_id', 'address', 'rooms'],
+    '/address': ['street', 'city'],
+    '/rooms/*': ['name', 'names matching ^x-'],
+    '/empty': [],
+    '/wide': Array.from({ length: 23 }, (_, i) => `m${i}`),
+  };
+
+  it('names the members of the object at a pointer', () => {
+    expect(listMembers(closed, '')).toBe('user_id, address, rooms');
+    expect(listMembers(closed, '/address')).toBe('street, city');
+  });
+
+  it('takes * as any array index or member name', () => {
+    expect(listMembers(closed, '/rooms/3')).toBe('name, names matching ^x-');
+    expect(listMembers(closed, '/rooms/3/deeper')).toBeUndefined();
+  });
+
+  it('says "no members" of an object that takes none, and names at most 20', () => {
+    expect(listMembers(closed, '/empty')).toBe('no members');
+    expect(listMembers(closed, '/wide')).toBe(
+      `${Array.from({ length: 20 }, (_, i) => `m${i}`).join(', ')}, and 3 more`,
+    );
+  });
+
+  it('knows nothing of a place the schema does not close', () => {
+    expect(listMembers(closed, '/address/street')).toBeUndefined();
+    expect(listMembers({}, '')).toBeUndefined();
   });
 });

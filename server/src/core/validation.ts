@@ -6,7 +6,12 @@
  */
 import type { ErrorObject } from 'ajv';
 import { withDoubles } from './json.js';
-import type { OperationSpec, ParameterType, Validator } from './openapi/operation.js';
+import type {
+  ClosedObjects,
+  OperationSpec,
+  ParameterType,
+  Validator,
+} from './openapi/operation.js';
 import type { FieldError } from './problems.js';
 import { escapePointer } from './storable.js';
 
@@ -79,7 +84,8 @@ export function validateRequest(spec: OperationSpec, parts: RequestParts): Valid
   } else {
     const validate = requestBody.content[body.mediaType];
     if (validate === undefined) throw new Error(`no validator for ${body.mediaType}`);
-    collect(validate, withDoubles(body.value), errors, bodyError);
+    const closed = requestBody.closedObjects[body.mediaType] ?? {};
+    collect(validate, withDoubles(body.value), errors, (e) => bodyError(e, closed));
   }
 
   return errors.length === 0
@@ -144,14 +150,59 @@ function headerError(error: ErrorObject, spec: OperationSpec): FieldError {
   return { header: name, detail: describe(error) };
 }
 
-function bodyError(error: ErrorObject): FieldError {
+function bodyError(error: ErrorObject, closed: ClosedObjects): FieldError {
   const name = namedProperty(error);
   const pointer =
     name === undefined ? error.instancePath : `${error.instancePath}/${escapePointer(name)}`;
   return {
     pointer,
-    detail: error.keyword === 'additionalProperties' ? 'is not allowed here' : describe(error),
+    detail:
+      error.keyword === 'additionalProperties'
+        ? notAllowedHere(closed, error.instancePath)
+        : describe(error),
   };
+}
+
+/** Members listed at most, so that a wide schema's 400 stays readable. */
+const MAX_MEMBERS = 20;
+
+/**
+ * The detail for a member the schema does not allow in the object at `parent` (a JSON Pointer
+ * into the value), saying what to send instead: `is not allowed here; this object takes a, b`.
+ */
+export function notAllowedHere(closed: ClosedObjects, parent: string): string {
+  const members = listMembers(closed, parent);
+  return members === undefined
+    ? 'is not allowed here'
+    : `is not allowed here; this object takes ${members}`;
+}
+
+/**
+ * The members the schema takes in the object at `parent`, as text (`a, b, c`, `no members`,
+ * at most 20 named), from the generated `closedObjects`; `undefined` where it does not know.
+ */
+export function listMembers(closed: ClosedObjects, parent: string): string | undefined {
+  const members = membersAt(closed, parent);
+  if (members === undefined) return undefined;
+  if (members.length === 0) return 'no members';
+  const more = members.length - MAX_MEMBERS;
+  return `${members.slice(0, MAX_MEMBERS).join(', ')}${more > 0 ? `, and ${more} more` : ''}`;
+}
+
+function membersAt(closed: ClosedObjects, pointer: string): readonly string[] | undefined {
+  const exact = closed[pointer];
+  if (exact !== undefined) return exact;
+  const segments = pointer.split('/');
+  for (const [place, members] of Object.entries(closed)) {
+    const pattern = place.split('/');
+    if (
+      pattern.length === segments.length &&
+      pattern.every((segment, i) => segment === '*' || segment === segments[i])
+    ) {
+      return members;
+    }
+  }
+  return undefined;
 }
 
 /** The property a `required` or `additionalProperties` error is about. */

@@ -39,7 +39,16 @@ export interface RequestBodySpec {
   readonly content: Readonly<Record<string, Validator>>;
   /** An example body per media type, as JSON text, for messages that say what to send. */
   readonly examples: Readonly<Record<string, string>>;
+  /** Per media type, the members the body's schema takes where it closes an object. */
+  readonly closedObjects: Readonly<Record<string, ClosedObjects>>;
 }
+
+/**
+ * Where a schema closes an object (`additionalProperties: false`), the members it takes there
+ * (`names matching <pattern>` for a pattern property), by JSON Pointer into the value; `*` is
+ * any array index or member name. For the 400 that names a member the schema does not allow.
+ */
+export type ClosedObjects = Readonly<Record<string, readonly string[]>>;
 
 export interface OperationSpec {
   /** Upper case, e.g. `GET`. */
@@ -63,4 +72,6 @@ export interface ItemSchemaSpec {
   readonly validateAttributes: Validator;
   /** What `Item` says of an item as a whole (`allOf`, `minProperties`, ...). */
   readonly wholeItemKeywords: readonly string[];
+  /** The members `Item` takes where it closes an object. */
+  readonly closedObjects: ClosedObjects;
 }

@@ -14,12 +14,14 @@ export const OPENAPI_FINGERPRINT = "9abea76268ba0ea2396bf302dbb1c45007293fdc1823
  * The `Item` schema: `validate` checks a whole item, `validateAttributes` an object of some of
  * an item's top-level attributes against what `Item` says of each (its property schema,
  * pattern properties, additional properties); `wholeItemKeywords` are what `Item` says of the
- * item as a whole, which only a whole item can be checked against.
+ * item as a whole, which only a whole item can be checked against; `closedObjects` are the
+ * members `Item` takes where it closes an object.
  */
 export const itemSchema: ItemSchemaSpec = {
   validate: validators.item,
   validateAttributes: validators.itemAttributes,
   wholeItemKeywords: [],
+  closedObjects: {},
 };
 
 /** Each operation of openapi.yaml, by operation id. */
@@ -45,6 +47,9 @@ export const operations = {
       },
       examples: {
         "application/json": "{\"user_id\":\"user-123\",\"name\":\"Ada\",\"visits\":3}",
+      },
+      closedObjects: {
+        "application/json": {},
       },
     },
     validateQuery: validators.createItemQuery,
@@ -73,6 +78,10 @@ export const operations = {
       examples: {
         "application/json": "{\"user_id\":\"user-123\",\"updatedKey\":\"name\",\"updatedValue\":\"Grace\"}",
         "application/merge-patch+json": "{\"user_id\":\"user-123\",\"name\":\"Ada Lovelace\",\"nickname\":null,\"address\":{\"city\":\"London\"}}",
+      },
+      closedObjects: {
+        "application/json": {"":["user_id","updatedKey","updatedValue"]},
+        "application/merge-patch+json": {},
       },
     },
     validateQuery: validators.updateItemQuery,
