@@ -4,13 +4,7 @@
  * SDK's errors (`errors.ts`). Each call is its operation (`operations.ts`), what it sends, and
  * how its answer becomes a result; `http.ts` does the rest.
  */
-import type {
-  GetItemData,
-  GetItemResponses,
-  ItemPage,
-  ListItemsData,
-  MergePatch,
-} from './gen/types.gen.js';
+import type { Item, ItemPage, ListItemsData, MergePatch, UserId } from './gen/types.gen.js';
 import {
   type Answer,
   checkHeaders,
@@ -23,10 +17,10 @@ import type { NumberMode } from './json.js';
 import { OPERATIONS, type OperationData, type OperationId } from './operations.js';
 import type { RetryOptions } from './retry.js';
 
-/** An item: any JSON object with a `user_id` (schema `Item`). */
-export type Item = GetItemResponses[200];
-/** The key of an item: 1 to 512 characters (schema `UserId`). */
-export type UserId = GetItemData['query']['user_id'];
+// The contract's own `Item` (what getItem answers) and `UserId` (its `user_id`), exported under
+// their names: an alias of the same name beside them made the bundled declarations call the
+// generated ones `Item$1` and `UserId$1`, names a user then met in type errors.
+export type { Item, UserId };
 /** What `createItem` sends (schema `Item`). */
 export type NewItem = OperationData['createItem']['body'];
 /**

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runOrThrow } from '../../server/test/support/commands.js';
+import { runCommand, runOrThrow } from '../../server/test/support/commands.js';
 import { useLocalApi } from './support/local-api.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -203,6 +203,48 @@ export async function flow(): Promise<string> {
     );
     // The sigv4 entry's types need no aws4fetch: it is only an import of the JavaScript.
     await run(process.execPath, [TSC, '-p', 'tsconfig.json'], folder);
+  });
+
+  it("names the contract's types in a consumer's type errors as the SDK exports them", async () => {
+    writeFileSync(
+      join(folder, 'mistaken.mts'),
+      `import { createClient, type Item, type UserId } from '@dynamo-crud/sdk';
+const api = createClient({ baseUrl: 'http://127.0.0.1:3000' });
+const noKey: Item = { name: 'Ada' };
+const numericKey: UserId = 42;
+export const created = api.createItem({ visits: 1 });
+export { noKey, numericKey };
+`,
+    );
+    writeFileSync(
+      join(folder, 'tsconfig.mistaken.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['ES2022', 'DOM'],
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          types: [],
+          strict: true,
+          noEmit: true,
+        },
+        files: ['mistaken.mts'],
+      }),
+    );
+
+    const { code, stdout } = await runCommand(
+      process.execPath,
+      [TSC, '-p', 'tsconfig.mistaken.json'],
+      folder,
+    );
+
+    expect(code).not.toBe(0);
+    expect(stdout).toMatch(
+      /Property 'user_id' is missing in type '\{ name: string; \}' but required in type 'Item'/,
+    );
+    expect(stdout).toMatch(/Type 'number' is not assignable to type 'string'/);
+    // A declaration the bundler renamed (`Item$1`) would show here under that name.
+    expect(stdout).not.toMatch(/\$\d/);
   });
 
   it(
