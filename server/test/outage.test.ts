@@ -288,6 +288,41 @@ describe('when DynamoDB throttles once, then answers', () => {
   });
 });
 
+describe('when DynamoDB applies a write but its answer is lost (a 500), and the SDK sends it again', () => {
+  it('POST is 201, not 409: the item the retry meets is the one the first attempt made', async () => {
+    const item = { user_id: newId(), name: 'Ada' };
+    proxy.failNext(faults.appliedThen(faults.internalServerError()));
+
+    const created = await createItem(item);
+
+    expect(created.status).toBe(201);
+    expect(created.json).toEqual(item);
+    expect(created.headers.etag).toMatch(/^"1\./);
+    // The put, applied; the put again, refused; the read that finds this write's incarnation.
+    expect(proxy.requests).toBe(3);
+    expect(await stored(item.user_id)).toEqual({
+      ...item,
+      [VERSION_ATTRIBUTE]: 1,
+      [INCARNATION_ATTRIBUTE]: etagParts(created.headers.etag).incarnation,
+    });
+  });
+
+  it("POST is still 409 when the item the retry meets is another write's", async () => {
+    const userId = newId();
+    await seed({ user_id: userId, name: 'Grace' });
+    proxy.failNext(faults.appliedThen(faults.internalServerError()));
+
+    const refused = await createItem({ user_id: userId, name: 'Ada' });
+
+    expect(refused.status).toBe(409);
+    expect(await stored(userId)).toEqual({
+      user_id: userId,
+      name: 'Grace',
+      [VERSION_ATTRIBUTE]: 1,
+    });
+  });
+});
+
 describe('after the outage ends, the same app serves normally again', () => {
   const outages: ReadonlyArray<readonly [string, () => Promise<void>]> = [
     ['throttling', async () => proxy.failAlways(faults.throttling())],

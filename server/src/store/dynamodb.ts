@@ -176,10 +176,13 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
           ),
         );
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) {
-          throw new ItemExistsError(item.user_id);
-        }
-        throw error;
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        // The item this write made, if an earlier attempt of it made it: the incarnation is
+        // this write's own (12 random characters), so no other write can have stored it.
+        const made =
+          sentAgain(error) &&
+          (await read(item.user_id))?.[INCARNATION_ATTRIBUTE] === incarnation;
+        if (!made) throw new ItemExistsError(item.user_id);
       }
       return { item, version: 1, incarnation };
     },
@@ -517,6 +520,17 @@ function compareMembers(a: unknown, b: unknown): number {
 }
 
 /** Runs a DynamoDB call; what fails is said in the store's terms (`ports.ts`). */
+/**
+ * Whether the AWS SDK sent the refused write more than once, so that the condition may have
+ * refused the write's own earlier attempt: DynamoDB can apply a write whose answer never
+ * reaches the caller (a timeout, a reset connection, a 500, which the DynamoDB Developer
+ * Guide's "Error handling" lists as expected and to be retried), and the SDK's retry then
+ * meets the item that attempt wrote.
+ */
+function sentAgain(error: ConditionalCheckFailedException): boolean {
+  return (error.$metadata.attempts ?? 1) > 1;
+}
+
 async function send<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();

@@ -30,14 +30,22 @@ export type Fault =
   /** Answers 200 headers and the start of a body, then never finishes it. */
   | { readonly kind: 'stall' }
   /** Reads the request, then destroys the socket without answering. */
-  | { readonly kind: 'reset' };
+  | { readonly kind: 'reset' }
+  /**
+   * Forwards the request, so that the engine applies it, then answers `then` in place of the
+   * engine's answer: a write that took effect though its caller was told it failed.
+   */
+  | { readonly kind: 'applied'; readonly then: AnswerFault };
+
+/** A fault that answers in place of the engine. */
+export type AnswerFault = Exclude<Fault, { kind: 'applied' }>;
 
 const DYNAMODB_ERROR_NAMESPACE = 'com.amazonaws.dynamodb.v20120810';
 
 /** The failures DynamoDB is known to answer with. */
 export const faults = {
   /** 400 ProvisionedThroughputExceededException (or another throttling type). */
-  throttling: (type = 'ProvisionedThroughputExceededException'): Fault => ({
+  throttling: (type = 'ProvisionedThroughputExceededException'): AnswerFault => ({
     kind: 'error',
     status: 400,
     type,
@@ -46,28 +54,30 @@ export const faults = {
       'Consider increasing your provisioning level with the UpdateTable API.',
   }),
   /** 500 InternalServerError. */
-  internalServerError: (): Fault => ({
+  internalServerError: (): AnswerFault => ({
     kind: 'error',
     status: 500,
     type: 'InternalServerError',
     message: 'Internal server error',
   }),
   /** 503 with an HTML body, as an intermediary answers when DynamoDB is unavailable. */
-  serviceUnavailable: (): Fault => ({
+  serviceUnavailable: (): AnswerFault => ({
     kind: 'status',
     status: 503,
     body: '<html><body><h1>503 Service Unavailable</h1></body></html>',
   }),
   /** 400 ValidationException with `message`. */
-  validation: (message: string): Fault => ({
+  validation: (message: string): AnswerFault => ({
     kind: 'error',
     status: 400,
     type: 'ValidationException',
     message,
   }),
-  hang: (): Fault => ({ kind: 'hang' }),
-  stall: (): Fault => ({ kind: 'stall' }),
-  reset: (): Fault => ({ kind: 'reset' }),
+  hang: (): AnswerFault => ({ kind: 'hang' }),
+  stall: (): AnswerFault => ({ kind: 'stall' }),
+  reset: (): AnswerFault => ({ kind: 'reset' }),
+  /** The request applied by the engine, its answer replaced by `then` (a 500, say). */
+  appliedThen: (then: AnswerFault): Fault => ({ kind: 'applied', then }),
 };
 
 export interface FaultProxy {
@@ -105,7 +115,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     requests += 1;
     const fault = script.shift() ?? always;
     readBody(req)
-      .then((body) => (fault === undefined ? forward(req, body, res) : inject(fault, req, res)))
+      .then((body) => {
+        if (fault === undefined) forward(req, body, res);
+        else if (fault.kind === 'applied') applyThen(fault.then, req, body, res);
+        else inject(fault, req, res);
+      })
       .catch(() => res.destroy());
   });
 
@@ -172,7 +186,21 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     });
   }
 
-  function inject(fault: Fault, req: IncomingMessage, res: ServerResponse): void {
+  /** Sends the request upstream, lets the engine answer it, then answers `fault` instead. */
+  function applyThen(
+    fault: AnswerFault,
+    req: IncomingMessage,
+    body: Buffer,
+    res: ServerResponse,
+  ): void {
+    send(req, body, (answer) => {
+      readBody(answer)
+        .then(() => inject(fault, req, res))
+        .catch(() => res.destroy());
+    }).once('error', () => res.destroy());
+  }
+
+  function inject(fault: AnswerFault, req: IncomingMessage, res: ServerResponse): void {
     switch (fault.kind) {
       case 'error': {
         const body = JSON.stringify({
