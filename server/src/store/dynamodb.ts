@@ -180,8 +180,7 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
         // The item this write made, if an earlier attempt of it made it: the incarnation is
         // this write's own (12 random characters), so no other write can have stored it.
         const made =
-          sentAgain(error) &&
-          (await read(item.user_id))?.[INCARNATION_ATTRIBUTE] === incarnation;
+          sentAgain(error) && (await read(item.user_id))?.[INCARNATION_ATTRIBUTE] === incarnation;
         if (!made) throw new ItemExistsError(item.user_id);
       }
       return { item, version: 1, incarnation };
