@@ -53,6 +53,26 @@ describe('the packed SDK in an empty folder', () => {
   const installed = () => join(folder, 'node_modules/@dynamo-crud/sdk');
   const node = (file: string) =>
     run(process.execPath, [file], folder, { DYNAMO_CRUD_URL: server.url });
+  /** A tsconfig for `files`, as strict as a careful consumer's, libraries' types checked too. */
+  const writeConsumerConfig = (name: string, files: readonly string[]) =>
+    writeFileSync(
+      join(folder, name),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['ES2022', 'DOM'],
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          types: [],
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          noUncheckedIndexedAccess: true,
+          skipLibCheck: false,
+          noEmit: true,
+        },
+        files,
+      }),
+    );
 
   beforeAll(async () => {
     folder = join(work, 'empty');
@@ -183,24 +203,7 @@ export async function flow(): Promise<string> {
       `import { createSigV4Fetch } from '${from}/sigv4';\n`;
     writeFileSync(join(folder, 'consumer.mts'), imports('@dynamo-crud/sdk') + usage);
     writeFileSync(join(folder, 'consumer.cts'), imports('@dynamo-crud/sdk') + usage);
-    writeFileSync(
-      join(folder, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'ES2022',
-          lib: ['ES2022', 'DOM'],
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          types: [],
-          strict: true,
-          exactOptionalPropertyTypes: true,
-          noUncheckedIndexedAccess: true,
-          skipLibCheck: false,
-          noEmit: true,
-        },
-        files: ['consumer.mts', 'consumer.cts'],
-      }),
-    );
+    writeConsumerConfig('tsconfig.json', ['consumer.mts', 'consumer.cts']);
     // The sigv4 entry's types need no aws4fetch: it is only an import of the JavaScript.
     await run(process.execPath, [TSC, '-p', 'tsconfig.json'], folder);
   });
@@ -216,21 +219,7 @@ export const created = api.createItem({ visits: 1 });
 export { noKey, numericKey };
 `,
     );
-    writeFileSync(
-      join(folder, 'tsconfig.mistaken.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'ES2022',
-          lib: ['ES2022', 'DOM'],
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          types: [],
-          strict: true,
-          noEmit: true,
-        },
-        files: ['mistaken.mts'],
-      }),
-    );
+    writeConsumerConfig('tsconfig.mistaken.json', ['mistaken.mts']);
 
     const { code, stdout } = await runCommand(
       process.execPath,
