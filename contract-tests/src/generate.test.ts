@@ -95,15 +95,20 @@ describe('generated requests', () => {
 
     const kinds = new Set(requests.map((r) => r.description));
     expect(kinds.size).toBeGreaterThan(8);
-    // Both media types PATCH takes have their bodies broken.
+    // Both media types PATCH takes have their bodies broken; a body is also sent as another.
     expect([...kinds].some((k) => k.includes('application/merge-patch+json'))).toBe(true);
+    expect(requests.some((r) => r.expectStatus === 415)).toBe(true);
     for (const request of requests) {
       const schema = schemaOf(request.headers['content-type']);
       if (request.description.includes('not JSON')) {
         expect(() => JSON.parse(request.body ?? '')).toThrow();
       } else if (request.expectStatus === 415) {
         expect(request.headers['content-type']).toBe('text/plain; charset=utf-8');
-        expect(check(schemaOf(undefined), JSON.parse(request.body ?? ''))).toEqual([]);
+        // A body valid as the media type it was made for, sent as another.
+        const madeFor = /^hostile: the (\S+) body sent as text\/plain$/.exec(
+          request.description,
+        )?.[1];
+        expect(check(schemaOf(madeFor), JSON.parse(request.body ?? ''))).toEqual([]);
       } else if (/\bheader \S+/.test(request.description)) {
         const name = (/\bheader (\S+)/.exec(request.description)?.[1] ?? '').toLowerCase();
         expect(Object.keys(headers)).toContain(name);

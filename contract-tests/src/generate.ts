@@ -355,13 +355,11 @@ export function createGenerator(options: GenerateOptions): Generator {
         description: `a ${mediaType} body that is not JSON`,
         apply: (parts) => on(parts) && { ...parts, malformed: true },
       });
-      if (bodies.length === 1) {
-        found.push({
-          description: `the ${mediaType} body sent as text/plain`,
-          expectStatus: 415,
-          apply: (parts) => on(parts) && { ...parts, sendAs: 'text/plain; charset=utf-8' },
-        });
-      }
+      found.push({
+        description: `the ${mediaType} body sent as text/plain`,
+        expectStatus: 415,
+        apply: (parts) => on(parts) && { ...parts, sendAs: 'text/plain; charset=utf-8' },
+      });
       const whole = typeOf(schema);
       if (whole !== undefined) {
         const wrong = whole === 'array' ? {} : [];

@@ -462,8 +462,8 @@ export type UpdateItemErrors = {
      */
     413: Problem;
     /**
-     * The body is not sent as a media type the operation takes (see its request body), or
-     * with a `Content-Encoding` other than identity.
+     * The patch is not sent as a media type PATCH takes, or with a `Content-Encoding` other
+     * than identity. `Accept-Patch` lists the patch formats it takes (RFC 5789 §2.2).
      *
      */
     415: Problem;

@@ -8,7 +8,7 @@ import * as validators from './validators.gen.js';
 export type OperationId = keyof ContractOperations;
 
 /** SHA-256 of the parsed openapi.yaml this was generated from (`openApiFingerprint`). */
-export const OPENAPI_FINGERPRINT = "9abea76268ba0ea2396bf302dbb1c45007293fdc18234af0d65ced8492124230";
+export const OPENAPI_FINGERPRINT = "a8b78851866e18f3d4ec041b6fbd700528d8687cd995430fac9528cb5a66f42c";
 
 /**
  * The `Item` schema: `validate` checks a whole item, `validateAttributes` an object of some of

@@ -344,6 +344,19 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description The patch is not sent as a media type PATCH takes, or with a `Content-Encoding` other
+         *     than identity. `Accept-Patch` lists the patch formats it takes (RFC 5789 §2.2).
+         */
+        UnsupportedPatchMediaType: {
+            headers: {
+                "Accept-Patch": components["headers"]["AcceptPatch"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The database is throttling or unreachable; retry after `Retry-After` seconds. */
         ServiceUnavailable: {
             headers: {
@@ -434,6 +447,11 @@ export interface components {
          *     they had (`"3"`) until their next write.
          */
         ETag: string;
+        /**
+         * @description The patch formats PATCH takes, comma-separated (RFC 5789 §3.1), such as
+         *     `application/json, application/merge-patch+json`.
+         */
+        AcceptPatch: string;
         /** @description Seconds to wait before retrying. */
         RetryAfter: number;
     };
@@ -669,7 +687,7 @@ export interface operations {
             409: components["responses"]["RequestInProgress"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
+            415: components["responses"]["UnsupportedPatchMediaType"];
             422: components["responses"]["IdempotencyKeyReused"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
