@@ -704,11 +704,48 @@ describe.each([
       );
       expect(response.status).toBe(412);
       expect(response.json.detail).toBe(
-        `The item's current ETag, "2", does not meet If-Match or If-None-Match; read it again and retry.`,
+        `If-Match does not match the item's current ETag, "2"; read it again and retry.`,
       );
     }
     expect(await read(userId)).toEqual({ user_id: userId, a: 1, [VERSION_ATTRIBUTE]: 2 });
   });
+
+  it.each([
+    [
+      'If-None-Match of its current ETag',
+      { 'if-none-match': '"2"' },
+      `If-None-Match names the item's current ETag, "2"; this request was only for another state.`,
+    ],
+    [
+      'If-None-Match: *',
+      { 'if-none-match': '*' },
+      'If-None-Match is *, and an item with user_id "<id>" exists.',
+    ],
+    [
+      'both, failing both: If-Match, evaluated first (RFC 9110 §13.2.2)',
+      { 'if-match': '"7"', 'if-none-match': '"2"' },
+      `If-Match does not match the item's current ETag, "2"; read it again and retry.`,
+    ],
+  ])(
+    'a write refused by %s names that precondition, and changes nothing',
+    async (_, headers, detail) => {
+      const userId = newId();
+      await put(userId, 2, { a: 1 });
+
+      for (const request of [
+        { method: 'DELETE', query: { user_id: userId } },
+        { method: 'PATCH', json: { user_id: userId, updatedKey: 'a', updatedValue: 2 } },
+      ] as const) {
+        const response = await checked(
+          request.method === 'DELETE' ? 'deleteItem' : 'updateItem',
+          app.send({ ...request, headers }),
+        );
+        expect(response.status).toBe(412);
+        expect(response.json.detail).toBe(detail.replace('<id>', userId));
+      }
+      expect(await read(userId)).toEqual({ user_id: userId, a: 1, [VERSION_ATTRIBUTE]: 2 });
+    },
+  );
 
   it('never names the very tag the client sent as the current one', async () => {
     // Prepare: the item at version 2; meanwhile it will be deleted and made again, at version 1.
@@ -732,7 +769,7 @@ describe.each([
     if (engineReturnsItem) {
       expect(response.status).toBe(412);
       expect(response.json.detail).toBe(
-        `The item's current ETag, "2", does not meet If-Match or If-None-Match; read it again and retry.`,
+        `If-Match does not match the item's current ETag, "2"; read it again and retry.`,
       );
       expect(await read(userId)).toEqual({ user_id: userId, again: true, [VERSION_ATTRIBUTE]: 1 });
     } else {

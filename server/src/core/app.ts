@@ -31,6 +31,7 @@ import {
   ItemExistsError,
   ItemNotFoundError,
   type ItemStore,
+  namesState,
   StoreRefusedError,
   StoreUnavailableError,
   VersionMismatchError,
@@ -388,6 +389,24 @@ function describeSyntaxError(error: SyntaxError, text: string): string {
 }
 
 /**
+ * Which of its preconditions a write failed, against which ETag, and what to do: If-Match is
+ * evaluated first (RFC 9110 §13.2.2), so it is the one named when the item fails both.
+ */
+function preconditionFailure({ current, condition, userId }: VersionMismatchError): string {
+  if (current === undefined) {
+    return 'The item changed while this request was carried out; read it again and retry.';
+  }
+  const tag = etag(current);
+  if (condition.ifMatch !== undefined && !namesState(condition.ifMatch, current)) {
+    return `If-Match does not match the item's current ETag, ${tag}; read it again and retry.`;
+  }
+  if (condition.ifNoneMatch === '*') {
+    return `If-None-Match is *, and an item with user_id ${quote(userId)} exists.`;
+  }
+  return `If-None-Match names the item's current ETag, ${tag}; this request was only for another state.`;
+}
+
+/**
  * What a client hears of `error`: the one mapping of domain errors onto problems. Exported for
  * the bench's peers (`bench/peers/`), which answer the same errors through their frameworks.
  */
@@ -402,11 +421,7 @@ export function toApiError(error: unknown): ApiError {
     );
   }
   if (error instanceof VersionMismatchError) {
-    return new PreconditionFailedError(
-      error.current === undefined
-        ? 'The item changed while this request was carried out; read it again and retry.'
-        : `The item's current ETag, ${etag(error.current)}, does not meet If-Match or If-None-Match; read it again and retry.`,
-    );
+    return new PreconditionFailedError(preconditionFailure(error));
   }
   if (error instanceof IdempotencyKeyInProgressError) {
     return new RequestInProgressError(

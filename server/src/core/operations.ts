@@ -123,7 +123,7 @@ export function createOperations({
       const current = await store.get(userId);
       if (current === undefined) throw new ItemNotFoundError(userId);
       if (!meetsCondition(condition, current)) {
-        throw new VersionMismatchError(userId, validatorOf(current));
+        throw new VersionMismatchError(userId, validatorOf(current), condition);
       }
       const change = changeOf(current.item);
       assertStorable(checkItem(applyChange(current.item, change)));

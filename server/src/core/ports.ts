@@ -186,10 +186,9 @@ function defineMember(map: Record<string, unknown>, name: string, value: unknown
 /** Whether an item at `current` meets `condition` (an item exists: `ifNoneMatch: '*'` never). */
 export function meetsCondition(condition: VersionCondition, current: Validator): boolean {
   const { ifMatch, ifNoneMatch } = condition;
-  const named = (list: readonly Validator[]) => list.some((v) => sameValidator(v, current));
-  if (ifMatch !== undefined && !named(ifMatch)) return false;
+  if (ifMatch !== undefined && !namesState(ifMatch, current)) return false;
   if (ifNoneMatch === '*') return false;
-  return ifNoneMatch === undefined || !named(ifNoneMatch);
+  return ifNoneMatch === undefined || !namesState(ifNoneMatch, current);
 }
 
 /**
@@ -316,13 +315,21 @@ export class VersionMismatchError extends StoreError {
   /**
    * @param current the item's validator when the write was refused, when the store knows it
    *   for sure (from the refusal itself); `undefined` when the item changed again meanwhile.
+   * @param condition the condition the write was under, so that the client can be told which
+   *   of its preconditions the item fails
    */
   constructor(
     readonly userId: string,
     readonly current: Validator | undefined,
+    readonly condition: VersionCondition,
   ) {
     super('the item is at a version the condition excludes');
   }
+}
+
+/** Whether `current` is one of the states `list` names (each validator compared whole). */
+export function namesState(list: readonly Validator[], current: Validator): boolean {
+  return list.some((v) => sameValidator(v, current));
 }
 
 /** The store is throttling, failing or unreachable; a later attempt may work. */
@@ -341,7 +348,7 @@ export class StoreUnavailableError extends StoreError {
  */
 export function writeContention(userId: string, condition: VersionCondition): StoreError {
   return condition.ifMatch !== undefined || condition.ifNoneMatch !== undefined
-    ? new VersionMismatchError(userId, undefined)
+    ? new VersionMismatchError(userId, undefined, condition)
     : new StoreUnavailableError({
         cause: new Error(`the item ${JSON.stringify(userId)} kept changing under the write`),
       });

@@ -127,7 +127,7 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
       // "Only if there is no item": an update or delete of one never meets it.
       const current = await read(userId);
       if (current === undefined) throw new ItemNotFoundError(userId);
-      throw new VersionMismatchError(userId, metadataOf(current).validator);
+      throw new VersionMismatchError(userId, metadataOf(current).validator, condition);
     }
     // The incarnation an item without one gets from this write.
     const fresh = newIncarnation();
@@ -145,7 +145,7 @@ export function createDynamoDbStore(db: DynamoDBDocumentClient, tableName: strin
         if (current === undefined) throw new ItemNotFoundError(userId);
         const { validator, foreign } = metadataOf(current);
         if (!meetsCondition(condition, validator)) {
-          throw new VersionMismatchError(userId, validator);
+          throw new VersionMismatchError(userId, validator, condition);
         }
         // It meets the condition now: it changed under this write (made, or deleted and made
         // again, since the write found none or another state), or its metadata is not what

@@ -30,7 +30,7 @@ export function createMemoryStore(): MemoryStore {
     const found = items.get(userId);
     if (found === undefined) throw new ItemNotFoundError(userId);
     if (!meetsCondition(condition, found)) {
-      throw new VersionMismatchError(userId, validatorOf(found));
+      throw new VersionMismatchError(userId, validatorOf(found), condition);
     }
     return found;
   }
