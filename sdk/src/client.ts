@@ -421,11 +421,18 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
         (answer) => ({ item: answer.data as Item }),
       ),
 
-    listItems: async (page = {}, options = {}) =>
-      call('listItems', { query: objectOf(page, 'page') }, options, (answer) => {
+    listItems: async (page = {}, options = {}) => {
+      const query = objectOf(page, 'page');
+      return call('listItems', { query }, options, (answer) => {
         const { items, cursor } = answer.data as ItemPage;
+        // A page's cursor starts after the page, so never where the page began: one that does
+        // (a cache keying pages without their query, say) would list the same items forever.
+        if (cursor !== undefined && cursor === query.cursor) {
+          answer.refuse('its cursor is the one it was asked for, so it leads back to this page');
+        }
         return cursor === undefined ? { items } : { items, cursor };
-      }),
+      });
+    },
 
     items: async function* (iteration = {}) {
       const { limit, ...options } = objectOf(iteration, 'options');
