@@ -426,7 +426,8 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
       return call('listItems', { query }, options, (answer) => {
         const { items, cursor } = answer.data as ItemPage;
         // A page's cursor starts after the page, so never where the page began: one that does
-        // (a cache keying pages without their query, say) would list the same items forever.
+        // (a cache keying pages without their query, against RFC 9111 §2's key of method and
+        // target URI, say) would list the same items forever.
         if (cursor !== undefined && cursor === query.cursor) {
           answer.refuse('its cursor is the one it was asked for, so it leads back to this page');
         }
