@@ -23,6 +23,7 @@ import ajvStandalone from 'ajv/dist/standalone/index.js';
 import ajvFormats from 'ajv-formats';
 import type { OpenAPIV3 } from 'openapi-types';
 import openapiTS, { astToString } from 'openapi-typescript';
+import type { ClosedObject } from '../server/src/core/openapi/operation.js';
 import { escapePointer } from '../server/src/core/storable.js';
 import {
   type OpenApiDocument,
@@ -367,19 +368,21 @@ function wholeItemKeywords(item: OpenAPIV3.SchemaObject): string[] {
 }
 
 /**
- * Where `schema` closes an object (`additionalProperties: false`), the members it takes there:
- * its `properties`, and `names matching <pattern>` for each of its `patternProperties`. Keyed
- * by a JSON Pointer into the value, `*` standing for any array index or member name; a 400 for
- * a member no schema allows lists them (`core/validation.ts`). Branches (`allOf`, `anyOf`,
- * `oneOf`) at one place add to its list; a schema that refers back to itself is walked once.
+ * Where `schema` closes an object (`additionalProperties: false`), what each schema closing it
+ * there takes: its `properties`, and the `patternProperties` names must match. Keyed by a JSON
+ * Pointer into the value, `*` standing for any array index or member name; a 400 for a member
+ * no schema allows lists them (`core/validation.ts`). Branches (`allOf`, `anyOf`, `oneOf`) that
+ * close one place each keep their own entry there, so that a 400 names what the branch that
+ * refused the member takes, not what another does; a schema that refers back to itself is
+ * walked once.
  */
 export function closedObjects(
   document: OpenApiDocument,
   schema: Schema,
   at = '',
   walking: ReadonlySet<OpenAPIV3.SchemaObject> = new Set(),
-  found: Record<string, string[]> = {},
-): Record<string, string[]> {
+  found: Record<string, ClosedObject[]> = {},
+): Record<string, ClosedObject[]> {
   const resolved = resolveSchema(document, schema);
   if (walking.has(resolved)) return found;
   const inside = new Set(walking).add(resolved);
@@ -387,13 +390,15 @@ export function closedObjects(
     if (typeof child === 'object') closedObjects(document, child, where, inside, found);
   };
   if (resolved.additionalProperties === false) {
-    const members = [
-      ...Object.keys(resolved.properties ?? {}),
-      ...Object.keys(
+    const closed: ClosedObject = {
+      properties: Object.keys(resolved.properties ?? {}),
+      patterns: Object.keys(
         (resolved as { patternProperties?: Record<string, unknown> }).patternProperties ?? {},
-      ).map((pattern) => `names matching ${pattern}`),
-    ];
-    found[at] = [...new Set([...(found[at] ?? []), ...members])];
+      ),
+    };
+    const here = found[at] ?? [];
+    const text = JSON.stringify(closed);
+    if (!here.some((other) => JSON.stringify(other) === text)) found[at] = [...here, closed];
   }
   for (const [name, property] of Object.entries(resolved.properties ?? {})) {
     walk(property, `${at}/${escapePointer(name)}`);

@@ -373,13 +373,13 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
   const client: DynamoCrudClient = {
     getItem: async (userId, options = {}) =>
       call('getItem', { query: { user_id: userIdOf(userId) } }, options, (answer) => ({
-        item: answer.data as Item,
+        item: itemOf(answer, userId),
         etag: answer.header('ETag'),
       })),
 
     createItem: async (item, options = {}) =>
       call('createItem', { body: objectOf(item, 'item') }, options, (answer) => ({
-        item: answer.data as Item,
+        item: itemOf(answer, item.user_id),
         etag: answer.header('ETag'),
         location: answer.reference('Location'),
       })),
@@ -390,7 +390,7 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
         { body: objectOf(update, 'update'), headers: ifMatchHeader(options.ifMatch) },
         options,
         (answer) => ({
-          item: answer.data as Item,
+          item: itemOf(answer, update.user_id),
           etag: answer.header('ETag'),
         }),
       ),
@@ -405,7 +405,7 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
         },
         options,
         (answer) => ({
-          item: answer.data as Item,
+          item: itemOf(answer, patch.user_id),
           etag: answer.header('ETag'),
         }),
       ),
@@ -418,14 +418,22 @@ export function createClient(options: ClientOptions): DynamoCrudClient {
           headers: ifMatchHeader(options.ifMatch),
         },
         options,
-        (answer) => ({ item: answer.data as Item }),
+        (answer) => ({ item: itemOf(answer, userId) }),
       ),
 
-    listItems: async (page = {}, options = {}) =>
-      call('listItems', { query: objectOf(page, 'page') }, options, (answer) => {
+    listItems: async (page = {}, options = {}) => {
+      const query = objectOf(page, 'page');
+      return call('listItems', { query }, options, (answer) => {
         const { items, cursor } = answer.data as ItemPage;
+        // A page's cursor starts after the page, so never where the page began: one that does
+        // (a cache keying pages without their query, against RFC 9111 §2's key of method and
+        // target URI, say) would list the same items forever.
+        if (cursor !== undefined && cursor === query.cursor) {
+          answer.refuse('its cursor is the one it was asked for, so it leads back to this page');
+        }
         return cursor === undefined ? { items } : { items, cursor };
-      }),
+      });
+    },
 
     items: async function* (iteration = {}) {
       const { limit, ...options } = objectOf(iteration, 'options');
@@ -478,6 +486,21 @@ function baseUrlOf(baseUrl: string): string {
  *
  * @throws TypeError when `userId` is not a string.
  */
+/**
+ * The item an answer about `userId` carries. One about another item (a cache between client and
+ * API keying answers without their query, against RFC 9111 §2's key of method and target URI)
+ * is refused rather than handed over as this one.
+ */
+function itemOf(answer: Answer, userId: unknown): Item {
+  const item = answer.data as Item | null;
+  if (item?.user_id !== userId) {
+    answer.refuse(
+      `its item's user_id is ${JSON.stringify(item?.user_id)}, not ${JSON.stringify(userId)}, the one asked for`,
+    );
+  }
+  return item as Item;
+}
+
 function userIdOf(userId: UserId): UserId {
   if (typeof userId !== 'string') {
     throw new TypeError(`userId must be a string; got ${describe(userId)}`);

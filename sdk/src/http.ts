@@ -62,6 +62,8 @@ export interface Answer {
    * against the URL that answered (RFC 9110 §10.2.2; RFC 3986 §5.2). @throws ResponseError
    */
   reference(name: string): string;
+  /** Refuses the answer as not what the contract says, saying `reason`. @throws ResponseError */
+  refuse(reason: string): never;
 }
 
 /** Sends operations with the client's settings. */
@@ -191,6 +193,9 @@ function answer(
     data,
     header,
     reference: (name) => new URL(header(name), response.url === '' ? url : response.url).href,
+    refuse: (reason) => {
+      throw new ResponseError(method, url, response, reason);
+    },
   };
 }
 

@@ -10,7 +10,9 @@ import {
   type DynamoCrudClient,
   type ItemResult,
   isProblemError,
+  isResponseError,
   type ProblemError,
+  type ResponseError,
 } from '../src/index.js';
 import {
   type Exchange,
@@ -211,6 +213,32 @@ describe('an API with 26 items', () => {
         detail: expect.stringContaining('send the cursor of the page before'),
       },
     ]);
+  });
+
+  it('a page whose cursor is the one it was asked with is a ResponseError, not a loop', async () => {
+    // A cache between client and API that keys pages without their query answers the first
+    // page to every request: followed, its cursor would list the same items again, forever.
+    let firstPage: Response | undefined;
+    const api = clientOf(server.url, async (request, next) => {
+      firstPage ??= await next(request);
+      return firstPage.clone();
+    });
+
+    const listed: ItemResult[] = [];
+    const error = await rejectionOf(
+      (async () => {
+        for await (const each of api.items({ limit: 10 })) {
+          listed.push(each);
+          // Without the check, the same 10 items come back page after page.
+          if (listed.length > 26) break;
+        }
+      })(),
+    );
+
+    expect(isResponseError(error)).toBe(true);
+    expect((error as ResponseError).status).toBe(200);
+    expect((error as ResponseError).message).toMatch(/its cursor is the one it was asked for/);
+    expect(listed).toHaveLength(10);
   });
 
   it('a limit out of range is a 400 ProblemError naming the limit parameter', async () => {

@@ -486,6 +486,38 @@ describe('problems', () => {
     );
   });
 
+  it.each(
+    Object.entries({
+      ...calls,
+      mergeItem: {
+        method: 'PATCH',
+        run: (api: ReturnType<typeof createClient>) =>
+          api.mergeItem({ user_id: 'ada', name: 'x' }, { ifMatch: '"1"' }),
+      },
+    }),
+  )(
+    "refuses a %s answer about another item's user_id, as a cache keyed without the query gives",
+    async (_name, { method, run }) => {
+      answer(() =>
+        HttpResponse.json(
+          { user_id: 'grace', name: 'Grace' },
+          {
+            status: method === 'POST' ? 201 : 200,
+            headers: { etag: '"1"', location: '?user_id=grace' },
+          },
+        ),
+      );
+
+      const error = await rejection(run(client({ retry: false })));
+
+      expect(isResponseError(error)).toBe(true);
+      expect(error).toMatchObject({ status: method === 'POST' ? 201 : 200 });
+      expect((error as ResponseError).message).toMatch(
+        /its item's user_id is "grace", not "ada", the one asked for/,
+      );
+    },
+  );
+
   it('type guards reject look-alikes', () => {
     const fake = Object.assign(new Error('x'), { name: 'ProblemError', status: 400 });
 

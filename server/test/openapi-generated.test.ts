@@ -106,13 +106,94 @@ describe('the generated code', () => {
 
     const closed = closedObjects(changed, { $ref: '#/components/schemas/House' });
 
+    const room = { properties: ['name', 'rooms'], patterns: ['^x-'] };
     expect(closed).toEqual({
-      '': ['rooms', 'byName', 'floors'],
-      '/rooms/*': ['name', 'rooms', 'names matching ^x-'],
+      // The branch closes the object too, and is kept apart: it takes what House does not.
+      '': [
+        { properties: ['rooms', 'byName'], patterns: [] },
+        { properties: ['rooms', 'floors'], patterns: [] },
+      ],
+      '/rooms/*': [room],
       // A schema that refers to itself is walked once.
-      '/byName/*': ['name', 'rooms', 'names matching ^x-'],
+      '/byName/*': [room],
     });
   });
+
+  it('names, for a member a oneOf or anyOf branch refused, what that branch takes', async () => {
+    // Prepare: an item with a payment of one of two closed forms, and a contact of one of two.
+    const changed = structuredClone(document);
+    const schemas = changed.components?.schemas as Record<string, unknown>;
+    const form = (kind: string, member: string) => ({
+      type: 'object',
+      additionalProperties: false,
+      required: ['kind', member],
+      properties: { kind: { type: 'string', enum: [kind] }, [member]: { type: 'string' } },
+    });
+    schemas.Card = form('card', 'number');
+    schemas.Bank = form('bank', 'iban');
+    const only = (member: string) => ({
+      type: 'object',
+      additionalProperties: false,
+      required: [member],
+      properties: { [member]: { type: 'string' } },
+    });
+    schemas.Item = {
+      type: 'object',
+      required: ['user_id'],
+      additionalProperties: false,
+      properties: {
+        user_id: { $ref: '#/components/schemas/UserId' },
+        payment: {
+          oneOf: [{ $ref: '#/components/schemas/Card' }, { $ref: '#/components/schemas/Bank' }],
+        },
+        contact: { anyOf: [only('email'), only('phone')] },
+      },
+    };
+    const copy = await generateServerCopy(stringify(changed));
+    try {
+      const generated = await copy.import<{ operations: typeof operations }>(
+        'core/openapi/operations.gen.ts',
+      );
+      const validation = await copy.import<{ validateRequest: typeof validateRequest }>(
+        'core/validation.ts',
+      );
+      const refused = (value: unknown) => {
+        const result = validation.validateRequest(generated.operations.createItem, {
+          query: new Map(),
+          headers: {},
+          body: { mediaType: 'application/json', value },
+        });
+        return result.valid ? [] : result.errors;
+      };
+
+      // Act
+      const payment = refused({
+        user_id: 'ada',
+        payment: { kind: 'card', number: '4', iban: 'x' },
+      });
+      const contact = refused({ user_id: 'ada', contact: { email: 'a', fax: 'b' } });
+
+      // Assess: never "number is not allowed here; this object takes kind, number, iban".
+      expect(payment).toContainEqual({
+        pointer: '/payment/iban',
+        detail: 'is not allowed here; this object takes kind, number',
+      });
+      expect(payment).toContainEqual({
+        pointer: '/payment/number',
+        detail: 'is not allowed here; this object takes kind, iban',
+      });
+      expect(contact).toContainEqual({
+        pointer: '/contact/email',
+        detail: 'is not allowed here; this object takes phone',
+      });
+      expect(contact).toContainEqual({
+        pointer: '/contact/fax',
+        detail: 'is not allowed here; this object takes either email; or phone',
+      });
+    } finally {
+      copy.remove();
+    }
+  }, 120_000);
 
   it('refuses a format it cannot check, rather than let it pass unchecked', async () => {
     const changed = structuredClone(document);

@@ -51,7 +51,7 @@ export function checkAttributes(
         ),
         detail:
           error.keyword === 'additionalProperties'
-            ? notAllowedHere(itemSchema.closedObjects, error.instancePath)
+            ? notAllowedHere(itemSchema.closedObjects, error.instancePath, named ?? '')
             : detail(error),
       },
     ];
@@ -72,7 +72,7 @@ export function checkItem(item: unknown, base = ''): FieldError[] {
           detail:
             error.instancePath === ''
               ? notAllowed(name)
-              : notAllowedHere(itemSchema.closedObjects, error.instancePath),
+              : notAllowedHere(itemSchema.closedObjects, error.instancePath, name),
         },
       ];
     }
@@ -98,7 +98,7 @@ function namedProperty(error: ErrorObject): string | undefined {
 
 /** For a top-level attribute `Item` does not allow: which ones it does. */
 function notAllowed(name: string): string {
-  const allowed = listMembers(itemSchema.closedObjects, '');
+  const allowed = listMembers(itemSchema.closedObjects, '', name);
   return `is not an attribute the item schema allows (${JSON.stringify(name)})${allowed === undefined ? '' : `; it allows ${allowed}`}`;
 }
 

@@ -181,12 +181,20 @@ describe('the words for each kind of error', () => {
 });
 
 describe('listMembers', () => {
+  const takes = (...properties: string[]) => [{ properties, patterns: [] }];
   const closed = {
-    '': ['user_id', 'address', 'rooms'],
-    '/address': ['street', 'city'],
-    '/rooms/*': ['name', 'names matching ^x-'],
-    '/empty': [],
-    '/wide': Array.from({ length: 23 }, (_, i) => `m${i}`),
+    '': takes('user_id', 'address', 'rooms'),
+    '/address': takes('street', 'city'),
+    '/rooms/*': [{ properties: ['name'], patterns: ['^x-'] }],
+    '/empty': takes(),
+    '/wide': takes(...Array.from({ length: 23 }, (_, i) => `m${i}`)),
+    // Two forms (oneOf) of one object, and a pattern only one of two forms takes.
+    '/payment': [...takes('kind', 'number'), ...takes('kind', 'iban')],
+    '/contact': [...takes('email'), ...takes('phone')],
+    '/labels': [
+      { properties: [], patterns: ['^x-'] },
+      { properties: ['colour'], patterns: [] },
+    ],
   };
 
   it('names the members of the object at a pointer', () => {
@@ -209,5 +217,18 @@ describe('listMembers', () => {
   it('knows nothing of a place the schema does not close', () => {
     expect(listMembers(closed, '/address/street')).toBeUndefined();
     expect(listMembers({}, '')).toBeUndefined();
+  });
+
+  it('never offers the refused member: only the forms that refuse it can have', () => {
+    expect(listMembers(closed, '/payment', 'number')).toBe('kind, iban');
+    expect(listMembers(closed, '/payment', 'iban')).toBe('kind, number');
+    expect(listMembers(closed, '/contact', 'email')).toBe('phone');
+    expect(listMembers(closed, '/labels', 'x-size')).toBe('colour');
+    expect(listMembers(closed, '/labels', 'colour')).toBe('names matching ^x-');
+  });
+
+  it('says the forms as alternatives when each of them refuses the member', () => {
+    expect(listMembers(closed, '/payment', 'fax')).toBe('either kind, number; or kind, iban');
+    expect(listMembers(closed, '/contact')).toBe('either email; or phone');
   });
 });

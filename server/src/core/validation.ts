@@ -7,6 +7,7 @@
 import type { ErrorObject } from 'ajv';
 import { withDoubles } from './json.js';
 import type {
+  ClosedObject,
   ClosedObjects,
   OperationSpec,
   ParameterType,
@@ -158,7 +159,7 @@ function bodyError(error: ErrorObject, closed: ClosedObjects): FieldError {
     pointer,
     detail:
       error.keyword === 'additionalProperties'
-        ? notAllowedHere(closed, error.instancePath)
+        ? notAllowedHere(closed, error.instancePath, name ?? '')
         : describe(error),
   };
 }
@@ -167,11 +168,12 @@ function bodyError(error: ErrorObject, closed: ClosedObjects): FieldError {
 const MAX_MEMBERS = 20;
 
 /**
- * The detail for a member the schema does not allow in the object at `parent` (a JSON Pointer
- * into the value), saying what to send instead: `is not allowed here; this object takes a, b`.
+ * The detail for the member `name` the schema does not allow in the object at `parent` (a JSON
+ * Pointer into the value), saying what to send instead: `is not allowed here; this object takes
+ * a, b`.
  */
-export function notAllowedHere(closed: ClosedObjects, parent: string): string {
-  const members = listMembers(closed, parent);
+export function notAllowedHere(closed: ClosedObjects, parent: string, name: string): string {
+  const members = listMembers(closed, parent, name);
   return members === undefined
     ? 'is not allowed here'
     : `is not allowed here; this object takes ${members}`;
@@ -180,26 +182,50 @@ export function notAllowedHere(closed: ClosedObjects, parent: string): string {
 /**
  * The members the schema takes in the object at `parent`, as text (`a, b, c`, `no members`,
  * at most 20 named), from the generated `closedObjects`; `undefined` where it does not know.
+ * Where branches (`oneOf`, `anyOf`) close the object differently, only those that refuse `name`
+ * can have refused it: a branch that takes `name` is not offered as what to send instead (that
+ * would name the refused member as one the object takes, a detail that misleads where RFC 9457
+ * §3.1.4 has it help the client correct the problem), and those left are said as alternatives
+ * (`either a, b; or a, c`).
  */
-export function listMembers(closed: ClosedObjects, parent: string): string | undefined {
-  const members = membersAt(closed, parent);
-  if (members === undefined) return undefined;
+export function listMembers(
+  closed: ClosedObjects,
+  parent: string,
+  name?: string,
+): string | undefined {
+  const objects = objectsAt(closed, parent);
+  if (objects === undefined || objects.length === 0) return undefined;
+  const refusing = name === undefined ? objects : objects.filter((o) => !takes(o, name));
+  const texts = [...new Set((refusing.length === 0 ? objects : refusing).map(membersText))];
+  return texts.length === 1 ? texts[0] : `either ${texts.join('; or ')}`;
+}
+
+function membersText({ properties, patterns }: ClosedObject): string {
+  const members = [...properties, ...patterns.map((p) => `names matching ${p}`)];
   if (members.length === 0) return 'no members';
   const more = members.length - MAX_MEMBERS;
   return `${members.slice(0, MAX_MEMBERS).join(', ')}${more > 0 ? `, and ${more} more` : ''}`;
 }
 
-function membersAt(closed: ClosedObjects, pointer: string): readonly string[] | undefined {
+/** Whether `object` takes a member called `name`: Ajv compiles patterns with the `u` flag. */
+function takes(object: ClosedObject, name: string): boolean {
+  return (
+    object.properties.includes(name) ||
+    object.patterns.some((pattern) => new RegExp(pattern, 'u').test(name))
+  );
+}
+
+function objectsAt(closed: ClosedObjects, pointer: string): readonly ClosedObject[] | undefined {
   const exact = closed[pointer];
   if (exact !== undefined) return exact;
   const segments = pointer.split('/');
-  for (const [place, members] of Object.entries(closed)) {
+  for (const [place, objects] of Object.entries(closed)) {
     const pattern = place.split('/');
     if (
       pattern.length === segments.length &&
       pattern.every((segment, i) => segment === '*' || segment === segments[i])
     ) {
-      return members;
+      return objects;
     }
   }
   return undefined;

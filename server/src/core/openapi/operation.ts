@@ -44,11 +44,19 @@ export interface RequestBodySpec {
 }
 
 /**
- * Where a schema closes an object (`additionalProperties: false`), the members it takes there
- * (`names matching <pattern>` for a pattern property), by JSON Pointer into the value; `*` is
- * any array index or member name. For the 400 that names a member the schema does not allow.
+ * Where a schema closes an object (`additionalProperties: false`), what each schema closing it
+ * there takes (branches of `oneOf`/`anyOf`/`allOf` one entry each), by JSON Pointer into the
+ * value; `*` is any array index or member name. For the 400 that names a member the schema
+ * does not allow.
  */
-export type ClosedObjects = Readonly<Record<string, readonly string[]>>;
+export type ClosedObjects = Readonly<Record<string, readonly ClosedObject[]>>;
+
+/** What one schema that closes an object takes: these members, and names matching these. */
+export interface ClosedObject {
+  readonly properties: readonly string[];
+  /** `patternProperties`, as ECMA-262 regular expressions (Ajv's `u` flag). */
+  readonly patterns: readonly string[];
+}
 
 export interface OperationSpec {
   /** Upper case, e.g. `GET`. */

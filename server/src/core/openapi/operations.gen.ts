@@ -80,7 +80,7 @@ export const operations = {
         "application/merge-patch+json": "{\"user_id\":\"user-123\",\"name\":\"Ada Lovelace\",\"nickname\":null,\"address\":{\"city\":\"London\"}}",
       },
       closedObjects: {
-        "application/json": {"":["user_id","updatedKey","updatedValue"]},
+        "application/json": {"":[{"properties":["user_id","updatedKey","updatedValue"],"patterns":[]}]},
         "application/merge-patch+json": {},
       },
     },
