@@ -481,15 +481,11 @@ function baseUrlOf(baseUrl: string): string {
 }
 
 /**
- * `userId`, checked: a call that names no item (`undefined`, a number from untyped code) must
- * not reach an item named by its `String()`, such as `"undefined"`.
- *
- * @throws TypeError when `userId` is not a string.
- */
-/**
  * The item an answer about `userId` carries. One about another item (a cache between client and
  * API keying answers without their query, against RFC 9111 §2's key of method and target URI)
  * is refused rather than handed over as this one.
+ *
+ * @throws ResponseError when the answer's `user_id` is not `userId`.
  */
 function itemOf(answer: Answer, userId: unknown): Item {
   const item = answer.data as Item | null;
@@ -501,6 +497,12 @@ function itemOf(answer: Answer, userId: unknown): Item {
   return item as Item;
 }
 
+/**
+ * `userId`, checked: a call that names no item (`undefined`, a number from untyped code) must
+ * not reach an item named by its `String()`, such as `"undefined"`.
+ *
+ * @throws TypeError when `userId` is not a string.
+ */
 function userIdOf(userId: UserId): UserId {
   if (typeof userId !== 'string') {
     throw new TypeError(`userId must be a string; got ${describe(userId)}`);
