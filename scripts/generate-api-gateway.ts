@@ -233,6 +233,8 @@ function gatewayResponse({ status, slug, title, detail }: GatewayProblem) {
     statusCode: String(status),
     responseParameters: {
       'gatewayresponse.header.Content-Type': "'application/problem+json'",
+      // As the function's problems: a cache checks before reusing one (RFC 9111 §5.2.2.4).
+      'gatewayresponse.header.Cache-Control': "'no-cache'",
     },
     responseTemplates: { 'application/json': `{${body}}` },
   };

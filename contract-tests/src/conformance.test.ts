@@ -11,7 +11,11 @@ const conformance = createConformance(document);
 /** The contract's own example of an item: an item whatever a team made `Item`. */
 const item: SeenResponse = {
   status: 200,
-  headers: { 'content-type': 'application/json', etag: '"3.Hm7kQx0pZr1c"' },
+  headers: {
+    'content-type': 'application/json',
+    etag: '"3.Hm7kQx0pZr1c"',
+    'cache-control': 'no-cache',
+  },
   body: JSON.stringify(document.components.schemas.Item.example),
 };
 const problem = (
@@ -31,8 +35,14 @@ describe('an answer against openapi.yaml', () => {
     [
       'no ETag',
       'getItem',
-      { ...item, headers: { 'content-type': 'application/json' } },
+      { ...item, headers: { 'content-type': 'application/json', 'cache-control': 'no-cache' } },
       ['the required header ETag is missing'],
+    ],
+    [
+      'no Cache-Control, so that a cache picks its own freshness',
+      'getItem',
+      { ...item, headers: { 'content-type': 'application/json', etag: '"3.Hm7kQx0pZr1c"' } },
+      ['the required header Cache-Control is missing'],
     ],
     [
       'the ETag of an item stored before incarnations',

@@ -179,6 +179,36 @@ describe.each(TRANSPORTS)('through the %s', (transport) => {
       expect((await stored(userId))?.n).toBe(1);
     });
 
+    it('tells caches to check every read and every problem with the API before reusing it (RFC 9111 §5.2.2.4)', async () => {
+      const userId = newId();
+      const created = await create({ user_id: userId });
+
+      const answers = {
+        read: await get(userId),
+        head: await get(userId, {}, 'HEAD'),
+        fresh: await get(userId, { 'if-none-match': created.headers.etag ?? '' }),
+        page: await send('listItems', { method: 'GET', path: '/dynamo/items' }),
+        missing: await get(newId()),
+        invalid: await create({ user_id: '' }),
+      };
+
+      expect(
+        Object.fromEntries(
+          Object.entries(answers).map(([name, a]) => [
+            name,
+            [a.status, a.headers['cache-control']],
+          ]),
+        ),
+      ).toEqual({
+        read: [200, 'no-cache'],
+        head: [200, 'no-cache'],
+        fresh: [304, 'no-cache'],
+        page: [200, 'no-cache'],
+        missing: [404, 'no-cache'],
+        invalid: [400, 'no-cache'],
+      });
+    });
+
     it('answers GET with If-None-Match of the current ETag with 304, the ETag and no body', async () => {
       const userId = newId();
       const tag = (await create({ user_id: userId })).headers.etag;

@@ -312,6 +312,7 @@ describe('the API', () => {
       expect(response?.statusCode, type).toBe(String(status));
       expect(response?.responseParameters).toEqual({
         'gatewayresponse.header.Content-Type': "'application/problem+json'",
+        'gatewayresponse.header.Cache-Control': "'no-cache'",
       });
       // API Gateway substitutes the variables: the message as a JSON string, the request id.
       const template = response?.responseTemplates['application/json'] ?? '';

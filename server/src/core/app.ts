@@ -9,7 +9,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { answerText } from './answer.js';
-import { etag, refuseUnevaluatedPreconditions } from './conditional.js';
+import { etag, NO_CACHE, refuseUnevaluatedPreconditions } from './conditional.js';
 import { allowedRequestHeaders, createCors } from './cors.js';
 import { createCursorCodec } from './cursor.js';
 import {
@@ -315,7 +315,7 @@ export function createApp(options: AppOptions): App {
     }
     return {
       statusCode: apiError.status,
-      headers: { 'content-type': PROBLEM_TYPE, ...apiError.headers },
+      headers: { 'content-type': PROBLEM_TYPE, 'cache-control': NO_CACHE, ...apiError.headers },
       body: JSON.stringify(apiError.toProblem(request.requestId)),
     };
   }

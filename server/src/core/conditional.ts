@@ -9,6 +9,15 @@ import { INCARNATION, type Validator, type VersionCondition } from './ports.js';
 import { PreconditionFailedError, ValidationError } from './problems.js';
 
 /**
+ * The `Cache-Control` of every read and every problem: a cache may keep the answer but must
+ * check it with the API, by its ETag, before each reuse (RFC 9111 §5.2.2.4). Without it a cache
+ * picks its own freshness (RFC 9111 §4.2.2: a CDN's default TTL; a 404 is heuristically
+ * cacheable too) and serves an item as it was before a write, or, keyed without the query, one
+ * item or page for another; with it, revalidation answers 304 while the item is unchanged.
+ */
+export const NO_CACHE = 'no-cache';
+
+/**
  * The strong entity tag of a validator: `"<version>.<incarnation>"`, `"3.Hm7kQx0pZr1c"`; an item
  * without an incarnation (stored before incarnations, or by another program) keeps the tag it
  * had, `"3"`.

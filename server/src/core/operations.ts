@@ -5,7 +5,13 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { carriedBytes } from './answer.js';
-import { etag, evaluateRead, readPreconditions, toVersionCondition } from './conditional.js';
+import {
+  etag,
+  evaluateRead,
+  NO_CACHE,
+  readPreconditions,
+  toVersionCondition,
+} from './conditional.js';
 import type { CursorCodec } from './cursor.js';
 import { CHECKS_WHOLE_ITEM, checkAttributes, checkItem } from './item-schema.js';
 import { type JsonValue, stringifyJson } from './json.js';
@@ -188,9 +194,9 @@ export function createOperations({
       warnIfUnvouched(query.user_id, found.item);
       const tag = etag(found);
       if (evaluateRead(preconditions, found) === 'fresh') {
-        return { status: 304, headers: { etag: tag }, body: undefined };
+        return { status: 304, headers: { etag: tag, 'cache-control': NO_CACHE }, body: undefined };
       }
-      return { status: 200, headers: { etag: tag }, body: found.item };
+      return { status: 200, headers: { etag: tag, 'cache-control': NO_CACHE }, body: found.item };
     },
 
     async createItem({ body, headers }, context) {
@@ -276,8 +282,11 @@ export function createOperations({
         // against the request's own path, behind any stage or custom domain base path.
         headers:
           cursor === undefined
-            ? {}
-            : { link: `<?limit=${limit}&cursor=${encodeURIComponent(cursor)}>; rel="next"` },
+            ? { 'cache-control': NO_CACHE }
+            : {
+                'cache-control': NO_CACHE,
+                link: `<?limit=${limit}&cursor=${encodeURIComponent(cursor)}>; rel="next"`,
+              },
         body: {
           items: page.items.map(pageEntry),
           ...(cursor === undefined ? {} : { cursor }),

@@ -8,7 +8,7 @@ import * as validators from './validators.gen.js';
 export type OperationId = keyof ContractOperations;
 
 /** SHA-256 of the parsed openapi.yaml this was generated from (`openApiFingerprint`). */
-export const OPENAPI_FINGERPRINT = "a8b78851866e18f3d4ec041b6fbd700528d8687cd995430fac9528cb5a66f42c";
+export const OPENAPI_FINGERPRINT = "e3775a48186aa9342fe59bb55d532d77fa594ee14995ee5775390aa658d65008";
 
 /**
  * The `Item` schema: `validate` checks a whole item, `validateAttributes` an object of some of

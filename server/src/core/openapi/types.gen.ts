@@ -452,6 +452,13 @@ export interface components {
          *     `application/json, application/merge-patch+json`.
          */
         AcceptPatch: string;
+        /**
+         * @description `no-cache`: a cache may keep the answer, but must check it with the API (by its `ETag`)
+         *     each time before using it again (RFC 9111 §5.2.2.4), so that no cache in between
+         *     serves an item as it was before a write, or answers one item or page for another. Every
+         *     problem answer carries it too.
+         */
+        CacheControl: "no-cache";
         /** @description Seconds to wait before retrying. */
         RetryAfter: number;
     };
@@ -490,6 +497,7 @@ export interface operations {
             200: {
                 headers: {
                     ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -500,6 +508,7 @@ export interface operations {
             304: {
                 headers: {
                     ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControl"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -713,6 +722,7 @@ export interface operations {
                 headers: {
                     /** @description `<?limit=…&cursor=…>; rel="next"` while there is a next page. */
                     Link?: string;
+                    "Cache-Control": components["headers"]["CacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
