@@ -25,13 +25,13 @@ import { operations as contractOperations, type OperationId } from './openapi/op
 import { createOperations, type Operation, type OperationContext } from './operations.js';
 import {
   type EventPublisher,
+  failedPrecondition,
   IdempotencyKeyInProgressError,
   IdempotencyKeyReusedError,
   type IdempotencyStore,
   ItemExistsError,
   ItemNotFoundError,
   type ItemStore,
-  namesState,
   StoreRefusedError,
   StoreUnavailableError,
   VersionMismatchError,
@@ -388,16 +388,13 @@ function describeSyntaxError(error: SyntaxError, text: string): string {
   return message.charAt(0).toLowerCase() + message.slice(1);
 }
 
-/**
- * Which of its preconditions a write failed, against which ETag, and what to do: If-Match is
- * evaluated first (RFC 9110 §13.2.2), so it is the one named when the item fails both.
- */
+/** Which of its preconditions a write failed (`failedPrecondition`), against which ETag. */
 function preconditionFailure({ current, condition, userId }: VersionMismatchError): string {
   if (current === undefined) {
     return 'The item changed while this request was carried out; read it again and retry.';
   }
   const tag = etag(current);
-  if (condition.ifMatch !== undefined && !namesState(condition.ifMatch, current)) {
+  if (failedPrecondition(condition, current) === 'If-Match') {
     return `If-Match does not match the item's current ETag, ${tag}; read it again and retry.`;
   }
   if (condition.ifNoneMatch === '*') {

@@ -185,10 +185,24 @@ function defineMember(map: Record<string, unknown>, name: string, value: unknown
 
 /** Whether an item at `current` meets `condition` (an item exists: `ifNoneMatch: '*'` never). */
 export function meetsCondition(condition: VersionCondition, current: Validator): boolean {
+  return failedPrecondition(condition, current) === undefined;
+}
+
+/**
+ * The precondition an item at `current` fails, in the order RFC 9110 §13.2.2 evaluates them
+ * (`If-Match` first), or `undefined` when it meets `condition`.
+ */
+export function failedPrecondition(
+  condition: VersionCondition,
+  current: Validator,
+): 'If-Match' | 'If-None-Match' | undefined {
   const { ifMatch, ifNoneMatch } = condition;
-  if (ifMatch !== undefined && !namesState(ifMatch, current)) return false;
-  if (ifNoneMatch === '*') return false;
-  return ifNoneMatch === undefined || !namesState(ifNoneMatch, current);
+  const names = (list: readonly Validator[]) => list.some((v) => sameValidator(v, current));
+  if (ifMatch !== undefined && !names(ifMatch)) return 'If-Match';
+  if (ifNoneMatch === '*' || (ifNoneMatch !== undefined && names(ifNoneMatch))) {
+    return 'If-None-Match';
+  }
+  return undefined;
 }
 
 /**
@@ -325,11 +339,6 @@ export class VersionMismatchError extends StoreError {
   ) {
     super('the item is at a version the condition excludes');
   }
-}
-
-/** Whether `current` is one of the states `list` names (each validator compared whole). */
-export function namesState(list: readonly Validator[], current: Validator): boolean {
-  return list.some((v) => sameValidator(v, current));
 }
 
 /** The store is throttling, failing or unreachable; a later attempt may work. */
