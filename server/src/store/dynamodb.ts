@@ -521,7 +521,6 @@ function compareMembers(a: unknown, b: unknown): number {
   return x - y;
 }
 
-/** Runs a DynamoDB call; what fails is said in the store's terms (`ports.ts`). */
 /**
  * Whether the AWS SDK sent the refused write more than once, so that the condition may have
  * refused the write's own earlier attempt: DynamoDB can apply a write whose answer never
@@ -533,6 +532,7 @@ function sentAgain(error: ConditionalCheckFailedException): boolean {
   return (error.$metadata.attempts ?? 1) > 1;
 }
 
+/** Runs a DynamoDB call; what fails is said in the store's terms (`ports.ts`). */
 async function send<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
