@@ -216,6 +216,7 @@ function generateOperationsTable(
   document: OpenApiDocument,
   operations: readonly Collected[],
 ): string {
+  const item = itemSchemaOf(document);
   const entries = operations.map((op) => {
     const query = op.query.map((p) => {
       const schema = resolveSchema(document, p.schema ?? {});
@@ -294,8 +295,8 @@ function generateOperationsTable(
     'export const itemSchema: ItemSchemaSpec = {',
     '  validate: validators.item,',
     '  validateAttributes: validators.itemAttributes,',
-    `  wholeItemKeywords: ${JSON.stringify(wholeItemKeywords(itemSchemaOf(document)))},`,
-    `  closedObjects: ${JSON.stringify(closedObjects(document, itemSchemaOf(document)))},`,
+    `  wholeItemKeywords: ${JSON.stringify(wholeItemKeywords(item))},`,
+    `  closedObjects: ${JSON.stringify(closedObjects(document, item))},`,
     '};',
     '',
     '/** Each operation of openapi.yaml, by operation id. */',
