@@ -228,7 +228,9 @@ export type IfNoneMatch = string;
  * sent with the same key. The same key with another request (method, path, query, media
  * type, body, `If-Match`, `If-None-Match`) is a 422; while the first request with the key
  * is still being carried out, a 409 with `Retry-After`. Keys are shared by every caller of
- * the API: never reuse one for another request.
+ * the API: never reuse one for another request. (No `example` here on purpose: a form that
+ * fills in examples, such as the docs page's "Try it out", would send one key with every
+ * request, and all but the first would be 422s.)
  *
  */
 export type IdempotencyKey = string;
@@ -403,7 +405,9 @@ export type UpdateItemData = {
          * sent with the same key. The same key with another request (method, path, query, media
          * type, body, `If-Match`, `If-None-Match`) is a 422; while the first request with the key
          * is still being carried out, a 409 with `Retry-After`. Keys are shared by every caller of
-         * the API: never reuse one for another request.
+         * the API: never reuse one for another request. (No `example` here on purpose: a form that
+         * fills in examples, such as the docs page's "Try it out", would send one key with every
+         * request, and all but the first would be 422s.)
          *
          */
         'Idempotency-Key'?: string;
@@ -516,7 +520,9 @@ export type CreateItemData = {
          * sent with the same key. The same key with another request (method, path, query, media
          * type, body, `If-Match`, `If-None-Match`) is a 422; while the first request with the key
          * is still being carried out, a 409 with `Retry-After`. Keys are shared by every caller of
-         * the API: never reuse one for another request.
+         * the API: never reuse one for another request. (No `example` here on purpose: a form that
+         * fills in examples, such as the docs page's "Try it out", would send one key with every
+         * request, and all but the first would be 422s.)
          *
          */
         'Idempotency-Key'?: string;

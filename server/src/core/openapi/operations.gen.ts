@@ -8,7 +8,7 @@ import * as validators from './validators.gen.js';
 export type OperationId = keyof ContractOperations;
 
 /** SHA-256 of the parsed openapi.yaml this was generated from (`openApiFingerprint`). */
-export const OPENAPI_FINGERPRINT = "e3775a48186aa9342fe59bb55d532d77fa594ee14995ee5775390aa658d65008";
+export const OPENAPI_FINGERPRINT = "7efeeada15a24cd52ff2dc4d42daba29b9278c2d980562e1d9f505cd9b3bd7c6";
 
 /**
  * The `Item` schema: `validate` checks a whole item, `validateAttributes` an object of some of

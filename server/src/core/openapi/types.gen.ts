@@ -432,8 +432,9 @@ export interface components {
          *     sent with the same key. The same key with another request (method, path, query, media
          *     type, body, `If-Match`, `If-None-Match`) is a 422; while the first request with the key
          *     is still being carried out, a 409 with `Retry-After`. Keys are shared by every caller of
-         *     the API: never reuse one for another request.
-         * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+         *     the API: never reuse one for another request. (No `example` here on purpose: a form that
+         *     fills in examples, such as the docs page's "Try it out", would send one key with every
+         *     request, and all but the first would be 422s.)
          */
         IdempotencyKey: string;
     };
@@ -539,8 +540,9 @@ export interface operations {
                  *     sent with the same key. The same key with another request (method, path, query, media
                  *     type, body, `If-Match`, `If-None-Match`) is a 422; while the first request with the key
                  *     is still being carried out, a 409 with `Retry-After`. Keys are shared by every caller of
-                 *     the API: never reuse one for another request.
-                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 *     the API: never reuse one for another request. (No `example` here on purpose: a form that
+                 *     fills in examples, such as the docs page's "Try it out", would send one key with every
+                 *     request, and all but the first would be 422s.)
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /** @description `*` only: create only if no item has this `user_id` (else 412). */
@@ -646,8 +648,9 @@ export interface operations {
                  *     sent with the same key. The same key with another request (method, path, query, media
                  *     type, body, `If-Match`, `If-None-Match`) is a 422; while the first request with the key
                  *     is still being carried out, a 409 with `Retry-After`. Keys are shared by every caller of
-                 *     the API: never reuse one for another request.
-                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 *     the API: never reuse one for another request. (No `example` here on purpose: a form that
+                 *     fills in examples, such as the docs page's "Try it out", would send one key with every
+                 *     request, and all but the first would be 422s.)
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /**
